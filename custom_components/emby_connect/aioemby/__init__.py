@@ -1,0 +1,66 @@
+"""Asynchronous client for Emby Connect and Emby servers."""
+
+from .connect import DEFAULT_CONNECT_URL, EmbyConnect
+from .exceptions import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyError,
+    EmbyForbiddenError,
+    EmbyPinExpiredError,
+    EmbyResponseError,
+    EmbyServerMismatchError,
+    EmbyTimeoutError,
+)
+from .manager import ConnectionManager
+from .models import (
+    ClientIdentity,
+    ConnectionMode,
+    ConnectionResult,
+    ConnectLogin,
+    ConnectPin,
+    ConnectServer,
+    ConnectUser,
+    ConnectUserType,
+    ItemCounts,
+    NowPlayingItem,
+    PlayState,
+    PublicSystemInfo,
+    ServerLogin,
+    ServerRecord,
+    Session,
+    SystemInfo,
+)
+from .server import EmbyServer
+
+__all__ = [
+    "DEFAULT_CONNECT_URL",
+    "AuthSource",
+    "ClientIdentity",
+    "ConnectLogin",
+    "ConnectPin",
+    "ConnectServer",
+    "ConnectUser",
+    "ConnectUserType",
+    "ConnectionManager",
+    "ConnectionMode",
+    "ConnectionResult",
+    "EmbyAuthenticationError",
+    "EmbyConnect",
+    "EmbyConnectionError",
+    "EmbyError",
+    "EmbyForbiddenError",
+    "EmbyPinExpiredError",
+    "EmbyResponseError",
+    "EmbyServer",
+    "EmbyServerMismatchError",
+    "EmbyTimeoutError",
+    "ItemCounts",
+    "NowPlayingItem",
+    "PlayState",
+    "PublicSystemInfo",
+    "ServerLogin",
+    "ServerRecord",
+    "Session",
+    "SystemInfo",
+]

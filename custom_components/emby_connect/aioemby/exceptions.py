@@ -1,0 +1,56 @@
+"""Exceptions raised by aioemby; nothing else escapes the library."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EmbyError(Exception):
+    """Base error of aioemby."""
+
+
+class EmbyConnectionError(EmbyError):
+    """The service could not be reached or the connection broke."""
+
+
+class EmbyTimeoutError(EmbyConnectionError):
+    """The service did not answer in time."""
+
+
+class AuthSource(StrEnum):
+    """Who refused the credentials."""
+
+    CONNECT = "connect"
+    SERVER = "server"
+
+
+class EmbyAuthenticationError(EmbyError):
+    """Credentials, a token or an AccessKey were refused."""
+
+    def __init__(self, message: str, *, source: AuthSource, status: int | None = None) -> None:
+        """Store who refused and with which HTTP status."""
+        super().__init__(message)
+        self.source = source
+        self.status = status
+
+
+class EmbyForbiddenError(EmbyAuthenticationError):
+    """The user is signed in but lacks the rights for this call (HTTP 403 on a server)."""
+
+
+class EmbyResponseError(EmbyError):
+    """The answer was malformed or not what the API promises."""
+
+
+class EmbyServerMismatchError(EmbyError):
+    """An address answered with another server's Id."""
+
+    def __init__(self, message: str, *, expected_id: str, actual_id: str | None) -> None:
+        """Store the Id that was expected and the one that answered."""
+        super().__init__(message)
+        self.expected_id = expected_id
+        self.actual_id = actual_id
+
+
+class EmbyPinExpiredError(EmbyError):
+    """The Emby Connect PIN expired or is unknown to Connect."""

@@ -1,0 +1,46 @@
+"""Constants for the Emby Connect integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "emby_connect"
+LOGGER = logging.getLogger(__package__)
+
+APP_NAME: Final = "Home Assistant"
+CONNECT_PIN_URL: Final = "https://emby.media/pin"
+
+# How an entry signs in to its server.
+CONF_AUTH_METHOD: Final = "auth_method"
+AUTH_METHOD_CONNECT: Final = "connect"
+AUTH_METHOD_MANUAL: Final = "manual"
+
+# Emby Connect account (kept on every entry of a Connect server; the password never is).
+CONF_CONNECT_URL: Final = "connect_url"
+CONF_CONNECT_USER_ID: Final = "connect_user_id"
+CONF_CONNECT_TOKEN: Final = "connect_token"
+CONF_CONNECT_USERNAME: Final = "connect_username"
+
+# The server as Emby Connect lists it.
+CONF_SYSTEM_ID: Final = "system_id"
+CONF_ACCESS_KEY: Final = "access_key"
+CONF_LINK_ID: Final = "link_id"
+CONF_USER_TYPE: Final = "user_type"
+CONF_LOCAL_ADDRESS: Final = "local_address"
+CONF_REMOTE_ADDRESS: Final = "remote_address"
+CONF_LAST_MODE: Final = "last_mode"
+
+# A server added by address with a local user (CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL from
+# homeassistant.const); the password is never kept, only the server's token for that user.
+CONF_USER_ID: Final = "user_id"
+CONF_ACCESS_TOKEN: Final = "access_token"
+
+CONF_ADVANCED: Final = "advanced"
+CONF_SERVER: Final = "server"
+
+STATUS_INTERVAL: Final = timedelta(seconds=30)
+COUNTS_INTERVAL: Final = timedelta(minutes=30)
+CONNECT_INTERVAL: Final = timedelta(hours=1)
+PIN_POLL_INTERVAL: Final = 3.0
