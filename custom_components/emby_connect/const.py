@@ -44,3 +44,6 @@ STATUS_INTERVAL: Final = timedelta(seconds=30)
 COUNTS_INTERVAL: Final = timedelta(minutes=30)
 CONNECT_INTERVAL: Final = timedelta(hours=1)
 PIN_POLL_INTERVAL: Final = 3.0
+# Outside the hourly read, the Connect server list is read again when a server cannot be
+# reached or refuses its AccessKey, but never more often than this for one account.
+CONNECT_MIN_INTERVAL: Final = timedelta(minutes=5)

@@ -1,0 +1,79 @@
+"""The Emby Connect integration: Emby servers reached through Emby Connect or by address."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_VERIFY_SSL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .aioemby import ConnectionManager
+from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN
+from .coordinator import (
+    EmbyConfigEntry,
+    EmbyConnectCoordinator,
+    EmbyRuntimeData,
+    EmbyServerCoordinator,
+    async_acquire_account,
+    async_release_account,
+    removed_issue_id,
+)
+from .helpers import async_client_identity
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
+    """Set up an Emby server from a config entry."""
+    identity = await async_client_identity(hass)
+    manager = ConnectionManager(
+        session=async_get_clientsession(hass, verify_ssl=entry.data.get(CONF_VERIFY_SSL, True)),
+        identity=identity,
+    )
+    account: EmbyConnectCoordinator | None = None
+    if entry.data[CONF_AUTH_METHOD] == AUTH_METHOD_CONNECT:
+        account = await async_acquire_account(hass, entry)
+
+        async def _async_release() -> None:
+            """Let go of the shared Emby Connect account."""
+            await async_release_account(hass, entry)
+
+        entry.async_on_unload(_async_release)
+
+    coordinator = EmbyServerCoordinator(
+        hass, entry, manager=manager, identity=identity, account=account
+    )
+    if account is not None:
+        # Listening before the first refresh lets a server list read on failure fix the record.
+        entry.async_on_unload(account.async_add_listener(coordinator.async_handle_account_update))
+        coordinator.async_handle_account_update()
+
+    await coordinator.async_config_entry_first_refresh()
+
+    if account is not None and account.last_read is None:
+        entry.async_create_background_task(
+            hass,
+            account.async_request_server_list(),
+            name=f"Emby Connect server list for {entry.title}",
+        )
+
+    entry.runtime_data = EmbyRuntimeData(coordinator=coordinator, account=account)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
+    """Unload an Emby server entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
+    """Drop the repair issue of a removed entry."""
+    ir.async_delete_issue(hass, DOMAIN, removed_issue_id(entry))
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EmbyConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Allow removing any device but the entry's own server."""
+    return (DOMAIN, entry.data[CONF_SYSTEM_ID]) not in device_entry.identifiers

@@ -1,0 +1,115 @@
+"""Sensors of an Emby server: sessions, streams, library counts, version, connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .aioemby import ConnectionMode, ItemCounts, Session
+from .coordinator import EmbyConfigEntry, EmbyData
+from .entity import EmbyEntity
+
+# The coordinator polls; entities only read what it found.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbySensorEntityDescription(SensorEntityDescription):
+    """Describe a sensor of an Emby server."""
+
+    available_fn: Callable[[EmbyData], bool] = lambda _: True
+    value_fn: Callable[[EmbyData], StateType]
+
+
+def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorEntityDescription:
+    """Describe a sensor counting sessions, unavailable to users who may not list them."""
+    return EmbySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        available_fn=lambda data: data.sessions is not None,
+        value_fn=lambda data: count_fn(data.sessions) if data.sessions is not None else None,
+    )
+
+
+def _library(
+    key: str, count_fn: Callable[[ItemCounts], int], *, enabled: bool = True
+) -> EmbySensorEntityDescription:
+    """Describe a library count, unavailable to users who may not read the counts."""
+    return EmbySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=enabled,
+        available_fn=lambda data: data.counts is not None,
+        value_fn=lambda data: count_fn(data.counts) if data.counts is not None else None,
+    )
+
+
+SENSORS = [
+    _sessions("active_sessions", len),
+    _sessions("now_playing", lambda sessions: sum(item.is_playing for item in sessions)),
+    _sessions("transcoding", lambda sessions: sum(item.is_transcoding for item in sessions)),
+    _library("movies", lambda counts: counts.movie_count),
+    _library("series", lambda counts: counts.series_count),
+    _library("episodes", lambda counts: counts.episode_count),
+    _library("songs", lambda counts: counts.song_count),
+    _library("albums", lambda counts: counts.album_count),
+    _library("music_videos", lambda counts: counts.music_video_count, enabled=False),
+    _library("books", lambda counts: counts.book_count, enabled=False),
+    _library("trailers", lambda counts: counts.trailer_count, enabled=False),
+    EmbySensorEntityDescription(
+        key="version",
+        translation_key="version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.version,
+    ),
+    EmbySensorEntityDescription(
+        key="connection",
+        translation_key="connection",
+        device_class=SensorDeviceClass.ENUM,
+        options=[mode.value for mode in ConnectionMode],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.mode.value,
+    ),
+]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EmbyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of an Emby server."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(EmbySensorEntity(coordinator, description) for description in SENSORS)
+
+
+class EmbySensorEntity(EmbyEntity, SensorEntity):
+    """A sensor of an Emby server."""
+
+    entity_description: EmbySensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the poll succeeded and the user may read this value."""
+        return super().available and self.entity_description.available_fn(self.coordinator.data)
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the state of the sensor."""
+        return self.entity_description.value_fn(self.coordinator.data)
