@@ -31,7 +31,7 @@ from .models import (
     Session,
     SystemInfo,
 )
-from .server import EmbyServer
+from .server import EmbyServer, normalize_address
 
 __all__ = [
     "DEFAULT_CONNECT_URL",
@@ -63,4 +63,5 @@ __all__ = [
     "ServerRecord",
     "Session",
     "SystemInfo",
+    "normalize_address",
 ]

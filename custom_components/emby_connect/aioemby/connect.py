@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import ClientSession
+from aiohttp.hdrs import METH_GET, METH_POST
 
+from ._http import decode_json, header_value, join_url, parse_url, send
+from .exceptions import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyError,
+    EmbyPinExpiredError,
+    EmbyResponseError,
+)
 from .models import ConnectLogin, ConnectPin, ConnectServer, ConnectUser
 
 DEFAULT_CONNECT_URL = "https://connect.emby.media/service"
+
+_UNAUTHORIZED = 401
+_FORBIDDEN = 403
+_NOT_FOUND = 404
+_MULTIPLE_CHOICES = 300
+_OK = 200
+
+
+def _pin_gone(_status: int | None = None) -> EmbyError:
+    """Return the error for a PIN that Connect no longer knows."""
+    message = "The Emby Connect PIN expired or is unknown"
+    return EmbyPinExpiredError(message)
+
+
+def _credentials_refused(status: int) -> EmbyError:
+    """Return the error for a refused sign-in (older Connect deployments answer 404)."""
+    message = f"Emby Connect refused the name or password (HTTP {status})"
+    return EmbyAuthenticationError(message, source=AuthSource.CONNECT, status=status)
 
 
 @dataclass(kw_only=True)
@@ -23,34 +52,123 @@ class EmbyConnect:
     request_timeout: float = 15.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    _close_session: bool = field(default=False, init=False, repr=False)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        signed_in: bool = False,
+        not_found: Callable[[int], EmbyError] | None = None,
+    ) -> Any:
+        """Send one call to Connect and return its decoded JSON answer."""
+        what = f"Emby Connect ({path})"
+        try:
+            url = join_url(parse_url(self.base_url), path)
+        except (TypeError, ValueError) as err:
+            message = "The Emby Connect address is not a valid URL"
+            raise EmbyConnectionError(message) from err
+        headers = {"X-Application": header_value(f"{self.app_name}/{self.app_version}")}
+        if signed_in:
+            if not self.access_token:
+                message = "Not signed in to Emby Connect"
+                raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
+            headers["X-Connect-UserToken"] = header_value(self.access_token)
+        headers["Accept"] = "application/json"
+
+        if self.session is None:
+            self.session = ClientSession()
+            self._close_session = True
+
+        raw = await send(
+            self.session,
+            method,
+            url,
+            what=what,
+            time_limit=self.request_timeout,
+            headers=headers,
+            params=params,
+            data=form,
+        )
+        if raw.status == _NOT_FOUND and not_found is not None:
+            raise not_found(raw.status)
+        if raw.status in {_UNAUTHORIZED, _FORBIDDEN}:
+            message = f"{what} refused the credentials (HTTP {raw.status})"
+            raise EmbyAuthenticationError(message, source=AuthSource.CONNECT, status=raw.status)
+        if not _OK <= raw.status < _MULTIPLE_CHOICES:
+            message = f"{what} answered with HTTP {raw.status}"
+            raise EmbyResponseError(message)
+        return decode_json(raw, what)
+
+    def _signed_in_user(self) -> str:
+        """Return the signed-in Connect user id or raise EmbyAuthenticationError."""
+        if not self.user_id or not self.access_token:
+            message = "Not signed in to Emby Connect"
+            raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
+        return self.user_id
+
+    def _store(self, login: ConnectLogin) -> ConnectLogin:
+        """Keep the Connect user and token of a successful sign-in."""
+        self.user_id = login.user_id
+        self.access_token = login.access_token
+        return login
 
     async def authenticate(self, name_or_email: str, password: str) -> ConnectLogin:
         """Sign in with a password (form-encoded, as Emby's apps send it); store the token."""
-        raise NotImplementedError
+        data = await self._request(
+            METH_POST,
+            "user/authenticate",
+            form={"nameOrEmail": name_or_email, "rawpw": password},
+            not_found=_credentials_refused,
+        )
+        return self._store(ConnectLogin.from_dict(data))
 
     async def create_pin(self, device_id: str) -> ConnectPin:
         """Create a PIN for the person to confirm at https://emby.media/pin."""
-        raise NotImplementedError
+        data = await self._request(METH_POST, "pin", form={"deviceId": device_id})
+        return ConnectPin.from_dict(data)
 
     async def get_pin(self, device_id: str, pin: str) -> ConnectPin:
         """Poll a PIN; raise EmbyPinExpiredError when Connect no longer knows it."""
-        raise NotImplementedError
+        data = await self._request(
+            METH_GET, "pin", params={"deviceId": device_id, "pin": pin}, not_found=_pin_gone
+        )
+        result = ConnectPin.from_dict(data)
+        if result.is_expired:
+            raise _pin_gone()
+        return result
 
     async def authenticate_pin(self, device_id: str, pin: str) -> ConnectLogin:
         """Exchange a confirmed PIN for a Connect token; store the token."""
-        raise NotImplementedError
+        data = await self._request(
+            METH_POST,
+            "pin/authenticate",
+            form={"deviceId": device_id, "pin": pin},
+            not_found=_pin_gone,
+        )
+        return self._store(ConnectLogin.from_dict(data))
 
     async def get_servers(self) -> list[ConnectServer]:
         """List the servers the signed-in account may use."""
-        raise NotImplementedError
+        user_id = self._signed_in_user()
+        data = await self._request(METH_GET, "servers", params={"userId": user_id}, signed_in=True)
+        return ConnectServer.list_from(data)
 
     async def get_user(self) -> ConnectUser:
         """Read the signed-in account."""
-        raise NotImplementedError
+        user_id = self._signed_in_user()
+        data = await self._request(METH_GET, "user", params={"id": user_id}, signed_in=True)
+        return ConnectUser.from_dict(data)
 
     async def close(self) -> None:
         """Close the session if this client created it."""
-        raise NotImplementedError
+        if self.session is not None and self._close_session:
+            await self.session.close()
+            self.session = None
+            self._close_session = False
 
     async def __aenter__(self) -> Self:
         """Enter the async context."""

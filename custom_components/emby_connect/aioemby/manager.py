@@ -2,20 +2,61 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+import ipaddress
+import logging
 
 from aiohttp import ClientSession
+from yarl import URL
 
-from .models import ClientIdentity, ConnectionResult, ServerRecord
+from ._http import address_key, parse_address
+from .exceptions import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyError,
+    EmbyServerMismatchError,
+    EmbyTimeoutError,
+)
+from .models import ClientIdentity, ConnectionMode, ConnectionResult, PublicSystemInfo, ServerRecord
 from .server import EmbyServer
 
-# A server on the local network answers System/Info/Public in milliseconds; a few seconds
-# cover a busy or waking machine without making a dead LAN address hold up the remote one.
-LOCAL_PROBE_TIMEOUT = 3.0
-# A remote address crosses the internet, a router's NAT and often a reverse proxy and TLS.
-REMOTE_PROBE_TIMEOUT = 12.0
-# Emby's web app starts each next candidate 200 ms after the previous one.
+_LOGGER = logging.getLogger(__package__)
+
+# Probes race (below), so a long local timeout never delays a working remote address; it only
+# decides how long a LAN-only server may take to answer. On a LAN the answer comes in
+# milliseconds; 5 s still lets a busy or just-woken machine answer, and outlasts a lost SYN and
+# its first two retransmissions (Linux retries after 1 s and 3 s).
+LOCAL_PROBE_TIMEOUT = 5.0
+# A remote address crosses the internet, a router's NAT and often a reverse proxy and TLS: a few
+# round trips of up to a few hundred ms each, plus a server busy scanning its library. A server
+# that needs more than 10 s to say who it is is unusable for polling; failing then lets Home
+# Assistant retry later instead of hanging its setup (it warns about setups over 10 s).
+REMOTE_PROBE_TIMEOUT = 10.0
+# Emby's web app starts each next candidate 200 ms after the previous one: a healthy first
+# choice (usually the LAN) wins before the next probe even starts, and a dead one costs 200 ms.
 PROBE_STAGGER = 0.2
+# Host names that only resolve on a home network.
+_LAN_SUFFIXES = (".local", ".lan", ".home", ".internal", ".home.arpa")
+# Another server's Id is shown in messages; a hostile one must not make them huge.
+_MAX_SHOWN_ID = 64
+
+
+def same_system_id(first: str | None, second: str | None) -> bool:
+    """Return whether two SystemIds name the same server (case and dashes do not matter)."""
+    if not first or not second:
+        return False
+    return first.replace("-", "").lower() == second.replace("-", "").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One address to probe and the mode it stands for."""
+
+    address: str
+    mode: ConnectionMode
+    timeout: float
 
 
 @dataclass(kw_only=True)
@@ -33,4 +74,161 @@ class ConnectionManager:
         EmbyServerMismatchError when the only answers came from other servers,
         EmbyAuthenticationError when the AccessKey or the token is refused.
         """
-        raise NotImplementedError
+        if record.access_key:
+            if not record.connect_user_id:
+                message = "No Emby Connect user is stored for this server"
+                raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
+        elif not record.access_token:
+            message = "No access token is stored for this server"
+            raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
+
+        server, candidate, info = await self._race(record, candidates(record))
+
+        if record.access_key and record.connect_user_id:
+            # The exchanged token is only good for this connection: exchange every time.
+            login = await server.exchange(record.access_key, record.connect_user_id)
+            user_id, access_token = login.user_id, login.access_token
+        else:
+            access_token = server.access_token = record.access_token or ""
+            user_id = server.user_id = record.user_id or await self._user_id_of_token(server)
+        return server, ConnectionResult(
+            mode=candidate.mode,
+            address=server.url,
+            info=info,
+            user_id=user_id,
+            access_token=access_token,
+        )
+
+    async def _user_id_of_token(self, server: EmbyServer) -> str:
+        """Find the user a stored token belongs to (also proving the token still works)."""
+        for session in await server.get_sessions(device_id=self.identity.device_id):
+            if session.user_id and session.device_id == self.identity.device_id:
+                return session.user_id
+        _LOGGER.debug(
+            "%s did not list this device's session; the user id stays unknown", server.url
+        )
+        return ""
+
+    def _server(self, candidate: _Candidate, record: ServerRecord) -> EmbyServer:
+        """Return a client for one candidate address on the shared session."""
+        return EmbyServer(
+            url=candidate.address,
+            identity=self.identity,
+            session=self.session,
+            verify_ssl=record.verify_ssl,
+            request_timeout=self.request_timeout,
+        )
+
+    async def _race(
+        self, record: ServerRecord, queue: list[_Candidate]
+    ) -> tuple[EmbyServer, _Candidate, PublicSystemInfo]:
+        """Probe the candidates staggered and concurrently; return the first right answer."""
+        if not queue:
+            message = f"No address is known for server {record.system_id}"
+            raise EmbyConnectionError(message)
+        loop = asyncio.get_running_loop()
+        running: dict[asyncio.Task[PublicSystemInfo], tuple[EmbyServer, _Candidate]] = {}
+        failures: list[tuple[_Candidate, EmbyError]] = []
+        mismatched: list[str] = []
+        next_start = loop.time()
+        try:
+            while queue or running:
+                if queue and loop.time() >= next_start:
+                    candidate = queue.pop(0)
+                    server = self._server(candidate, record)
+                    task = asyncio.create_task(server.get_public_info(timeout=candidate.timeout))
+                    running[task] = (server, candidate)
+                    next_start = loop.time() + PROBE_STAGGER
+                    continue
+                wait = max(next_start - loop.time(), 0) if queue else None
+                done, _ = await asyncio.wait(
+                    running, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    server, candidate = running.pop(task)
+                    try:
+                        info = task.result()
+                    except EmbyError as err:
+                        _LOGGER.debug("Probe of %s failed: %s", candidate.address, err)
+                        failures.append((candidate, err))
+                    else:
+                        if same_system_id(info.id, record.system_id):
+                            return server, candidate, info
+                        # Another server lives here: it gets no secret of this one.
+                        _LOGGER.debug(
+                            "%s answered as server %s, not %s",
+                            candidate.address,
+                            info.id[:_MAX_SHOWN_ID],
+                            record.system_id,
+                        )
+                        mismatched.append(info.id)
+                    # An address that failed frees its turn: the next one starts now.
+                    next_start = loop.time()
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        raise _no_answer(record.system_id, failures, mismatched)
+
+
+def _no_answer(
+    system_id: str, failures: list[tuple[_Candidate, EmbyError]], mismatched: list[str]
+) -> EmbyError:
+    """Return the error for a race nobody won."""
+    answered = [err for _, err in failures if not isinstance(err, EmbyConnectionError)]
+    if mismatched and not answered:
+        found = mismatched[0][:_MAX_SHOWN_ID]
+        message = f"No address answered as server {system_id}; found server {found}"
+        return EmbyServerMismatchError(message, expected_id=system_id, actual_id=mismatched[0])
+    reasons = "; ".join(f"{candidate.address}: {err}" for candidate, err in failures)
+    message = f"Server {system_id} could not be reached ({reasons})"
+    if failures and all(isinstance(err, EmbyTimeoutError) for _, err in failures):
+        return EmbyTimeoutError(message)
+    return EmbyConnectionError(message)
+
+
+def candidates(record: ServerRecord) -> list[_Candidate]:
+    """Return the addresses to probe, best first: the last mode's, manual, local, remote."""
+    by_mode = {
+        ConnectionMode.MANUAL: record.manual_address,
+        ConnectionMode.LOCAL: record.local_address,
+        ConnectionMode.REMOTE: record.remote_address,
+    }
+    order = list(by_mode)
+    if record.last_mode is not None and record.last_mode in order:
+        # Stored data may hold the plain string ("local"): use the enum member.
+        last_mode = ConnectionMode(record.last_mode)
+        order.remove(last_mode)
+        order.insert(0, last_mode)
+    found: list[_Candidate] = []
+    seen: set[tuple[str, str, int | None, str]] = set()
+    for mode in order:
+        if not (address := by_mode[mode]):
+            continue
+        try:
+            url = parse_address(address)
+        except TypeError, ValueError:
+            _LOGGER.debug("Skipping the unusable %s address %s", mode, address)
+            continue
+        if (key := address_key(url)) in seen:
+            continue
+        seen.add(key)
+        found.append(_Candidate(str(url), mode, _probe_timeout(mode, url)))
+    return found
+
+
+def _probe_timeout(mode: ConnectionMode, url: URL) -> float:
+    """Return the probe timeout: local for a LAN address, remote for anything farther."""
+    if mode is ConnectionMode.LOCAL:
+        return LOCAL_PROBE_TIMEOUT
+    if mode is ConnectionMode.REMOTE:
+        return REMOTE_PROBE_TIMEOUT
+    # A manual address can be either: judge by its host.
+    host = url.host or ""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        on_lan = "." not in host or host.endswith(_LAN_SUFFIXES)
+    else:
+        on_lan = ip.is_private or ip.is_loopback or ip.is_link_local
+    return LOCAL_PROBE_TIMEOUT if on_lan else REMOTE_PROBE_TIMEOUT

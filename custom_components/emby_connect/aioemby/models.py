@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +30,11 @@ def _list(data: object, what: str) -> list[Any]:
     return data
 
 
+def _mapping(data: object) -> JsonObject:
+    """Return data if it is a JSON object, else an empty one (for optional nested objects)."""
+    return data if isinstance(data, Mapping) else {}
+
+
 def _get(data: JsonObject, *names: str) -> Any:
     """Return the first present, non-null value among the wire names (case-insensitive)."""
     for name in names:
@@ -48,8 +54,12 @@ def _str(data: JsonObject, *names: str) -> str | None:
     value = _get(data, *names)
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
+        try:
+            return str(value)
+        except ValueError:
+            # An integer with more digits than Python converts to text.
+            return None
     return None
 
 
@@ -178,7 +188,9 @@ class ConnectLogin:
         token = _required_str(obj, "Connect sign-in", "AccessToken", "ConnectAccessToken")
         user: ConnectUser | None = None
         if isinstance(raw_user := _get(obj, "User"), Mapping):
-            user = ConnectUser.from_dict(raw_user)
+            with suppress(EmbyResponseError):
+                # A user object without an Id is no reason to refuse a top-level UserId.
+                user = ConnectUser.from_dict(raw_user)
         user_id = _str(obj, "UserId", "ConnectUserId") or (user.id if user else None)
         if not user_id:
             message = "Connect sign-in has no user id"
@@ -338,11 +350,9 @@ class ServerLogin:
     def from_authenticate(cls, data: object) -> Self:
         """Parse `Users/AuthenticateByName`."""
         obj = _object(data, "AuthenticateByName")
-        user = _object(_get(obj, "User") or {}, "AuthenticateByName user")
+        user = _mapping(_get(obj, "User"))
         policy = _get(user, "Policy")
-        user_id = _str(user, "Id") or _str(
-            _object(_get(obj, "SessionInfo") or {}, "session"), "UserId"
-        )
+        user_id = _str(user, "Id") or _str(_mapping(_get(obj, "SessionInfo")), "UserId")
         if not user_id:
             message = "AuthenticateByName has no user id"
             raise EmbyResponseError(message)

@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import ClientSession
+from aiohttp.hdrs import METH_GET, METH_POST
 
+from ._http import decode_json, header_value, join_url, parse_address, send
+from .exceptions import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyForbiddenError,
+    EmbyResponseError,
+)
 from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, Session, SystemInfo
+
+_UNAUTHORIZED = 401
+_FORBIDDEN = 403
+_NOT_FOUND = 404
+_OK = 200
+_MULTIPLE_CHOICES = 300
+
+
+def normalize_address(address: str) -> str:
+    """Return a server address as scheme://host[:port][/base path], without a trailing slash.
+
+    A missing scheme means http; a pasted web app address (…/web/index.html#!/home) is cut back
+    to the server. Raise ValueError when the text is no usable http(s) address.
+    """
+    return str(parse_address(address))
+
+
+def identity_headers(
+    identity: ClientIdentity, *, user_id: str | None = None, token: str | None = None
+) -> dict[str, str]:
+    """Return the headers that tell an Emby server who is calling (and with which token)."""
+    pairs = [
+        ("UserId", user_id),
+        ("Client", identity.client),
+        ("Device", identity.device_name),
+        ("DeviceId", identity.device_id),
+        ("Version", identity.version),
+        ("Token", token),
+    ]
+    authorization = ", ".join(
+        f'{name}="{header_value(value)}"' for name, value in pairs if value is not None
+    )
+    headers = {
+        "X-Emby-Authorization": f"Emby {authorization}",
+        "X-Emby-Client": header_value(identity.client),
+        "X-Emby-Device-Name": header_value(identity.device_name),
+        "X-Emby-Device-Id": header_value(identity.device_id),
+        "X-Emby-Client-Version": header_value(identity.version),
+        "Accept": "application/json",
+    }
+    if token is not None:
+        headers["X-Emby-Token"] = header_value(token)
+    return headers
 
 
 @dataclass(kw_only=True)
@@ -21,38 +75,150 @@ class EmbyServer:
     request_timeout: float = 10.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    _close_session: bool = field(default=False, init=False, repr=False)
 
-    async def get_public_info(self, *, timeout: float | None = None) -> PublicSystemInfo:
+    def __post_init__(self) -> None:
+        """Normalise the address; an unusable one fails on the first request instead."""
+        try:
+            self.url = normalize_address(self.url)
+        except TypeError, ValueError:
+            return
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        user_id: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        time_limit: float | None = None,
+        exchange: bool = False,
+        expect_json: bool = True,
+    ) -> Any:
+        """Send one call to the server and return its decoded JSON answer (or None)."""
+        try:
+            base = parse_address(self.url)
+        except (TypeError, ValueError) as err:
+            message = "The server address is not a valid http(s) address"
+            raise EmbyConnectionError(message) from err
+        what = f"Emby server {base} ({path})"
+
+        if self.session is None:
+            self.session = ClientSession()
+            self._close_session = True
+
+        raw = await send(
+            self.session,
+            method,
+            join_url(base, path),
+            what=what,
+            time_limit=self.request_timeout if time_limit is None else time_limit,
+            headers=identity_headers(self.identity, user_id=user_id, token=token),
+            params=params,
+            json_body=json_body,
+            ssl=self.verify_ssl,
+        )
+        if exchange and raw.status in {_UNAUTHORIZED, _FORBIDDEN, _NOT_FOUND}:
+            # The server no longer knows the link (AccessKey revoked, user unlinked).
+            message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
+            raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
+        if raw.status == _UNAUTHORIZED:
+            message = f"{what} refused the credentials (HTTP {raw.status})"
+            raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
+        if raw.status == _FORBIDDEN:
+            message = f"{what} denied access to this user (HTTP {raw.status})"
+            raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=raw.status)
+        if not _OK <= raw.status < _MULTIPLE_CHOICES:
+            message = f"{what} answered with HTTP {raw.status}"
+            raise EmbyResponseError(message)
+        return decode_json(raw, what) if expect_json else None
+
+    async def _user_request(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> Any:
+        """Send one call as the signed-in user."""
+        if not self.access_token:
+            message = "Not signed in to the Emby server"
+            raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
+        return await self._request(
+            method, path, token=self.access_token, user_id=self.user_id, params=params
+        )
+
+    def _store(self, login: ServerLogin) -> ServerLogin:
+        """Keep the local user and token of a successful sign-in or exchange."""
+        self.user_id = login.user_id
+        self.access_token = login.access_token
+        return login
+
+    async def get_public_info(
+        self,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-call limit for racing probes
+    ) -> PublicSystemInfo:
         """Read System/Info/Public (no token is sent)."""
-        raise NotImplementedError
+        data = await self._request(METH_GET, "System/Info/Public", token=None, time_limit=timeout)
+        return PublicSystemInfo.from_dict(data)
 
     async def authenticate_by_name(self, username: str, password: str | None) -> ServerLogin:
         """Sign in a local user; store the token."""
-        raise NotImplementedError
+        data = await self._request(
+            METH_POST,
+            "Users/AuthenticateByName",
+            token=None,
+            json_body={"Username": username, "Pw": password or ""},
+        )
+        return self._store(ServerLogin.from_authenticate(data))
 
     async def exchange(self, access_key: str, connect_user_id: str) -> ServerLogin:
         """Exchange a Connect AccessKey for a local token; store the token."""
-        raise NotImplementedError
+        data = await self._request(
+            METH_GET,
+            "Connect/Exchange",
+            token=access_key,
+            params={"format": "json", "ConnectUserId": connect_user_id},
+            exchange=True,
+        )
+        return self._store(ServerLogin.from_exchange(data))
 
     async def get_system_info(self) -> SystemInfo:
         """Read System/Info."""
-        raise NotImplementedError
+        return SystemInfo.from_dict(await self._user_request(METH_GET, "System/Info"))
 
-    async def get_sessions(self) -> list[Session]:
-        """Read /Sessions."""
-        raise NotImplementedError
+    async def get_sessions(self, *, device_id: str | None = None) -> list[Session]:
+        """Read /Sessions, optionally only those of one device."""
+        params = {"DeviceId": device_id} if device_id is not None else None
+        return Session.list_from(await self._user_request(METH_GET, "Sessions", params=params))
 
     async def get_item_counts(self) -> ItemCounts:
-        """Read /Items/Counts."""
-        raise NotImplementedError
+        """Read /Items/Counts (as the signed-in user sees the libraries)."""
+        params = {"UserId": self.user_id} if self.user_id else None
+        return ItemCounts.from_dict(
+            await self._user_request(METH_GET, "Items/Counts", params=params)
+        )
 
     async def logout(self) -> None:
         """Revoke the current token."""
-        raise NotImplementedError
+        if not self.access_token:
+            return
+        # A refused token is already revoked: the goal is reached.
+        with suppress(EmbyAuthenticationError):
+            await self._request(
+                METH_POST,
+                "Sessions/Logout",
+                token=self.access_token,
+                user_id=self.user_id,
+                expect_json=False,
+            )
+        self.access_token = None
 
     async def close(self) -> None:
         """Close the session if this client created it."""
-        raise NotImplementedError
+        if self.session is not None and self._close_session:
+            await self.session.close()
+            self.session = None
+            self._close_session = False
 
     async def __aenter__(self) -> Self:
         """Enter the async context."""

@@ -1,0 +1,146 @@
+"""HTTP plumbing shared by the clients: addresses, safe header values, bounded reads, JSON."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+import json
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import ClientError, ClientSession, StreamReader
+from yarl import URL
+
+from .exceptions import EmbyConnectionError, EmbyResponseError, EmbyTimeoutError
+
+# The largest answer these APIs give is /Sessions: a few kB per session, tens of kB when a
+# NowPlayingItem carries its media streams. 8 MiB is far beyond any real answer and keeps a
+# hostile or broken server from filling memory (the parsed JSON takes several times more).
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+
+# Printable ASCII that cannot end a quoted parameter or split Emby's naive `Key="value", ...`
+# parser. Quote, backslash, comma, percent and plus are encoded, and so is everything outside
+# ASCII: HTTP header values are bytes, and a device name like "Wohnzimmer Müller" must not
+# depend on how a server or proxy decodes them.
+_HEADER_SAFE = " !#$&'()*/:;<=>?@[]^`{|}"
+
+
+def header_value(value: str) -> str:
+    """Return value percent-encoded where it could break a header or a quoted parameter."""
+    return quote(value, safe=_HEADER_SAFE)
+
+
+def parse_url(text: str) -> URL:
+    """Parse an http(s) URL with a host; raise ValueError for anything else."""
+    url = URL(text.strip())
+    if url.scheme not in {"http", "https"} or not url.host:
+        message = "An address needs an http or https scheme and a host"
+        raise ValueError(message)
+    if url.user is not None or url.password is not None:
+        # Credentials in an address would end up in logs, reprs and messages.
+        message = "An address must not contain a user name or password"
+        raise ValueError(message)
+    return url
+
+
+def parse_address(address: str) -> URL:
+    """Parse a server address into scheme, host, port and base path; raise ValueError if unusable."""
+    text = address.strip()
+    url = parse_url(text if "://" in text else f"http://{text}")
+    segments = [segment for segment in url.path.split("/") if segment]
+    if "web" in segments:
+        # People paste the browser's address: http://host:8096/web/index.html#!/home.
+        segments = segments[: len(segments) - 1 - segments[::-1].index("web")]
+    path = "/".join(segments)
+    return url.with_path(f"/{path}" if path else "").with_query(None).with_fragment(None)
+
+
+def address_key(url: URL) -> tuple[str, str, int | None, str]:
+    """Return what makes two addresses the same place (default ports made explicit)."""
+    return (url.scheme, (url.host or "").lower(), url.port, url.path.rstrip("/"))
+
+
+def join_url(base: URL, path: str) -> URL:
+    """Append an API path to a base address, keeping its base path (e.g. /emby)."""
+    return base.with_path(f"{base.path.rstrip('/')}/{path.lstrip('/')}")
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP answer read within the size bound."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+
+async def send(
+    session: ClientSession,
+    method: str,
+    url: URL,
+    *,
+    what: str,
+    time_limit: float,
+    headers: Mapping[str, str],
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    ssl: bool = True,
+) -> RawResponse:
+    """Send one request and read its body; map every transport failure to aioemby errors."""
+    try:
+        async with (
+            asyncio.timeout(time_limit),
+            session.request(
+                method,
+                url,
+                headers=dict(headers),
+                params=params,
+                data=data,
+                json=json_body,
+                ssl=ssl,
+                # A redirect would carry the token headers to wherever it points.
+                allow_redirects=False,
+            ) as response,
+        ):
+            body = await _read_bounded(response.content_length, response.content, what)
+            return RawResponse(response.status, body, response.content_type)
+    except TimeoutError as err:
+        message = f"Timeout while talking to {what}"
+        raise EmbyTimeoutError(message) from err
+    except (ClientError, OSError, ValueError) as err:
+        # aiohttp raises ValueError for a URL or header it refuses to send.
+        message = f"Error talking to {what}: {err or type(err).__name__}"
+        raise EmbyConnectionError(message) from err
+
+
+async def _read_bounded(length: int | None, content: StreamReader, what: str) -> bytes:
+    """Read a body, refusing one larger than MAX_RESPONSE_BYTES before holding it all."""
+    message = f"{what} sent an answer larger than {MAX_RESPONSE_BYTES} bytes"
+    if length is not None and length > MAX_RESPONSE_BYTES:
+        raise EmbyResponseError(message)
+    body = bytearray()
+    async for chunk in content.iter_chunked(_CHUNK_BYTES):
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise EmbyResponseError(message)
+    return bytes(body)
+
+
+def decode_json(raw: RawResponse, what: str) -> Any:
+    """Decode a JSON body; HTML pages, empty bodies and invalid JSON raise EmbyResponseError."""
+    body = raw.body.strip()
+    if "html" in raw.content_type or body[:1] == b"<":
+        message = f"{what} answered with an HTML page instead of JSON"
+        raise EmbyResponseError(message)
+    if not body:
+        message = f"{what} answered with an empty body instead of JSON"
+        raise EmbyResponseError(message)
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as err:
+        # ValueError covers bad UTF-8 and integers too long to convert.
+        message = f"{what} answered with invalid JSON"
+        raise EmbyResponseError(message) from err
