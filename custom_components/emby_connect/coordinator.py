@@ -313,7 +313,9 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
     def _async_update_device(self, data: EmbyData) -> None:
         """Keep the device's version and web address in step with the server."""
         device_registry = dr.async_get(self.hass)
-        device = device_registry.async_get_device(identifiers={(DOMAIN, self.record.system_id)})
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, self.record.system_id), self.config_entry.entry_id
+        )
         if device is None:
             return
         configuration_url = f"{data.address}/web/index.html"

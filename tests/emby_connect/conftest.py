@@ -2,9 +2,213 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
+
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.emby_connect.aioemby import (
+    ClientIdentity,
+    ConnectionMode,
+    ConnectionResult,
+    ConnectServer,
+    EmbyServer,
+    ItemCounts,
+    PublicSystemInfo,
+    Session,
+    SystemInfo,
+)
+from custom_components.emby_connect.const import (
+    AUTH_METHOD_CONNECT,
+    AUTH_METHOD_MANUAL,
+    CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_AUTH_METHOD,
+    CONF_CONNECT_TOKEN,
+    CONF_CONNECT_URL,
+    CONF_CONNECT_USER_ID,
+    CONF_CONNECT_USERNAME,
+    CONF_LAST_MODE,
+    CONF_LINK_ID,
+    CONF_LOCAL_ADDRESS,
+    CONF_REMOTE_ADDRESS,
+    CONF_SYSTEM_ID,
+    CONF_USER_ID,
+    CONF_USER_TYPE,
+    DOMAIN,
+)
+from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+SYSTEM_ID = "6d8c3f1e2a7b4c9d8e0f1a2b3c4d5e6f"
+OTHER_SYSTEM_ID = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
+CONNECT_URL = "https://connect.emby.media/service"
+CONNECT_USER_ID = "connect-user-5150"
+CONNECT_TOKEN = "connect-token-d41d8cd98f00b204"
+CONNECT_USERNAME = "alice@example.com"
+ACCESS_KEY = "f3a9c2e1d4b5a6978877665544332211"
+LOCAL_ADDRESS = "http://192.168.1.20:8096"
+REMOTE_ADDRESS = "https://emby.example.net:8920"
+SERVER_USER_ID = "e5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0"
+SERVER_TOKEN = "server-token-0cc175b9c0f1b6a8"
+MANUAL_USERNAME = "alice"
+MANUAL_TOKEN = "manual-token-92eb5ffee6ae2fec"
+HA_DEVICE_ID = "ha-instance-id"
+
+
+def load_json(name: str) -> Any:
+    """Return a recorded payload from the fixtures folder."""
+    return json.loads((FIXTURES / name).read_text())
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/emby_connect in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize like Home Assistant core, into snapshots/ beside fixtures/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities that are disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return the entry of a server linked to an Emby Connect account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Living Room",
+        unique_id=SYSTEM_ID,
+        data={
+            CONF_AUTH_METHOD: AUTH_METHOD_CONNECT,
+            CONF_SYSTEM_ID: SYSTEM_ID,
+            CONF_CONNECT_URL: CONNECT_URL,
+            CONF_CONNECT_USER_ID: CONNECT_USER_ID,
+            CONF_CONNECT_TOKEN: CONNECT_TOKEN,
+            CONF_CONNECT_USERNAME: CONNECT_USERNAME,
+            CONF_ACCESS_KEY: ACCESS_KEY,
+            CONF_LINK_ID: "4821",
+            CONF_USER_TYPE: "Linked",
+            CONF_LOCAL_ADDRESS: LOCAL_ADDRESS,
+            CONF_REMOTE_ADDRESS: REMOTE_ADDRESS,
+            CONF_LAST_MODE: None,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+
+
+@pytest.fixture
+def mock_manual_config_entry() -> MockConfigEntry:
+    """Return the entry of a server added by address with a local user."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Living Room",
+        unique_id=SYSTEM_ID,
+        data={
+            CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
+            CONF_SYSTEM_ID: SYSTEM_ID,
+            CONF_URL: LOCAL_ADDRESS,
+            CONF_VERIFY_SSL: False,
+            CONF_USERNAME: MANUAL_USERNAME,
+            CONF_USER_ID: SERVER_USER_ID,
+            CONF_ACCESS_TOKEN: MANUAL_TOKEN,
+        },
+    )
+
+
+@pytest.fixture
+def mock_client_identity() -> Generator[ClientIdentity]:
+    """Give Home Assistant a known DeviceId, the one of its own session in sessions.json."""
+    identity = ClientIdentity(
+        client="Home Assistant", device_name="Home", device_id=HA_DEVICE_ID, version="0.1.0"
+    )
+    with patch(
+        "custom_components.emby_connect.async_client_identity", autospec=True
+    ) as identity_mock:
+        identity_mock.return_value = identity
+        yield identity
+
+
+@pytest.fixture
+def connection_result() -> ConnectionResult:
+    """Return what the connection manager answers: reached on the local address."""
+    return ConnectionResult(
+        mode=ConnectionMode.LOCAL,
+        address=LOCAL_ADDRESS,
+        info=PublicSystemInfo.from_dict(load_json("system_info_public.json")),
+        user_id=SERVER_USER_ID,
+        access_token=SERVER_TOKEN,
+    )
+
+
+@pytest.fixture
+def mock_emby_server() -> MagicMock:
+    """Return a connected Emby server answering as an administrator."""
+    server = create_autospec(EmbyServer, instance=True)
+    server.get_system_info.return_value = SystemInfo.from_dict(load_json("system_info.json"))
+    server.get_sessions.return_value = Session.list_from(load_json("sessions.json"))
+    server.get_item_counts.return_value = ItemCounts.from_dict(load_json("item_counts.json"))
+    return server
+
+
+@pytest.fixture
+def mock_connection_manager(
+    mock_client_identity: ClientIdentity,
+    mock_emby_server: MagicMock,
+    connection_result: ConnectionResult,
+) -> Generator[MagicMock]:
+    """Patch the connection manager; it connects to mock_emby_server."""
+    with patch(
+        "custom_components.emby_connect.ConnectionManager", autospec=True
+    ) as manager_class:
+        manager = manager_class.return_value
+        manager.connect.return_value = (mock_emby_server, connection_result)
+        yield manager
+
+
+@pytest.fixture
+def mock_emby_connect() -> Generator[MagicMock]:
+    """Patch the Emby Connect client; the account lists the one configured server."""
+    with patch(
+        "custom_components.emby_connect.helpers.EmbyConnect", autospec=True
+    ) as connect_class:
+        client = connect_class.return_value
+        client.access_token = CONNECT_TOKEN
+        client.user_id = CONNECT_USER_ID
+        client.get_servers.return_value = ConnectServer.list_from(
+            load_json("connect_servers.json")
+        )
+        yield client
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> MockConfigEntry:
+    """Set up the Connect entry and let the first server list read finish."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

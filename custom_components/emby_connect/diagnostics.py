@@ -1,0 +1,87 @@
+"""Diagnostics of Emby Connect: what a person may post in a public issue."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .aioemby import Session
+from .const import (
+    CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_CONNECT_TOKEN,
+    CONF_CONNECT_USER_ID,
+    CONF_CONNECT_USERNAME,
+    CONF_LINK_ID,
+    CONF_REMOTE_ADDRESS,
+    CONF_USER_ID,
+)
+from .coordinator import EmbyConfigEntry
+
+# Secrets, the ids and names of people, and the addresses that locate someone's home.
+TO_REDACT = {
+    CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_CONNECT_TOKEN,
+    CONF_CONNECT_USER_ID,
+    CONF_CONNECT_USERNAME,
+    CONF_LINK_ID,
+    CONF_REMOTE_ADDRESS,
+    CONF_URL,
+    CONF_USER_ID,
+    CONF_USERNAME,
+    "address",
+    "remote_addresses",
+    "wan_address",
+}
+
+
+def _session(session: Session) -> dict[str, Any]:
+    """Describe a session without who is watching what, or from where."""
+    return {
+        "client": session.client,
+        "application_version": session.application_version,
+        "is_playing": session.is_playing,
+        "is_paused": session.is_paused,
+        "is_transcoding": session.is_transcoding,
+        "play_method": session.play_state.play_method,
+        "media_type": session.now_playing.media_type if session.now_playing else None,
+        "supports_remote_control": session.supports_remote_control,
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: EmbyConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data.coordinator
+    account = entry.runtime_data.account
+    data = coordinator.data
+    return async_redact_data(
+        {
+            "entry": {"title": entry.title, "data": dict(entry.data)},
+            "last_update_success": coordinator.last_update_success,
+            "connection": {"mode": data.mode.value, "address": data.address},
+            "public_info": asdict(data.public_info),
+            "system_info": asdict(data.system_info) if data.system_info else None,
+            "sessions": [_session(item) for item in data.sessions]
+            if data.sessions is not None
+            else None,
+            "counts": asdict(data.counts) if data.counts else None,
+            "account": None
+            if account is None
+            else {
+                "last_update_success": account.last_update_success,
+                "entries": len(account.entry_ids),
+                "servers": [
+                    {"system_id": server.system_id, "user_type": server.user_type.value}
+                    for server in account.data or []
+                ],
+            },
+        },
+        TO_REDACT,
+    )
