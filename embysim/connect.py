@@ -1,0 +1,217 @@
+"""The simulated Emby Connect service (connect.emby.media/service), served under /service."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .listener import abort_connection
+from .models import ConnectFault, RecordedRequest, SimConnectUser, SimPin, utcnow
+from .records import record_request
+from .server import parse_body
+
+if TYPE_CHECKING:
+    from .simulator import EmbySimulator
+
+PREFIX = "/service"
+_MALFORMED = '[{"Id": "1", "Url": "http://'
+
+
+@dataclass(eq=False, kw_only=True)
+class ConnectService:
+    """Answer Emby Connect calls from the simulator's accounts, links and PINs."""
+
+    sim: EmbySimulator
+    fault: ConnectFault = ConnectFault.NONE
+    latency: float = 0.0
+    pin_lifetime: float = 600.0
+    requests: list[RecordedRequest] = field(default_factory=list)
+    tokens: dict[str, SimConnectUser] = field(default_factory=dict, repr=False)
+    pins: dict[str, SimPin] = field(default_factory=dict)
+    _hanging: set[asyncio.Future[None]] = field(default_factory=set)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def set_fault(self, fault: ConnectFault | str) -> None:
+        """Change the fault; hanging calls are dropped when it leaves HANGING."""
+        self.fault = ConnectFault(fault)
+        if self.fault is not ConnectFault.HANGING:
+            self.release_hanging()
+
+    def release_hanging(self) -> None:
+        """Let every hanging call go (their connections are dropped)."""
+        for waiter in list(self._hanging):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def issue_token(self, user: SimConnectUser) -> str:
+        """Issue a Connect access token for an account."""
+        token = self.sim.ids.hex()
+        self.tokens[token] = user
+        return token
+
+    def tokens_of(self, user: SimConnectUser) -> set[str]:
+        """Return every token issued to an account."""
+        return {token for token, owner in self.tokens.items() if owner is user}
+
+    def create_pin(self, device_id: str) -> SimPin:
+        """Create a new PIN for a device (4 digits, unique among live PINs)."""
+        while (code := self.sim.ids.digits(4)) in self.pins:
+            pass
+        pin = SimPin(pin=code, device_id=device_id)
+        self.pins[code] = pin
+        return pin
+
+    def live_pin(self, code: str) -> SimPin | None:
+        """Return a PIN, marking it expired once its lifetime passed."""
+        pin = self.pins.get(code)
+        if pin is not None and utcnow() - pin.created > timedelta(seconds=self.pin_lifetime):
+            pin.expired = True
+        return pin
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Record the call, apply latency and fault, then answer it."""
+        self.requests.append(
+            await record_request(
+                request,
+                path=path,
+                listener="connect",
+                token=request.headers.get("X-Connect-UserToken"),
+            )
+        )
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        match self.fault:
+            case ConnectFault.DOWN:
+                abort_connection(request)
+                raise asyncio.CancelledError
+            case ConnectFault.HANGING:
+                await self._hang(request)
+            case ConnectFault.UNAUTHORIZED:
+                return _error(401, "Unauthorized")
+            case ConnectFault.HTTP_500:
+                return _error(500, "Internal Server Error")
+            case ConnectFault.MALFORMED_JSON:
+                return web.Response(text=_MALFORMED, content_type="application/json")
+            case _:
+                pass
+        if not request.headers.get("X-Application"):
+            return _error(400, "X-Application header is required")
+        key = (request.method, path.lower().rstrip("/"))
+        handler = {
+            ("POST", "/user/authenticate"): self._authenticate,
+            ("GET", "/servers"): self._servers,
+            ("GET", "/user"): self._user,
+            ("POST", "/pin"): self._create_pin,
+            ("GET", "/pin"): self._get_pin,
+            ("POST", "/pin/authenticate"): self._authenticate_pin,
+            ("DELETE", "/serverauthorizations"): self._delete_authorization,
+        }.get(key)
+        if handler is None:
+            return _error(404, "Not found")
+        return await handler(request)
+
+    async def _hang(self, request: web.Request) -> None:
+        """Never answer: wait until the fault changes or the simulator stops."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._hanging.add(waiter)
+        try:
+            await waiter
+        finally:
+            self._hanging.discard(waiter)
+            abort_connection(request)
+        raise asyncio.CancelledError
+
+    def _signed_in(self, request: web.Request) -> SimConnectUser | None:
+        """Return the account whose token the call carries."""
+        return self.tokens.get(request.headers.get("X-Connect-UserToken", ""))
+
+    async def _authenticate(self, request: web.Request) -> web.Response:
+        """Answer POST user/authenticate (form nameOrEmail/rawpw, or JSON)."""
+        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        name = str(fields.get("nameoremail") or fields.get("name") or "")
+        password = fields.get("rawpw")
+        if password is None:
+            password = fields.get("password")
+        user = self.sim.find_connect_user(name) if name else None
+        if user is None or password != user.password:
+            return _error(401, "Invalid username or password")
+        return web.json_response({"AccessToken": self.issue_token(user), "User": user.to_json()})
+
+    async def _servers(self, request: web.Request) -> web.Response:
+        """Answer GET servers?userId=: the account's linked servers."""
+        user = self._signed_in(request)
+        if user is None:
+            return _error(401, "Unauthorized")
+        query = _lower_query(request)
+        if query.get("userid") != user.id:
+            return _error(403, "Forbidden")
+        if query.get("status", "").lower() == "waiting":
+            return web.json_response([])
+        return web.json_response(self.sim.connect_servers(user))
+
+    async def _user(self, request: web.Request) -> web.Response:
+        """Answer GET user?id=."""
+        user = self._signed_in(request)
+        if user is None:
+            return _error(401, "Unauthorized")
+        if _lower_query(request).get("id") != user.id:
+            return _error(403, "Forbidden")
+        data: dict[str, Any] = user.to_json()
+        return web.json_response(data)
+
+    async def _create_pin(self, request: web.Request) -> web.Response:
+        """Answer POST pin (form deviceId)."""
+        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        device_id = str(fields.get("deviceid") or _lower_query(request).get("deviceid") or "")
+        if not device_id:
+            return _error(400, "deviceId is required")
+        return web.json_response(self.create_pin(device_id).to_json())
+
+    async def _get_pin(self, request: web.Request) -> web.Response:
+        """Answer GET pin?deviceId=&pin= (404 when Connect does not know it)."""
+        query = _lower_query(request)
+        pin = self.live_pin(query.get("pin", ""))
+        if pin is None or pin.device_id != query.get("deviceid"):
+            return _error(404, "Not found")
+        return web.json_response(pin.to_json())
+
+    async def _authenticate_pin(self, request: web.Request) -> web.Response:
+        """Answer POST pin/authenticate (form deviceId, pin): a token once confirmed."""
+        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        pin = self.live_pin(str(fields.get("pin") or ""))
+        if pin is None or pin.device_id != fields.get("deviceid") or pin.expired:
+            return _error(401, "Unknown or expired pin")
+        if pin.confirmed_by is None:
+            return _error(400, "Pin has not been confirmed")
+        del self.pins[pin.pin]
+        token = self.issue_token(pin.confirmed_by)
+        return web.json_response({"UserId": pin.confirmed_by.id, "AccessToken": token})
+
+    async def _delete_authorization(self, request: web.Request) -> web.Response:
+        """Answer DELETE serverAuthorizations?serverId=&userId=: unlink a server."""
+        user = self._signed_in(request)
+        if user is None:
+            return _error(401, "Unauthorized")
+        query = _lower_query(request)
+        if query.get("userid", user.id) != user.id:
+            return _error(403, "Forbidden")
+        if not self.sim.unlink_by_id(user, query.get("serverid", "")):
+            return _error(404, "Not found")
+        return web.Response(status=200)
+
+
+def _lower_query(request: web.Request) -> dict[str, str]:
+    """Return the query with lower-case keys."""
+    return {key.lower(): value for key, value in request.query.items()}
+
+
+def _error(status: int, message: str) -> web.Response:
+    """Return a JSON error like Connect's."""
+    return web.json_response({"Message": message}, status=status)
