@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
 
+from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -43,8 +45,6 @@ from custom_components.emby_connect.const import (
     CONF_USER_TYPE,
     DOMAIN,
 )
-from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -177,9 +177,7 @@ def mock_connection_manager(
     connection_result: ConnectionResult,
 ) -> Generator[MagicMock]:
     """Patch the connection manager; it connects to mock_emby_server."""
-    with patch(
-        "custom_components.emby_connect.ConnectionManager", autospec=True
-    ) as manager_class:
+    with patch("custom_components.emby_connect.ConnectionManager", autospec=True) as manager_class:
         manager = manager_class.return_value
         manager.connect.return_value = (mock_emby_server, connection_result)
         yield manager
@@ -194,9 +192,7 @@ def mock_emby_connect() -> Generator[MagicMock]:
         client = connect_class.return_value
         client.access_token = CONNECT_TOKEN
         client.user_id = CONNECT_USER_ID
-        client.get_servers.return_value = ConnectServer.list_from(
-            load_json("connect_servers.json")
-        )
+        client.get_servers.return_value = ConnectServer.list_from(load_json("connect_servers.json"))
         yield client
 
 

@@ -6,6 +6,9 @@ from collections.abc import Generator
 from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,9 +23,6 @@ from custom_components.emby_connect.aioemby import (
     EmbyForbiddenError,
 )
 from custom_components.emby_connect.const import STATUS_INTERVAL
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
 UPDATE = "binary_sensor.living_room_update"
@@ -46,13 +46,12 @@ async def test_binary_sensors(
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_binary_sensors_non_admin(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
 ) -> None:
     """A user who may not read System/Info still sees whether the server is reachable."""

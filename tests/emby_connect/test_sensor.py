@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Generator
 from unittest.mock import MagicMock, patch
 
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenError
-from homeassistant.const import STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import SYSTEM_ID
 
@@ -46,13 +46,12 @@ async def test_sensors(
     assert device == snapshot(name="device")
 
 
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_sensors_guest(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
 ) -> None:
     """A guest who may read nothing but the public info keeps version and connection."""
