@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self
 
@@ -119,20 +119,22 @@ def _str_list(data: JsonObject, *names: str) -> list[str]:
 
 
 def _datetime(data: JsonObject, *names: str) -> datetime | None:
-    """Read an ISO 8601 timestamp; Emby sends seven fractional digits, which are cut to six."""
+    """Read an ISO 8601 timestamp in UTC; Emby sends seven fractional digits, cut to six."""
     value = _str(data, *names)
     if not value:
         return None
     text = value.strip().replace("Z", "+00:00")
     if "." in text:
         head, _, tail = text.partition(".")
-        digits = "".join(char for char in tail if char.isdigit())
-        zone = tail[len(digits) :]
+        zone = tail.lstrip("0123456789")
+        digits = tail[: len(tail) - len(zone)]
         text = f"{head}.{digits[:6]}{zone}" if digits else f"{head}{zone}"
     try:
-        return datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
+    # Emby's dates are UTC; one without an offset is read as UTC too.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class ConnectionMode(StrEnum):
