@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, override
+from typing import override
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
@@ -431,8 +431,8 @@ class EmbyConnectCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
         if self._auth_failed:
             return
         self._auth_failed = True
-        for entry_id in self.entry_ids:
-            if entry := self.hass.config_entries.async_get_entry(entry_id):
+        for entry in self.hass.config_entries.async_entries(DOMAIN):
+            if entry.entry_id in self.entry_ids:
                 entry.async_start_reauth(self.hass)
 
     @callback
@@ -482,10 +482,9 @@ async def async_acquire_account(
 
 async def async_release_account(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
     """Let go of the entry's account; the last entry to go stops it."""
-    accounts: dict[AccountKey, Any] = hass.data.get(DATA_ACCOUNTS, {})
+    accounts = hass.data[DATA_ACCOUNTS]
     key = account_key(entry)
-    if (account := accounts.get(key)) is None:
-        return
+    account = accounts[key]
     account.entry_ids.discard(entry.entry_id)
     if not account.entry_ids:
         del accounts[key]

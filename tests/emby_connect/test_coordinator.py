@@ -37,6 +37,7 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
     CONF_CONNECT_TOKEN,
     CONF_LAST_MODE,
     CONF_LOCAL_ADDRESS,
@@ -510,6 +511,9 @@ async def test_connect_refused_starts_reauth(
     mock_emby_connect: MagicMock,
 ) -> None:
     """A refused Connect token asks to sign in again, while the server keeps running."""
+    # An entry of the domain outside this account is left alone.
+    other = MockConfigEntry(domain=DOMAIN, unique_id=OTHER_SYSTEM_ID, data={})
+    other.add_to_hass(hass)
     mock_emby_connect.get_servers.side_effect = EmbyAuthenticationError(
         "Unauthorized", source=AuthSource.CONNECT, status=401
     )
@@ -517,6 +521,7 @@ async def test_connect_refused_starts_reauth(
     await _tick(hass, freezer, CONNECT_INTERVAL)
 
     assert len(_reauth_flows(hass, init_integration)) == 1
+    assert not _reauth_flows(hass, other)
     assert init_integration.state is ConfigEntryState.LOADED
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
@@ -572,3 +577,23 @@ async def test_entry_update_reaches_the_record(
     assert runtime_data.coordinator.record.access_key == "new-access-key"
     assert runtime_data.account is not None
     assert runtime_data.account.client.access_token == "new-connect-token"
+
+
+@pytest.mark.usefixtures("mock_connection_manager")
+async def test_manual_entry_update_reaches_the_record(
+    hass: HomeAssistant, mock_manual_config_entry: MockConfigEntry
+) -> None:
+    """A new token stored by a flow is used by a server added by address, without a reload."""
+    mock_manual_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    hass.config_entries.async_update_entry(
+        mock_manual_config_entry,
+        data={**mock_manual_config_entry.data, CONF_ACCESS_TOKEN: "new-token"},
+    )
+    await hass.async_block_till_done()
+
+    coordinator = mock_manual_config_entry.runtime_data.coordinator
+    assert coordinator.record.access_token == "new-token"
+    assert mock_manual_config_entry.state is ConfigEntryState.LOADED

@@ -1,0 +1,171 @@
+"""Tests for setting up and unloading Emby Connect entries."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock, patch
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.emby_connect.aioemby import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyResponseError,
+    EmbyServerMismatchError,
+    EmbyTimeoutError,
+)
+from custom_components.emby_connect.const import DOMAIN
+from custom_components.emby_connect.coordinator import DATA_ACCOUNTS
+
+from .conftest import LOCAL_ADDRESS, MANUAL_TOKEN, SERVER_USER_ID, SYSTEM_ID
+
+
+async def test_load_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_emby_connect: MagicMock
+) -> None:
+    """An entry loads, shares its account, and unloads without leaving anything behind."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.account is not None
+    assert mock_emby_connect.get_servers.call_count == 1
+    assert len(hass.data[DATA_ACCOUNTS]) == 1
+
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert not hass.data[DATA_ACCOUNTS]
+
+
+async def test_manual_entry(
+    hass: HomeAssistant,
+    mock_manual_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """A server added by address uses its stored token and no Emby Connect account."""
+    mock_manual_config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.emby_connect.async_get_clientsession", autospec=True
+    ) as session_mock:
+        await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert mock_manual_config_entry.state is ConfigEntryState.LOADED
+    assert mock_manual_config_entry.runtime_data.account is None
+    assert session_mock.call_args.kwargs == {"verify_ssl": False}
+    record = mock_connection_manager.connect.call_args.args[0]
+    assert record.system_id == SYSTEM_ID
+    assert record.manual_address == LOCAL_ADDRESS
+    assert record.user_id == SERVER_USER_ID
+    assert record.access_token == MANUAL_TOKEN
+    assert record.access_key is None
+    assert not hass.data.get(DATA_ACCOUNTS)
+
+    await hass.config_entries.async_unload(mock_manual_config_entry.entry_id)
+    assert mock_manual_config_entry.state is ConfigEntryState.NOT_LOADED
+
+
+@pytest.mark.parametrize(
+    ("error", "translation_key"),
+    [
+        (EmbyConnectionError("unreachable"), "cannot_connect"),
+        (EmbyTimeoutError("timeout"), "cannot_connect"),
+        (
+            EmbyServerMismatchError("other server", expected_id=SYSTEM_ID, actual_id="x"),
+            "server_mismatch",
+        ),
+        (EmbyResponseError("garbage"), "invalid_response"),
+    ],
+)
+@pytest.mark.usefixtures("mock_emby_connect")
+async def test_setup_not_ready(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    error: Exception,
+    translation_key: str,
+) -> None:
+    """A server that cannot be reached is retried later, with a translated reason."""
+    mock_connection_manager.connect.side_effect = error
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == translation_key
+    # The account was let go of with the failed setup.
+    assert not hass.data[DATA_ACCOUNTS]
+
+
+@pytest.mark.usefixtures("mock_emby_connect")
+async def test_setup_auth_failed(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """A refused AccessKey fails setup and starts reauth."""
+    mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
+        "refused", source=AuthSource.SERVER, status=401
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert mock_config_entry.error_reason_translation_key == "authentication_failed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_remove_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A stale device can be removed; the entry's own server cannot."""
+    assert await async_setup_component(hass, "config", {})
+    server = device_registry.async_get_device_by_identifier(
+        (DOMAIN, SYSTEM_ID), init_integration.entry_id
+    )
+    assert server is not None
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "old-system-id")}
+    )
+    client = await hass_ws_client(hass)
+
+    for device, removed in ((server, False), (stale, True)):
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device.id,
+            }
+        )
+        response = await client.receive_json()
+        assert response["success"] is removed
+        assert (device_registry.async_get(device.id) is None) is removed
+
+
+async def test_remove_entry_drops_its_issue(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Removing an entry removes its server-removed issue."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"server_removed_{init_integration.entry_id}",
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="server_removed",
+        translation_placeholders={"name": init_integration.title},
+    )
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert not ir.async_get(hass).issues
