@@ -1,0 +1,1684 @@
+"""Tests for the Emby Connect config flow."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+import json
+from pathlib import Path
+import re
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, create_autospec, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowManager, FlowResult, FlowResultType, section
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.emby_connect.aioemby import (
+    DEFAULT_CONNECT_URL,
+    AuthSource,
+    ClientIdentity,
+    ConnectLogin,
+    ConnectPin,
+    ConnectServer,
+    ConnectUser,
+    ConnectUserType,
+    EmbyAuthenticationError,
+    EmbyConnect,
+    EmbyConnectionError,
+    EmbyForbiddenError,
+    EmbyPinExpiredError,
+    EmbyResponseError,
+    EmbyTimeoutError,
+    PublicSystemInfo,
+    ServerLogin,
+)
+from custom_components.emby_connect.const import (
+    AUTH_METHOD_MANUAL,
+    CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_ADVANCED,
+    CONF_AUTH_METHOD,
+    CONF_CONNECT_TOKEN,
+    CONF_CONNECT_URL,
+    CONF_CONNECT_USER_ID,
+    CONF_CONNECT_USERNAME,
+    CONF_LAST_MODE,
+    CONF_LOCAL_ADDRESS,
+    CONF_REMOTE_ADDRESS,
+    CONF_SERVER,
+    CONF_SYSTEM_ID,
+    CONF_USER_ID,
+    CONNECT_PIN_URL,
+    DOMAIN,
+    PIN_POLL_INTERVAL,
+)
+from custom_components.emby_connect.helpers import connect_entry_data
+
+TRANSLATIONS = (
+    Path(__file__).parents[2] / "custom_components" / "emby_connect" / "translations" / "en.json"
+)
+
+LIVING_ROOM_ID = "6d8c3f1e2a7b4c9d8e0f1a2b3c4d5e6f"
+BASEMENT_ID = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
+CABIN_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+CONNECT_USER_ID = "connect-user-5150"
+OTHER_CONNECT_USER_ID = "connect-user-8080"
+CONNECT_USERNAME = "alice@example.com"
+CONNECT_PASSWORD = "connect-password-never-stored"
+OLD_CONNECT_TOKEN = "connect-token-old"
+NEW_CONNECT_TOKEN = "connect-token-new"
+DEVICE_ID = "ha-instance-id"
+PIN = "4321"
+NEW_PIN = "8765"
+SERVER_URL = "http://192.168.1.20:8096"
+SERVER_USERNAME = "alice"
+SERVER_PASSWORD = "server-password-never-stored"
+SERVER_USER_ID = "e5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0"
+SERVER_TOKEN = "server-token-new"
+
+LIVING_ROOM = ConnectServer(
+    system_id=LIVING_ROOM_ID,
+    name="Living Room",
+    access_key="access-key-living-room",
+    link_id="101",
+    local_address="http://192.168.1.20:8096",
+    remote_address="https://emby.example.net:8920",
+)
+BASEMENT = ConnectServer(
+    system_id=BASEMENT_ID,
+    name="Basement",
+    access_key="access-key-basement",
+    link_id="102",
+    local_address="http://192.168.1.30:8096",
+    user_type=ConnectUserType.GUEST,
+)
+CABIN = ConnectServer(
+    system_id=CABIN_ID,
+    name="Cabin",
+    access_key="access-key-cabin",
+    link_id="103",
+    remote_address="https://cabin.example.net",
+)
+LOGIN = ConnectLogin(
+    user_id=CONNECT_USER_ID,
+    access_token=NEW_CONNECT_TOKEN,
+    user=ConnectUser(id=CONNECT_USER_ID, name="alice", email=CONNECT_USERNAME),
+)
+OLD_LOGIN = ConnectLogin(user_id=CONNECT_USER_ID, access_token=OLD_CONNECT_TOKEN)
+PUBLIC_INFO = PublicSystemInfo(id=LIVING_ROOM_ID, server_name="Living Room", version="4.8.11.0")
+
+ADVANCED = {CONF_ADVANCED: {CONF_CONNECT_URL: DEFAULT_CONNECT_URL}}
+CONNECT_INPUT = {CONF_USERNAME: CONNECT_USERNAME, CONF_PASSWORD: CONNECT_PASSWORD, **ADVANCED}
+MANUAL_INPUT = {
+    CONF_URL: SERVER_URL,
+    CONF_USERNAME: SERVER_USERNAME,
+    CONF_PASSWORD: SERVER_PASSWORD,
+    CONF_VERIFY_SSL: True,
+}
+
+MANUAL_DATA = {
+    CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
+    CONF_SYSTEM_ID: LIVING_ROOM_ID,
+    CONF_URL: SERVER_URL,
+    CONF_VERIFY_SSL: True,
+    CONF_USERNAME: SERVER_USERNAME,
+    CONF_USER_ID: SERVER_USER_ID,
+    CONF_ACCESS_TOKEN: SERVER_TOKEN,
+}
+
+ERRORS = [
+    (EmbyAuthenticationError("refused", source=AuthSource.CONNECT, status=401), "invalid_auth"),
+    (EmbyForbiddenError("forbidden", source=AuthSource.SERVER, status=403), "invalid_auth"),
+    (EmbyConnectionError("unreachable"), "cannot_connect"),
+    (EmbyTimeoutError("too slow"), "cannot_connect"),
+    (EmbyResponseError("not json"), "cannot_connect"),
+    (RuntimeError("boom"), "unknown"),
+]
+CONNECTION_ERRORS = [
+    (EmbyConnectionError("unreachable"), "cannot_connect"),
+    (EmbyResponseError("not json"), "cannot_connect"),
+    (RuntimeError("boom"), "unknown"),
+]
+
+
+def connect_data(
+    server: ConnectServer, login: ConnectLogin = LOGIN, username: str = CONNECT_USERNAME
+) -> dict[str, Any]:
+    """Return the data of the Connect entry of a server."""
+    return connect_entry_data(DEFAULT_CONNECT_URL, login, username, server)
+
+
+def connect_entry(
+    server: ConnectServer,
+    *,
+    user_id: str = CONNECT_USER_ID,
+    changes: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """Return a Connect entry of a server, signed in with the old token."""
+    login = ConnectLogin(user_id=user_id, access_token=OLD_CONNECT_TOKEN)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=server.name,
+        unique_id=server.system_id,
+        data={**connect_data(server, login), **(changes or {})},
+    )
+
+
+def assert_no_secrets(hass: HomeAssistant) -> None:
+    """Assert that no password typed in a test was stored in any entry."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        stored = json.dumps(dict(entry.data))
+        assert CONNECT_PASSWORD not in stored
+        assert SERVER_PASSWORD not in stored
+        assert CONF_PASSWORD not in entry.data
+
+
+def schema_of(result: ConfigFlowResult) -> dict[Any, Any]:
+    """Return the fields of a form."""
+    assert result["data_schema"] is not None
+    fields: dict[Any, Any] = result["data_schema"].schema
+    return fields
+
+
+def suggested(result: ConfigFlowResult, key: str, section_key: str | None = None) -> Any:
+    """Return the suggested value of a field of a form."""
+    schema = schema_of(result)
+    if section_key is not None:
+        inner: section = next(value for marker, value in schema.items() if marker == section_key)
+        schema = inner.schema.schema
+    for marker in schema:
+        if marker == key:
+            return (marker.description or {}).get("suggested_value")
+    raise KeyError(key)
+
+
+def _placeholders(text: str) -> set[str]:
+    """Return the placeholders a translation uses."""
+    return set(re.findall(r"{(\w+)}", text))
+
+
+def _assert_translated(strings: dict[str, Any], result: FlowResult[Any, Any]) -> None:
+    """Assert that a result of the flow has every text it needs in en.json."""
+    kind = result["type"]
+    if kind is FlowResultType.ABORT:
+        if result.get("translation_domain") is None:
+            assert result["reason"] in strings["abort"], result["reason"]
+        return
+    if kind not in (FlowResultType.FORM, FlowResultType.MENU, FlowResultType.SHOW_PROGRESS):
+        return
+    step = strings["step"][result["step_id"]]
+    assert step.get("title") or step.get("description")
+    placeholders = set(result.get("description_placeholders") or {})
+    assert _placeholders(step.get("description", "")) <= placeholders
+    if kind is FlowResultType.MENU:
+        options = list(result["menu_options"])  # type: ignore[call-overload]
+        assert set(step["menu_options"]) == set(options)
+        assert set(step["menu_option_descriptions"]) == set(options)
+        return
+    if kind is FlowResultType.SHOW_PROGRESS:
+        progress = strings["progress"][result["progress_action"]]
+        assert _placeholders(progress) <= placeholders
+        return
+    for error in (result["errors"] or {}).values():
+        assert error in strings["error"], error
+    if result["data_schema"] is None:
+        return
+    for marker, value in result["data_schema"].schema.items():
+        if isinstance(value, section):
+            texts = step["sections"][marker.schema]
+            assert texts["name"]
+            fields = [inner.schema for inner in value.schema.schema]
+        else:
+            texts, fields = step, [marker.schema]
+        for field in fields:
+            assert texts["data"][field]
+            assert texts["data_description"][field]
+
+
+@pytest.fixture(autouse=True)
+def check_translations() -> Generator[None]:
+    """Fail a test when the flow shows a step, error, abort or field without a translation."""
+    strings = json.loads(TRANSLATIONS.read_text())["config"]
+    handle_step = FlowManager._async_handle_step
+
+    async def checked(manager: FlowManager, flow: Any, step_id: str, user_input: Any) -> FlowResult:
+        result: FlowResult = await handle_step(manager, flow, step_id, user_input)
+        if flow.handler == DOMAIN:
+            _assert_translated(strings, result)
+        return result
+
+    with patch.object(FlowManager, "_async_handle_step", checked):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Create and reload entries without setting up the integration."""
+    with (
+        patch("custom_components.emby_connect.async_setup_entry", return_value=True) as setup_entry,
+        patch("custom_components.emby_connect.async_unload_entry", return_value=True),
+    ):
+        yield setup_entry
+
+
+@pytest.fixture(autouse=True)
+def mock_identity() -> Generator[MagicMock]:
+    """Give Home Assistant a known DeviceId."""
+    with patch(
+        "custom_components.emby_connect.config_flow.async_client_identity", autospec=True
+    ) as identity:
+        identity.return_value = ClientIdentity(
+            client="Home Assistant", device_name="Home", device_id=DEVICE_ID, version="0.1.0"
+        )
+        yield identity
+
+
+@pytest.fixture
+def mock_connect_client() -> Generator[MagicMock]:
+    """Patch the builder of Emby Connect clients used by the flow."""
+    with patch(
+        "custom_components.emby_connect.config_flow.async_connect_client", autospec=True
+    ) as connect_client:
+        connect_client.return_value = create_autospec(EmbyConnect, instance=True)
+        yield connect_client
+
+
+@pytest.fixture
+def mock_connect(mock_connect_client: MagicMock) -> MagicMock:
+    """Return the Emby Connect client: the account lists the Living Room server."""
+    client: MagicMock = mock_connect_client.return_value
+    client.authenticate.return_value = LOGIN
+    client.get_servers.return_value = [LIVING_ROOM]
+    client.create_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID)
+    client.get_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID, is_confirmed=True)
+    client.authenticate_pin.return_value = ConnectLogin(
+        user_id=CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN
+    )
+    client.get_user.return_value = ConnectUser(id=CONNECT_USER_ID, name="alice")
+    return client
+
+
+@pytest.fixture
+def mock_server_class() -> Generator[MagicMock]:
+    """Patch the Emby server client where the flow imports it."""
+    with patch(
+        "custom_components.emby_connect.config_flow.EmbyServer", autospec=True
+    ) as server_class:
+        yield server_class
+
+
+@pytest.fixture
+def mock_server(mock_server_class: MagicMock) -> MagicMock:
+    """Return the Emby server client: the Living Room server, accepting the user."""
+    server: MagicMock = mock_server_class.return_value
+    server.get_public_info.return_value = PUBLIC_INFO
+    server.authenticate_by_name.return_value = ServerLogin(
+        user_id=SERVER_USER_ID, access_token=SERVER_TOKEN
+    )
+    return server
+
+
+@pytest.fixture
+def manual_entry() -> MockConfigEntry:
+    """Return the entry of the Living Room server added by address."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Living Room",
+        unique_id=LIVING_ROOM_ID,
+        data={
+            **MANUAL_DATA,
+            CONF_URL: "http://192.168.1.99:8096",
+            CONF_VERIFY_SSL: False,
+            CONF_ACCESS_TOKEN: "server-token-old",
+        },
+    )
+
+
+async def start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
+    """Start a user flow and pick a step of the menu."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": step})
+
+
+async def test_user_menu(hass: HomeAssistant) -> None:
+    """Test the flow starts with a choice of how to add a server."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["connect", "pin", "manual"]
+
+
+# Emby Connect with a password
+
+
+async def test_connect(
+    hass: HomeAssistant,
+    mock_connect_client: MagicMock,
+    mock_connect: MagicMock,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """Test signing in to Emby Connect adds the account's server."""
+    result = await start(hass, "connect")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "connect"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Living Room"
+    assert result["result"].unique_id == LIVING_ROOM_ID
+    assert result["data"] == {
+        CONF_AUTH_METHOD: "connect",
+        CONF_SYSTEM_ID: LIVING_ROOM_ID,
+        CONF_CONNECT_URL: DEFAULT_CONNECT_URL,
+        CONF_CONNECT_USER_ID: CONNECT_USER_ID,
+        CONF_CONNECT_TOKEN: NEW_CONNECT_TOKEN,
+        CONF_CONNECT_USERNAME: CONNECT_USERNAME,
+        CONF_ACCESS_KEY: "access-key-living-room",
+        "link_id": "101",
+        "user_type": "Linked",
+        CONF_LOCAL_ADDRESS: "http://192.168.1.20:8096",
+        CONF_REMOTE_ADDRESS: "https://emby.example.net:8920",
+        CONF_LAST_MODE: None,
+        CONF_VERIFY_SSL: True,
+    }
+    mock_connect_client.assert_called_once_with(hass, DEFAULT_CONNECT_URL)
+    mock_connect.authenticate.assert_awaited_once_with(CONNECT_USERNAME, CONNECT_PASSWORD)
+    assert len(mock_setup_entry.mock_calls) == 1
+    assert_no_secrets(hass)
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+@pytest.mark.parametrize("method", ["authenticate", "get_servers"])
+async def test_connect_errors(
+    hass: HomeAssistant,
+    *,
+    mock_connect_client: MagicMock,
+    mock_connect: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a failed sign-in keeps what was typed, except the password, and recovers."""
+    getattr(mock_connect, method).side_effect = error
+    result = await start(hass, "connect")
+    custom = {**CONNECT_INPUT, CONF_ADVANCED: {CONF_CONNECT_URL: "https://connect.example.org/"}}
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], custom)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "connect"
+    assert result["errors"] == {"base": expected}
+    assert suggested(result, CONF_USERNAME) == CONNECT_USERNAME
+    assert suggested(result, CONF_PASSWORD) is None
+    assert suggested(result, CONF_CONNECT_URL, CONF_ADVANCED) == "https://connect.example.org/"
+    assert ("Unexpected error while talking to Emby" in caplog.text) is (expected == "unknown")
+
+    getattr(mock_connect, method).side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], custom)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CONNECT_URL] == "https://connect.example.org"
+    mock_connect_client.assert_called_with(hass, "https://connect.example.org")
+    assert_no_secrets(hass)
+
+
+async def test_connect_no_servers(hass: HomeAssistant, mock_connect: MagicMock) -> None:
+    """Test an account without servers is told so, and can retry once one is linked."""
+    mock_connect.get_servers.return_value = []
+    result = await start(hass, "connect")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "no_servers"}
+
+    mock_connect.get_servers.return_value = [LIVING_ROOM]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize("connect_url", ["connect.emby.media/service", "ftp://connect.emby.media"])
+async def test_connect_invalid_connect_url(
+    hass: HomeAssistant, mock_connect_client: MagicMock, mock_connect: MagicMock, connect_url: str
+) -> None:
+    """Test an unusable Emby Connect address is refused before any request."""
+    result = await start(hass, "connect")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**CONNECT_INPUT, CONF_ADVANCED: {CONF_CONNECT_URL: connect_url}}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_connect_url"}
+    mock_connect_client.assert_not_called()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_connect_refreshes_configured_servers(
+    hass: HomeAssistant, mock_connect: MagicMock, mock_setup_entry: AsyncMock
+) -> None:
+    """Test a sign-in refreshes the account's entries and adds only the new server."""
+    moved = ConnectServer(
+        system_id=LIVING_ROOM_ID,
+        name="Living Room",
+        access_key="access-key-rotated",
+        link_id="101",
+        local_address="http://192.168.1.21:8096",
+        remote_address=None,
+    )
+    living_room = connect_entry(LIVING_ROOM)
+    living_room.add_to_hass(hass)
+    # A server that left the account keeps its AccessKey, but gets the account's new token.
+    cabin = connect_entry(CABIN)
+    cabin.add_to_hass(hass)
+    # Setting up the first entry sets up the integration, and with it every entry.
+    await hass.config_entries.async_setup(living_room.entry_id)
+    await hass.async_block_till_done()
+    assert cabin.state is ConfigEntryState.LOADED
+    mock_setup_entry.reset_mock()
+    mock_connect.get_servers.return_value = [moved, BASEMENT]
+
+    result = await start(hass, "connect")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Basement"
+    assert result["data"] == connect_data(BASEMENT)
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 3
+    assert living_room.data == {
+        **connect_data(LIVING_ROOM, OLD_LOGIN),
+        CONF_CONNECT_TOKEN: NEW_CONNECT_TOKEN,
+        CONF_ACCESS_KEY: "access-key-rotated",
+        CONF_LOCAL_ADDRESS: "http://192.168.1.21:8096",
+        CONF_REMOTE_ADDRESS: None,
+    }
+    assert cabin.data == {**connect_data(CABIN, OLD_LOGIN), CONF_CONNECT_TOKEN: NEW_CONNECT_TOKEN}
+    # Both refreshed entries reloaded, and the new one was set up.
+    assert len(mock_setup_entry.mock_calls) == 3
+    assert_no_secrets(hass)
+
+
+async def test_connect_all_configured(
+    hass: HomeAssistant,
+    mock_connect: MagicMock,
+    manual_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """Test a sign-in whose servers are all configured aborts, touching only its own entries."""
+    basement = connect_entry(BASEMENT)
+    # Never set up: refreshed, but not loaded by the refresh.
+    basement.add_to_hass(hass)
+    manual_entry.add_to_hass(hass)
+    other_account = connect_entry(CABIN, user_id=OTHER_CONNECT_USER_ID)
+    other_account.add_to_hass(hass)
+    manual_data = dict(manual_entry.data)
+    other_data = dict(other_account.data)
+    mock_connect.get_servers.return_value = [LIVING_ROOM, BASEMENT, CABIN]
+
+    result = await start(hass, "connect")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert basement.data == connect_data(BASEMENT)
+    assert manual_entry.data == manual_data
+    assert other_account.data == other_data
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 3
+    mock_setup_entry.assert_not_called()
+
+
+async def test_connect_unchanged_entry_is_not_reloaded(
+    hass: HomeAssistant, mock_connect: MagicMock, mock_setup_entry: AsyncMock
+) -> None:
+    """Test an entry already holding the fresh sign-in is left alone."""
+    entry = connect_entry(LIVING_ROOM, changes={CONF_CONNECT_TOKEN: NEW_CONNECT_TOKEN})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await start(hass, "connect")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_connect_ignored_server(hass: HomeAssistant, mock_connect: MagicMock) -> None:
+    """Test signing in adds a server that was ignored when it was discovered."""
+    MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=LIVING_ROOM_ID).add_to_hass(hass)
+
+    result = await start(hass, "connect")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entries = hass.config_entries.async_entries(DOMAIN)
+    assert [entry.source for entry in entries] == [SOURCE_USER]
+
+
+async def test_connect_several_servers(
+    hass: HomeAssistant, mock_connect: MagicMock, mock_setup_entry: AsyncMock
+) -> None:
+    """Test picking one of several new servers; the others show up as discovered."""
+    connect_entry(LIVING_ROOM).add_to_hass(hass)
+    mock_connect.get_servers.return_value = [LIVING_ROOM, BASEMENT, CABIN]
+
+    result = await start(hass, "connect")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "select_server"
+    assert result["description_placeholders"] == {"username": CONNECT_USERNAME}
+    selector = schema_of(result)[CONF_SERVER]
+    assert selector.config["options"] == [
+        {"value": BASEMENT_ID, "label": "Basement"},
+        {"value": CABIN_ID, "label": "Cabin"},
+    ]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SERVER: CABIN_ID}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Cabin"
+    assert result["data"] == connect_data(CABIN)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [
+        (flow["step_id"], flow["context"]["source"], flow["context"]["unique_id"]) for flow in flows
+    ] == [("discovery_confirm", SOURCE_INTEGRATION_DISCOVERY, BASEMENT_ID)]
+    assert flows[0]["context"]["title_placeholders"] == {"name": "Basement"}
+
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Basement"
+    assert result["data"] == connect_data(BASEMENT)
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 3
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert_no_secrets(hass)
+
+
+# Discovered by the Connect account coordinator
+
+
+async def test_integration_discovery(hass: HomeAssistant) -> None:
+    """Test a server offered by integration discovery is added after confirmation."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data={**connect_data(BASEMENT), "name": "Basement"},
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"] == {
+        "name": "Basement",
+        "username": CONNECT_USERNAME,
+    }
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flows[0]["context"]["title_placeholders"] == {"name": "Basement"}
+    assert flows[0]["context"]["confirm_only"] is True
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Basement"
+    assert result["result"].unique_id == BASEMENT_ID
+    assert result["data"] == connect_data(BASEMENT)
+
+
+async def test_integration_discovery_refreshes_configured(hass: HomeAssistant) -> None:
+    """Test discovering a configured server of the same account refreshes its entry."""
+    entry = connect_entry(BASEMENT, changes={CONF_VERIFY_SSL: False, CONF_LAST_MODE: "remote"})
+    entry.add_to_hass(hass)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data={**connect_data(BASEMENT), "name": "Basement"},
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    # The Connect data is fresh; what the entry learned or was told stays.
+    assert entry.data == {
+        **connect_data(BASEMENT),
+        CONF_VERIFY_SSL: False,
+        CONF_LAST_MODE: "remote",
+    }
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        MockConfigEntry(domain=DOMAIN, unique_id=BASEMENT_ID, data=MANUAL_DATA),
+        connect_entry(BASEMENT, user_id=OTHER_CONNECT_USER_ID),
+        MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=BASEMENT_ID),
+    ],
+    ids=["manual", "other_account", "ignored"],
+)
+async def test_integration_discovery_configured_elsewhere(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Test discovering a server configured another way aborts without touching it."""
+    entry.add_to_hass(hass)
+    data = dict(entry.data)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data={**connect_data(BASEMENT), "name": "Basement"},
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data == data
+
+
+# Emby Connect with a PIN
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the next PIN poll run, and the flow pick up its outcome."""
+    freezer.tick(timedelta(seconds=PIN_POLL_INTERVAL))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await hass.async_block_till_done()
+
+
+async def start_pin(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start a PIN sign-in up to the progress step."""
+    result = await start(hass, "pin")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin"
+    assert result["description_placeholders"] == {"url": CONNECT_PIN_URL}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ADVANCED)
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    return result
+
+
+def step_of(hass: HomeAssistant, flow_id: str) -> str:
+    """Return the current step of a flow."""
+    return hass.config_entries.flow.async_get(flow_id)["step_id"]
+
+
+async def test_pin(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test a PIN is shown, polled until confirmed, then the account's server is added."""
+    mock_connect.get_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID)
+
+    result = await start_pin(hass)
+
+    assert result["step_id"] == "pin_wait"
+    assert result["progress_action"] == "pin"
+    assert result["description_placeholders"] == {"pin": PIN, "url": CONNECT_PIN_URL}
+    mock_connect.create_pin.assert_awaited_once_with(DEVICE_ID)
+    mock_connect.get_pin.assert_not_called()
+
+    await poll(hass, freezer)
+
+    mock_connect.get_pin.assert_awaited_once_with(DEVICE_ID, PIN)
+    assert step_of(hass, result["flow_id"]) == "pin_wait"
+    # Asking again while waiting shows the same progress.
+    again = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert again["type"] is FlowResultType.SHOW_PROGRESS
+
+    mock_connect.get_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID, is_confirmed=True)
+    await poll(hass, freezer)
+
+    assert step_of(hass, result["flow_id"]) == "pin_finish"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Living Room"
+    assert result["data"] == connect_data(LIVING_ROOM, username="alice")
+    mock_connect.authenticate_pin.assert_awaited_once_with(DEVICE_ID, PIN)
+    assert mock_connect.get_pin.await_count == 2
+
+
+@pytest.mark.parametrize(
+    ("user", "username"),
+    [
+        (ConnectUser(id=CONNECT_USER_ID, name="bob", email="bob@example.com"), "bob"),
+        (ConnectUser(id=CONNECT_USER_ID, email="bob@example.com"), "bob@example.com"),
+        (ConnectUser(id=CONNECT_USER_ID), CONNECT_USER_ID),
+    ],
+)
+async def test_pin_account_name(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_connect: MagicMock,
+    user: ConnectUser,
+    username: str,
+) -> None:
+    """Test the account's name comes from the PIN sign-in, falling back to email and Id."""
+    mock_connect.authenticate_pin.return_value = ConnectLogin(
+        user_id=CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN, user=user
+    )
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CONNECT_USERNAME] == username
+    mock_connect.get_user.assert_not_called()
+
+
+async def test_pin_several_servers(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test a PIN sign-in with several new servers lets the person pick one."""
+    mock_connect.get_servers.return_value = [LIVING_ROOM, BASEMENT]
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "select_server"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SERVER: LIVING_ROOM_ID}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == connect_data(LIVING_ROOM, username="alice")
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["unique_id"] for flow in flows] == [BASEMENT_ID]
+
+
+async def test_pin_no_servers(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test a PIN sign-in to an account without servers aborts."""
+    mock_connect.get_servers.return_value = []
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_servers"
+
+
+async def test_pin_all_configured(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test a PIN sign-in whose servers are all configured refreshes them and aborts."""
+    entry = connect_entry(LIVING_ROOM)
+    entry.add_to_hass(hass)
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_CONNECT_TOKEN] == NEW_CONNECT_TOKEN
+
+
+@pytest.mark.parametrize(("error", "expected"), CONNECTION_ERRORS)
+async def test_pin_create_errors(
+    hass: HomeAssistant, mock_connect: MagicMock, error: Exception, expected: str
+) -> None:
+    """Test a PIN that cannot be created is reported, and the flow recovers."""
+    mock_connect.create_pin.side_effect = error
+    result = await start(hass, "pin")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ADVANCED)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin"
+    assert result["errors"] == {"base": expected}
+
+    mock_connect.create_pin.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], ADVANCED)
+
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+
+
+async def test_pin_invalid_connect_url(hass: HomeAssistant, mock_connect: MagicMock) -> None:
+    """Test an unusable Emby Connect address is refused before a PIN is created."""
+    result = await start(hass, "pin")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ADVANCED: {CONF_CONNECT_URL: "not a url"}}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_connect_url"}
+    assert suggested(result, CONF_CONNECT_URL, CONF_ADVANCED) == "not a url"
+    mock_connect.create_pin.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("method", "outcome"),
+    [
+        ("get_pin", ConnectPin(pin=PIN, device_id=DEVICE_ID, is_expired=True)),
+        ("get_pin", EmbyPinExpiredError("gone")),
+        ("authenticate_pin", EmbyAuthenticationError("refused", source=AuthSource.CONNECT)),
+    ],
+    ids=["expired", "unknown_to_connect", "refused"],
+)
+async def test_pin_expired(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_connect: MagicMock,
+    method: str,
+    outcome: Any,
+) -> None:
+    """Test an expired PIN is explained, and submitting starts over with a new PIN."""
+    confirmed = getattr(mock_connect, method).return_value
+    if isinstance(outcome, Exception):
+        getattr(mock_connect, method).side_effect = outcome
+    else:
+        getattr(mock_connect, method).return_value = outcome
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    assert step_of(hass, result["flow_id"]) == "pin_expired"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin_expired"
+    assert result["description_placeholders"] == {"pin": PIN}
+
+    getattr(mock_connect, method).side_effect = None
+    getattr(mock_connect, method).return_value = confirmed
+    mock_connect.create_pin.return_value = ConnectPin(pin=NEW_PIN, device_id=DEVICE_ID)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["description_placeholders"] == {"pin": NEW_PIN, "url": CONNECT_PIN_URL}
+    assert mock_connect.create_pin.await_count == 2
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_connect.authenticate_pin.assert_awaited_with(DEVICE_ID, NEW_PIN)
+
+
+@pytest.mark.parametrize(("error", "expected"), CONNECTION_ERRORS)
+async def test_pin_expired_new_pin_errors(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_connect: MagicMock,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a new PIN that cannot be created is reported on the expired form."""
+    mock_connect.get_pin.side_effect = EmbyPinExpiredError("gone")
+    result = await start_pin(hass)
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    mock_connect.create_pin.side_effect = error
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin_expired"
+    assert result["errors"] == {"base": expected}
+
+    mock_connect.create_pin.side_effect = None
+    mock_connect.get_pin.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+
+
+async def test_pin_poll_survives_dropped_requests(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test polling goes on through a few failed requests."""
+    waiting = ConnectPin(pin=PIN, device_id=DEVICE_ID)
+    confirmed = ConnectPin(pin=PIN, device_id=DEVICE_ID, is_confirmed=True)
+    mock_connect.get_pin.side_effect = [
+        EmbyConnectionError("down"),
+        EmbyTimeoutError("slow"),
+        waiting,
+        EmbyResponseError("garbled"),
+        EmbyConnectionError("down"),
+        confirmed,
+    ]
+    result = await start_pin(hass)
+
+    for _ in range(5):
+        await poll(hass, freezer)
+        assert step_of(hass, result["flow_id"]) == "pin_wait"
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_connect.get_pin.await_count == 6
+
+
+async def test_pin_poll_gives_up(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test polling stops after repeated failures, and the person can retry."""
+    mock_connect.get_pin.side_effect = EmbyConnectionError("down")
+    result = await start_pin(hass)
+
+    for _ in range(3):
+        await poll(hass, freezer)
+    assert step_of(hass, result["flow_id"]) == "pin_error"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin_error"
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"] == {"pin": PIN, "url": CONNECT_PIN_URL}
+    assert mock_connect.get_pin.await_count == 3
+
+    mock_connect.get_pin.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["description_placeholders"] == {"pin": PIN, "url": CONNECT_PIN_URL}
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_connect.create_pin.assert_awaited_once()
+
+
+@pytest.mark.parametrize(("error", "expected"), CONNECTION_ERRORS)
+async def test_pin_error_after_confirmation(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_connect: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a failure after the PIN was used is retried without waiting for the PIN again."""
+    mock_connect.get_servers.side_effect = error
+    result = await start_pin(hass)
+
+    await poll(hass, freezer)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pin_error"
+    assert result["errors"] == {"base": expected}
+    assert ("Unexpected error while talking to Emby" in caplog.text) is (expected == "unknown")
+
+    mock_connect.get_servers.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_connect.get_pin.assert_awaited_once()
+    mock_connect.authenticate_pin.assert_awaited_once()
+
+
+async def test_pin_flow_removed_stops_polling(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test aborting the flow while waiting for the PIN stops the polling task."""
+    mock_connect.get_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID)
+    result = await start_pin(hass)
+    flow: Any = hass.config_entries.flow._progress[result["flow_id"]]
+    task = flow._pin_task
+
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    await poll(hass, freezer)
+
+    assert task.cancelled()
+    mock_connect.get_pin.assert_not_called()
+
+
+# A server added by address
+
+
+async def test_manual(
+    hass: HomeAssistant,
+    mock_server_class: MagicMock,
+    mock_server: MagicMock,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """Test adding a server by address with a local user."""
+    result = await start(hass, "manual")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "manual"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**MANUAL_INPUT, CONF_URL: " https://emby.example.net/emby/ ", CONF_VERIFY_SSL: False},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Living Room"
+    assert result["result"].unique_id == LIVING_ROOM_ID
+    assert result["data"] == {
+        **MANUAL_DATA,
+        CONF_URL: "https://emby.example.net/emby",
+        CONF_VERIFY_SSL: False,
+    }
+    call = mock_server_class.call_args.kwargs
+    assert call["url"] == "https://emby.example.net/emby"
+    assert call["verify_ssl"] is False
+    assert call["identity"].device_id == DEVICE_ID
+    mock_server.authenticate_by_name.assert_awaited_once_with(SERVER_USERNAME, SERVER_PASSWORD)
+    assert len(mock_setup_entry.mock_calls) == 1
+    assert_no_secrets(hass)
+
+
+async def test_manual_user_without_password(hass: HomeAssistant, mock_server: MagicMock) -> None:
+    """Test a user without a password signs in with an empty one."""
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: SERVER_URL, CONF_USERNAME: SERVER_USERNAME}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == MANUAL_DATA
+    mock_server.authenticate_by_name.assert_awaited_once_with(SERVER_USERNAME, "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "192.168.1.20:8096",
+        "ftp://192.168.1.20",
+        "http://",
+        "http://:8096",
+        "http://alice:secret@192.168.1.20:8096",
+        "http://192.168.1.20:8096/?api_key=abc",
+        "http://192.168.1.20:8096/#/home",
+    ],
+)
+async def test_manual_invalid_url(
+    hass: HomeAssistant, mock_server_class: MagicMock, mock_server: MagicMock, url: str
+) -> None:
+    """Test an unusable address is refused before any request, and the flow recovers."""
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**MANUAL_INPUT, CONF_URL: url}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+    assert suggested(result, CONF_URL) == url
+    assert suggested(result, CONF_USERNAME) == SERVER_USERNAME
+    assert suggested(result, CONF_PASSWORD) is None
+    mock_server_class.assert_not_called()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+@pytest.mark.parametrize("method", ["get_public_info", "authenticate_by_name"])
+async def test_manual_errors(
+    hass: HomeAssistant, mock_server: MagicMock, method: str, error: Exception, expected: str
+) -> None:
+    """Test a server that cannot be reached or refuses the user is reported, and recovers."""
+    getattr(mock_server, method).side_effect = error
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": expected}
+    assert suggested(result, CONF_URL) == SERVER_URL
+    assert suggested(result, CONF_PASSWORD) is None
+
+    getattr(mock_server, method).side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert_no_secrets(hass)
+
+
+@pytest.mark.parametrize("version", ["4.9.1.80", "3.5.3.0", None, "beta"])
+async def test_manual_emby_versions(
+    hass: HomeAssistant, mock_server: MagicMock, version: str | None
+) -> None:
+    """Test any Emby version is accepted."""
+    mock_server.get_public_info.return_value = PublicSystemInfo(
+        id=LIVING_ROOM_ID, server_name="Living Room", version=version
+    )
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_manual_jellyfin(hass: HomeAssistant, mock_server: MagicMock) -> None:
+    """Test a Jellyfin server is refused before the user signs in."""
+    mock_server.get_public_info.return_value = PublicSystemInfo(
+        id=LIVING_ROOM_ID, server_name="Jelly", version="10.10.3"
+    )
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_emby_server"}
+    mock_server.authenticate_by_name.assert_not_called()
+
+    mock_server.get_public_info.return_value = PUBLIC_INFO
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_manual_already_configured_refreshes_address(
+    hass: HomeAssistant, mock_server: MagicMock, manual_entry: MockConfigEntry
+) -> None:
+    """Test adding a server added by address again stores its new address."""
+    manual_entry.add_to_hass(hass)
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert manual_entry.data == {
+        **MANUAL_DATA,
+        CONF_ACCESS_TOKEN: "server-token-old",
+    }
+    mock_server.authenticate_by_name.assert_not_called()
+
+
+async def test_manual_already_configured_connect(
+    hass: HomeAssistant, mock_server: MagicMock
+) -> None:
+    """Test adding a server that is configured through Emby Connect leaves that entry be."""
+    entry = connect_entry(LIVING_ROOM)
+    entry.add_to_hass(hass)
+    data = dict(entry.data)
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data == data
+    mock_server.authenticate_by_name.assert_not_called()
+
+
+async def test_manual_ignored_server(hass: HomeAssistant, mock_server: MagicMock) -> None:
+    """Test adding by address a server that was ignored when discovered."""
+    MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=LIVING_ROOM_ID).add_to_hass(hass)
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert [entry.source for entry in hass.config_entries.async_entries(DOMAIN)] == [SOURCE_USER]
+
+
+# Reauthentication
+
+
+async def test_reauth_connect_repairs_the_account(
+    hass: HomeAssistant,
+    mock_connect_client: MagicMock,
+    mock_connect: MagicMock,
+    manual_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """Test signing in to Emby Connect again repairs every entry of that account."""
+    living_room = connect_entry(LIVING_ROOM)
+    living_room.add_to_hass(hass)
+    basement = connect_entry(BASEMENT)
+    basement.add_to_hass(hass)
+    other_account = connect_entry(CABIN, user_id=OTHER_CONNECT_USER_ID)
+    other_account.add_to_hass(hass)
+    await hass.config_entries.async_setup(living_room.entry_id)
+    await hass.async_block_till_done()
+    assert other_account.state is ConfigEntryState.LOADED
+    other_data = dict(other_account.data)
+    manual_entry.add_to_hass(hass)
+    manual_data = dict(manual_entry.data)
+    mock_setup_entry.reset_mock()
+    rotated = ConnectServer(
+        system_id=BASEMENT_ID,
+        name="Basement",
+        access_key="access-key-rotated",
+        local_address="http://192.168.1.31:8096",
+    )
+    mock_connect.get_servers.return_value = [LIVING_ROOM, rotated, CABIN]
+
+    result = await living_room.start_reauth_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"] == {"name": "Living Room"}
+    assert suggested(result, CONF_USERNAME) == CONNECT_USERNAME
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "alice", CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert living_room.data == connect_data(LIVING_ROOM, username="alice")
+    assert basement.data == connect_data(rotated, username="alice")
+    assert other_account.data == other_data
+    assert manual_entry.data == manual_data
+    assert len(mock_setup_entry.mock_calls) == 2
+    mock_connect_client.assert_called_once_with(hass, DEFAULT_CONNECT_URL)
+    mock_connect.authenticate.assert_awaited_once_with("alice", CONNECT_PASSWORD)
+    assert_no_secrets(hass)
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+async def test_reauth_connect_errors(
+    hass: HomeAssistant, mock_connect: MagicMock, error: Exception, expected: str
+) -> None:
+    """Test a failed Emby Connect reauth is reported, and the flow recovers."""
+    entry = connect_entry(LIVING_ROOM)
+    entry.add_to_hass(hass)
+    mock_connect.authenticate.side_effect = error
+    result = await entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "alice", CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": expected}
+    assert suggested(result, CONF_USERNAME) == "alice"
+    assert suggested(result, CONF_PASSWORD) is None
+
+    mock_connect.authenticate.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "alice", CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_connect_wrong_account(hass: HomeAssistant, mock_connect: MagicMock) -> None:
+    """Test signing in to another Emby Connect account changes nothing."""
+    entry = connect_entry(LIVING_ROOM)
+    entry.add_to_hass(hass)
+    data = dict(entry.data)
+    mock_connect.authenticate.return_value = ConnectLogin(
+        user_id=OTHER_CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN
+    )
+    result = await entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data == data
+
+
+async def test_reauth_connect_server_not_in_account(
+    hass: HomeAssistant, mock_connect: MagicMock
+) -> None:
+    """Test a reauth when the account no longer lists the server changes nothing."""
+    entry = connect_entry(LIVING_ROOM)
+    entry.add_to_hass(hass)
+    data = dict(entry.data)
+    mock_connect.get_servers.return_value = [BASEMENT]
+    result = await entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: CONNECT_USERNAME, CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "server_not_in_account"
+    assert entry.data == data
+
+
+async def test_reauth_manual(
+    hass: HomeAssistant,
+    mock_server_class: MagicMock,
+    mock_server: MagicMock,
+    manual_entry: MockConfigEntry,
+) -> None:
+    """Test signing in again to a server added by address stores the new token."""
+    manual_entry.add_to_hass(hass)
+    result = await manual_entry.start_reauth_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert suggested(result, CONF_USERNAME) == SERVER_USERNAME
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert manual_entry.data == {
+        **MANUAL_DATA,
+        CONF_URL: "http://192.168.1.99:8096",
+        CONF_VERIFY_SSL: False,
+        CONF_USERNAME: "bob",
+    }
+    call = mock_server_class.call_args.kwargs
+    assert call["url"] == "http://192.168.1.99:8096"
+    assert call["verify_ssl"] is False
+    mock_server.authenticate_by_name.assert_awaited_once_with("bob", SERVER_PASSWORD)
+    assert_no_secrets(hass)
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+@pytest.mark.parametrize("method", ["get_public_info", "authenticate_by_name"])
+async def test_reauth_manual_errors(
+    hass: HomeAssistant,
+    *,
+    mock_server: MagicMock,
+    manual_entry: MockConfigEntry,
+    method: str,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a failed reauth of a server added by address is reported, and recovers."""
+    manual_entry.add_to_hass(hass)
+    getattr(mock_server, method).side_effect = error
+    result = await manual_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": expected}
+    assert suggested(result, CONF_USERNAME) == "bob"
+
+    getattr(mock_server, method).side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "bob"}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    mock_server.authenticate_by_name.assert_awaited_with("bob", "")
+
+
+async def test_reauth_manual_other_server(
+    hass: HomeAssistant, mock_server: MagicMock, manual_entry: MockConfigEntry
+) -> None:
+    """Test the credentials are not sent when the address now answers as another server."""
+    manual_entry.add_to_hass(hass)
+    data = dict(manual_entry.data)
+    mock_server.get_public_info.return_value = PublicSystemInfo(
+        id=BASEMENT_ID, server_name="Basement"
+    )
+    result = await manual_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert manual_entry.data == data
+    mock_server.authenticate_by_name.assert_not_called()
+
+
+# Reconfiguration
+
+
+async def start_reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, step: str
+) -> ConfigFlowResult:
+    """Start a reconfigure flow and pick a step of its menu."""
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "reconfigure"
+    assert result["menu_options"] == ["reconfigure_manual", "reconfigure_connect"]
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": step})
+
+
+async def test_reconfigure_manual_address(
+    hass: HomeAssistant,
+    mock_server: MagicMock,
+    manual_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """Test changing the address and TLS checking of a server added by address."""
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_manual")
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_manual"
+    assert suggested(result, CONF_URL) == "http://192.168.1.99:8096"
+    assert suggested(result, CONF_USERNAME) == SERVER_USERNAME
+    verify_ssl = next(marker for marker in schema_of(result) if marker == CONF_VERIFY_SSL)
+    assert verify_ssl.default() is False
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert manual_entry.data == MANUAL_DATA
+    assert len(mock_setup_entry.mock_calls) == 1
+    assert_no_secrets(hass)
+
+
+@pytest.mark.parametrize(
+    ("local_address", "remote_address", "url"),
+    [
+        ("http://192.168.1.20:8096", "https://emby.example.net:8920", "http://192.168.1.20:8096"),
+        (None, "https://emby.example.net:8920", "https://emby.example.net:8920"),
+    ],
+)
+async def test_reconfigure_connect_to_manual(
+    hass: HomeAssistant,
+    mock_server: MagicMock,
+    local_address: str | None,
+    remote_address: str | None,
+    url: str,
+) -> None:
+    """Test switching a Connect server to sign in by address drops the Connect data."""
+    entry = connect_entry(
+        LIVING_ROOM,
+        changes={CONF_LOCAL_ADDRESS: local_address, CONF_REMOTE_ADDRESS: remote_address},
+    )
+    result = await start_reconfigure(hass, entry, "reconfigure_manual")
+
+    assert suggested(result, CONF_URL) == url
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == MANUAL_DATA
+    assert entry.unique_id == LIVING_ROOM_ID
+    assert entry.title == "Living Room"
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+async def test_reconfigure_manual_errors(
+    hass: HomeAssistant,
+    mock_server: MagicMock,
+    manual_entry: MockConfigEntry,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a failed reconfiguration by address is reported, and recovers."""
+    mock_server.authenticate_by_name.side_effect = error
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": expected}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**MANUAL_INPUT, CONF_URL: "emby.local"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+
+    mock_server.authenticate_by_name.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_reconfigure_manual_other_server(
+    hass: HomeAssistant, mock_server: MagicMock, manual_entry: MockConfigEntry
+) -> None:
+    """Test an address that answers as another server is refused."""
+    data = dict(manual_entry.data)
+    mock_server.get_public_info.return_value = PublicSystemInfo(
+        id=BASEMENT_ID, server_name="Basement"
+    )
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_manual")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert manual_entry.data == data
+    mock_server.authenticate_by_name.assert_not_called()
+
+
+async def test_reconfigure_manual_to_connect(
+    hass: HomeAssistant, mock_connect: MagicMock, manual_entry: MockConfigEntry
+) -> None:
+    """Test switching a server added by address to sign in through Emby Connect."""
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_connect")
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_connect"
+    assert suggested(result, CONF_USERNAME) is None
+    assert suggested(result, CONF_CONNECT_URL, CONF_ADVANCED) == DEFAULT_CONNECT_URL
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**CONNECT_INPUT, CONF_ADVANCED: {CONF_CONNECT_URL: DEFAULT_CONNECT_URL}},
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    # TLS checking keeps the entry's setting unless changed.
+    assert manual_entry.data == {**connect_data(LIVING_ROOM), CONF_VERIFY_SSL: False}
+    assert_no_secrets(hass)
+
+
+async def test_reconfigure_connect_account(
+    hass: HomeAssistant, mock_connect_client: MagicMock, mock_connect: MagicMock
+) -> None:
+    """Test moving a Connect server to another account and Emby Connect address."""
+    entry = connect_entry(LIVING_ROOM, changes={CONF_LAST_MODE: "local"})
+    other_login = ConnectLogin(user_id=OTHER_CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN)
+    mock_connect.authenticate.return_value = other_login
+    result = await start_reconfigure(hass, entry, "reconfigure_connect")
+
+    assert suggested(result, CONF_USERNAME) == CONNECT_USERNAME
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: "bob",
+            CONF_PASSWORD: CONNECT_PASSWORD,
+            CONF_ADVANCED: {
+                CONF_CONNECT_URL: "https://connect.example.org/service/",
+                CONF_VERIFY_SSL: False,
+            },
+        },
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {
+        **connect_entry_data(
+            "https://connect.example.org/service", other_login, "bob", LIVING_ROOM
+        ),
+        CONF_VERIFY_SSL: False,
+    }
+    mock_connect_client.assert_called_once_with(hass, "https://connect.example.org/service")
+
+
+async def test_reconfigure_connect_server_not_in_account(
+    hass: HomeAssistant, mock_connect: MagicMock, manual_entry: MockConfigEntry
+) -> None:
+    """Test an account that does not list the server is refused, and the flow recovers."""
+    mock_connect.get_servers.return_value = [BASEMENT]
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_connect")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "server_not_in_account"}
+    assert suggested(result, CONF_USERNAME) == CONNECT_USERNAME
+    assert suggested(result, CONF_PASSWORD) is None
+
+    mock_connect.get_servers.return_value = [BASEMENT, LIVING_ROOM]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.parametrize(("error", "expected"), ERRORS)
+async def test_reconfigure_connect_errors(
+    hass: HomeAssistant,
+    mock_connect: MagicMock,
+    manual_entry: MockConfigEntry,
+    error: Exception,
+    expected: str,
+) -> None:
+    """Test a failed Emby Connect sign-in while reconfiguring is reported, and recovers."""
+    mock_connect.authenticate.side_effect = error
+    result = await start_reconfigure(hass, manual_entry, "reconfigure_connect")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": expected}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**CONNECT_INPUT, CONF_ADVANCED: {CONF_CONNECT_URL: "connect"}}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_connect_url"}
+
+    mock_connect.authenticate.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CONNECT_INPUT)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
