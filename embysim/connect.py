@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from .server import parse_body
 if TYPE_CHECKING:
     from .simulator import EmbySimulator
 
+_LOGGER = logging.getLogger(__name__)
 PREFIX = "/service"
 _MALFORMED = '[{"Id": "1", "Url": "http://'
 
@@ -85,6 +87,7 @@ class ConnectService:
                 token=request.headers.get("X-Connect-UserToken"),
             )
         )
+        _LOGGER.info("connect %s %s", request.method, request.path_qs)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         match self.fault:

@@ -573,6 +573,7 @@ class SimServer:
                 token=credentials.token,
             )
         )
+        _LOGGER.info("%s %s %s %s", self.name, listener.name, request.method, request.path_qs)
         if (faulted := await listener.apply_fault(request)) is not None:
             return faulted
         if path is None:

@@ -1,0 +1,121 @@
+"""`python -m embysim`: help, start, summary, serving, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+
+import aiohttp
+import pytest
+
+from embysim.__main__ import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_explains_the_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "embysim", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    for option in ("--host", "--port", "--servers", "--latency", "--https", "--base-path"):
+        assert option in result.stdout
+    assert "8099" in result.stdout
+
+
+def test_defaults() -> None:
+    args = build_parser().parse_args([])
+    assert (args.host, args.port, args.servers, args.latency, args.https, args.base_path) == (
+        "127.0.0.1",
+        8099,
+        2,
+        0.0,
+        False,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--host", "0.0.0.0"],  # noqa: S104 - checks that it is refused
+        ["--host", "example.com"],
+        ["--servers", "-1"],
+    ],
+)
+def test_refuses_bad_options(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+async def _start(*args: str) -> tuple[asyncio.subprocess.Process, dict]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "embysim",
+        "--port",
+        "0",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(20):
+        line = await process.stdout.readline()
+    return process, json.loads(line)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> int:
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(10):
+        await process.communicate()
+    assert process.returncode is not None
+    return process.returncode
+
+
+async def test_serves_demo_until_sigterm(socket_enabled) -> None:
+    process, summary = await _start(
+        "--servers", "1", "--https", "--base-path", "/emby", "--latency", "0.01", "--seed", "7"
+    )
+    try:
+        assert summary["connect_url"].endswith("/service")
+        assert summary["connect_users"][0]["name"] == "demo"
+        (server,) = summary["servers"]
+        assert server["url"].startswith("https://127.0.0.1:")
+        assert server["url"].endswith("/emby")
+        context = ssl.create_default_context(cadata=summary["certificate_pem"])
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{server['url']}/System/Info/Public", ssl=context) as response:
+                info = await response.json()
+            assert info["Id"] == server["system_id"]
+            async with http.get(f"{summary['control_url']}/summary") as response:
+                assert (await response.json())["servers"][0]["system_id"] == server["system_id"]
+    finally:
+        returncode = await _stop(process)
+    assert returncode == 0
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientConnectorError):
+            await http.get(f"{server['url']}/System/Info/Public", ssl=context)
+
+
+def test_port_in_use_fails_cleanly(socket_enabled, capsys) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["--port", str(taken.getsockname()[1]), "--empty"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("embysim: ")

@@ -1,0 +1,160 @@
+"""The embywebsocket push channel."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from embysim import EmbySimulator
+
+from .helpers import sign_in
+
+
+@pytest.fixture
+async def server(emby_sim: EmbySimulator):
+    """Return a running server with an admin and a plain user."""
+    server = await emby_sim.add_server(name="Living Room", base_path="/emby")
+    server.add_user("alice", "pw", is_admin=True)
+    server.add_user("bob", "bob-pw")
+    return server
+
+
+def _ws_url(server, token: str) -> str:
+    return f"{server.url.replace('http', 'ws', 1)}/embywebsocket?api_key={token}&deviceId=dev-ws"
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, message_type: str) -> Any:
+    """Return the Data of the next message of a type (skipping others)."""
+    async with asyncio.timeout(2):
+        while True:
+            message = await ws.receive()
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                reason = f"websocket ended: {message.type}"
+                raise AssertionError(reason)
+            data = message.json()
+            if data["MessageType"] == message_type:
+                return data.get("Data")
+
+
+async def _closed(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Wait until the server closes the websocket (skipping messages)."""
+    async with asyncio.timeout(2):
+        while True:
+            message = await ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                return
+
+
+async def test_keepalive_and_sessions(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        assert await _next(ws, "ForceKeepAlive") == 60
+        await ws.send_json({"MessageType": "KeepAlive"})
+        assert await _next(ws, "KeepAlive") is None
+        assert server.websocket_count == 1
+
+        await ws.send_json({"MessageType": "SessionsStart", "Data": "0,1500"})
+        assert await _next(ws, "Sessions") == []
+        session = server.play(user=server.find_user("bob"), item_name="Sintel")
+        (pushed,) = await _next(ws, "Sessions")
+        assert pushed["Id"] == session.id
+        assert pushed["NowPlayingItem"]["Name"] == "Sintel"
+        server.stop_playback(session.id)
+        (pushed,) = await _next(ws, "Sessions")
+        assert "NowPlayingItem" not in pushed
+        server.remove_session(session.id)
+        assert await _next(ws, "Sessions") == []
+
+        await ws.send_json({"MessageType": "SessionsStop"})
+        server.add_idle_session(user=None)
+        server.library_changed(["123"])
+        assert (await _next(ws, "LibraryChanged"))["ItemsAdded"] == ["123"]
+
+
+async def test_sessions_push_respects_user_view(http, server) -> None:
+    token = await sign_in(http, server, "bob", "bob-pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        await ws.send_json({"MessageType": "SessionsStart", "Data": "0,1500"})
+        assert await _next(ws, "Sessions") == []
+        server.play(user=server.find_user("alice"))
+        assert await _next(ws, "Sessions") == []
+        mine = server.play(user=server.find_user("bob"))
+        assert [s["Id"] for s in await _next(ws, "Sessions")] == [mine.id]
+
+
+async def test_periodic_force_keepalive(http, server) -> None:
+    server.keepalive_interval = 0.05
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        for _ in range(3):
+            assert await _next(ws, "ForceKeepAlive") == 60
+
+
+async def test_restart_required(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        server.require_restart()
+        assert await _next(ws, "RestartRequired") is None
+    assert server.has_pending_restart
+
+
+async def test_stop_sends_shutting_down_and_closes(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        await _next(ws, "ForceKeepAlive")
+        await server.stop()
+        assert await _next(ws, "ServerShuttingDown") is None
+        await _closed(ws)
+    assert server.websocket_count == 0
+    with pytest.raises(aiohttp.ClientConnectorError):
+        await http.ws_connect(_ws_url(server, token))
+
+
+async def test_restart_sends_restarting_and_comes_back(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        restart = asyncio.ensure_future(server.restart())
+        assert await _next(ws, "ServerRestarting") is None
+        await _closed(ws)
+        await restart
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        assert await _next(ws, "ForceKeepAlive") == 60
+
+
+async def test_system_restart_endpoint_restarts(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    server.require_restart()
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        async with http.post(f"{server.url}/System/Restart", params={"api_key": token}) as response:
+            assert response.status == 204
+        assert await _next(ws, "ServerRestarting") is None
+        await _closed(ws)
+    if server._background:  # the restart may have finished already
+        await asyncio.wait(server._background, timeout=2)
+    assert not server.has_pending_restart
+    assert server.running
+
+
+async def test_revoked_token_closes_and_refuses(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        await _next(ws, "ForceKeepAlive")
+        server.revoke_tokens()
+        await _closed(ws)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await http.ws_connect(_ws_url(server, token))
+    assert err.value.status == 401
+
+
+async def test_garbage_messages_are_ignored(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        await ws.send_str("not json")
+        await ws.send_str("[1, 2]")
+        await ws.send_json({"MessageType": "Unknown"})
+        await ws.send_bytes(b"\x00")
+        await ws.send_json({"MessageType": "KeepAlive"})
+        assert await _next(ws, "KeepAlive") is None
