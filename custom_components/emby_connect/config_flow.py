@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -72,6 +73,9 @@ from .helpers import async_client_identity, async_connect_client, connect_entry_
 
 # Polling a PIN survives a few dropped requests before the person is asked to retry.
 PIN_POLL_ATTEMPTS = 3
+# A PIN nobody confirms within this time is treated as expired, should Connect never say so,
+# so a forgotten flow does not poll forever.
+PIN_MAX_WAIT = timedelta(minutes=15)
 
 # The name of the server in integration_discovery data, next to the Connect entry data.
 CONF_NAME = "name"
@@ -589,7 +593,7 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_poll_pin(self, client: EmbyConnect) -> None:
         """Poll the PIN like Emby's web app until it is confirmed; raise when it expired."""
         failures = 0
-        while True:
+        for _ in range(int(PIN_MAX_WAIT.total_seconds() / PIN_POLL_INTERVAL)):
             await asyncio.sleep(PIN_POLL_INTERVAL)
             try:
                 pin = await client.get_pin(self._device_id, self._pin)
@@ -600,10 +604,11 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
                 continue
             failures = 0
             if pin.is_expired:
-                message = "The Emby Connect PIN expired"
-                raise EmbyPinExpiredError(message)
+                break
             if pin.is_confirmed:
                 return
+        message = "The Emby Connect PIN expired"
+        raise EmbyPinExpiredError(message)
 
     async def _async_signed_in(self) -> ConfigFlowResult:
         """Refresh the account's entries, then add its new server or let the person pick one."""

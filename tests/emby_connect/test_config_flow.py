@@ -926,6 +926,25 @@ async def test_pin_expired(
     mock_connect.authenticate_pin.assert_awaited_with(DEVICE_ID, NEW_PIN)
 
 
+async def test_pin_not_confirmed_in_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_connect: MagicMock
+) -> None:
+    """Test a PIN nobody confirms is given up as expired, even if Connect never says so."""
+    mock_connect.get_pin.return_value = ConnectPin(pin=PIN, device_id=DEVICE_ID)
+    with patch(
+        "custom_components.emby_connect.config_flow.PIN_MAX_WAIT",
+        timedelta(seconds=3 * PIN_POLL_INTERVAL),
+    ):
+        result = await start_pin(hass)
+        for _ in range(2):
+            await poll(hass, freezer)
+            assert step_of(hass, result["flow_id"]) == "pin_wait"
+        await poll(hass, freezer)
+
+    assert step_of(hass, result["flow_id"]) == "pin_expired"
+    assert mock_connect.get_pin.await_count == 3
+
+
 @pytest.mark.parametrize(("error", "expected"), CONNECTION_ERRORS)
 async def test_pin_expired_new_pin_errors(
     hass: HomeAssistant,
