@@ -70,7 +70,7 @@ type AccountKey = tuple[str, str]
 
 DATA_ACCOUNTS: HassKey[dict[AccountKey, EmbyConnectCoordinator]] = HassKey(DOMAIN)
 
-# The entry data a Connect server list answer may change, with how to read it from a server.
+# The entry data that the Emby Connect server list keeps up to date.
 _CONNECT_FIELDS = (
     CONF_ACCESS_KEY,
     CONF_LINK_ID,
@@ -150,6 +150,15 @@ def removed_issue_id(entry: ConfigEntry) -> str:
     return f"server_removed_{entry.entry_id}"
 
 
+def _error_key(err: EmbyError) -> str:
+    """Return the translation key telling the person why a poll failed."""
+    if isinstance(err, EmbyServerMismatchError):
+        return "server_mismatch"
+    if isinstance(err, EmbyConnectionError):
+        return "cannot_connect"
+    return "invalid_response"
+
+
 async def _unless_forbidden[T](call: Awaitable[T]) -> T | None:
     """Return the answer of a call, or None when the user may not make it."""
     try:
@@ -193,6 +202,7 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
     async def _async_update_data(self) -> EmbyData:
         """Connect when needed, then read the status of the server."""
         was_connected = self._server is not None
+        placeholders = {"name": self.config_entry.title}
         try:
             data = await self._async_poll_with_retry()
         except EmbyAuthenticationError as err:
@@ -200,30 +210,16 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="authentication_failed",
-                translation_placeholders={"name": self.config_entry.title},
-            ) from err
-        except EmbyServerMismatchError as err:
-            self._async_drop_client()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="server_mismatch",
-                translation_placeholders={"name": self.config_entry.title},
-            ) from err
-        except EmbyConnectionError as err:
-            LOGGER.debug("Emby server %s is unreachable: %s", self.config_entry.title, err)
-            self._async_drop_client()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"name": self.config_entry.title},
+                translation_placeholders=placeholders,
             ) from err
         except EmbyError as err:
-            LOGGER.debug("Emby server %s answered oddly: %s", self.config_entry.title, err)
+            # Addresses may have moved: the next poll probes them all again.
+            LOGGER.debug("Polling Emby server %s failed: %s", self.config_entry.title, err)
             self._async_drop_client()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"name": self.config_entry.title},
+                translation_key=_error_key(err),
+                translation_placeholders=placeholders,
             ) from err
         if not was_connected and not self.last_update_success and self.account is not None:
             # Back after a loss: the server may have been moved or re-linked meanwhile.
