@@ -484,8 +484,11 @@ class SimServer:
         await self.start()
 
     async def move(self) -> None:
-        """Change address: listen on new ports; the old ones refuse connections."""
-        await self._close_websockets("ServerShuttingDown")
+        """Change address: listen on new ports; the old ones refuse connections.
+
+        Websockets just drop, without a message, as when a server's address really changes.
+        """
+        await self._close_websockets(None)
         await self.local.move()
         await self.remote.move()
 

@@ -289,3 +289,20 @@ async def test_connect_records_requests(http, emby_sim, account) -> None:
     (record,) = emby_sim.connect_requests
     assert (record.method, record.path) == ("POST", "/user/authenticate")
     assert "rawpw=demo-password" in record.body
+
+
+async def test_pin_needs_device_id(http, emby_sim) -> None:
+    async with http.post(f"{emby_sim.connect_url}/pin", data={}, headers=APP) as response:
+        assert response.status == 400
+
+
+async def test_connect_latency(http, emby_sim, account) -> None:
+    emby_sim.connect_latency = 0.1
+    start = asyncio.get_running_loop().time()
+    await connect_login(http, emby_sim, account[0])
+    assert asyncio.get_running_loop().time() - start >= 0.1
+
+
+async def test_unknown_connect_call(http, emby_sim) -> None:
+    async with http.get(f"{emby_sim.connect_url}/nothing", headers=APP) as response:
+        assert response.status == 404

@@ -182,3 +182,13 @@ async def test_records_and_secrets(http, emby_sim, server) -> None:
     assert link.access_key in other.received_secrets() & server.own_secrets()
     async with http.get(f"{other.url}/System/Info/Public", headers=IDENTITY) as response:
         assert response.status == 200
+
+
+async def test_restart_downtime_refuses_connections_meanwhile(http, server) -> None:
+    server.restart_downtime = 0.2
+    restart = asyncio.ensure_future(server.restart())
+    await asyncio.sleep(0.05)
+    with pytest.raises(aiohttp.ClientConnectorError):
+        await _public(http, server.url)
+    await restart
+    assert (await _public(http, server.url))[0] == 200

@@ -360,3 +360,51 @@ async def test_link_without_local_user_creates_one(emby_sim, setup) -> None:
 async def test_unknown_path_is_404(http, setup) -> None:
     async with http.get(f"{setup[0].url}/Nope") as response:
         assert response.status == 404
+
+
+async def test_no_advertised_local_address(http, setup) -> None:
+    server = setup[0]
+    server.local_address = None
+    async with http.get(f"{server.url}/System/Info/Public") as response:
+        info = await response.json()
+    assert "LocalAddress" not in info
+    assert info["LocalAddresses"] == []
+
+
+async def test_get_user(http, setup) -> None:
+    server, alice, bob, _link = setup
+    user_token = await sign_in(http, server, "bob", "bob-pw")
+    admin_token = await sign_in(http, server, "alice", "pw")
+    async with http.get(f"{server.url}/Users/{bob.id}", headers=with_token(user_token)) as r:
+        assert (await r.json())["Name"] == "bob"
+    async with http.get(f"{server.url}/Users/{alice.id}", headers=with_token(user_token)) as r:
+        assert r.status == 403
+    async with http.get(f"{server.url}/Users/{bob.id}", headers=with_token(admin_token)) as r:
+        assert r.status == 200
+    async with http.get(f"{server.url}/Users/{'0' * 32}", headers=with_token(admin_token)) as r:
+        assert r.status == 404
+
+
+async def test_sessions_filter_by_device(http, setup) -> None:
+    server, alice, _bob, _link = setup
+    server.add_idle_session(user=alice, device_id="tv-1")
+    server.add_idle_session(user=alice, device_id="tv-2")
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.get(
+        f"{server.url}/Sessions", params={"DeviceId": "tv-2"}, headers=with_token(token)
+    ) as response:
+        assert [s["DeviceId"] for s in await response.json()] == ["tv-2"]
+
+
+async def test_activity_log_records_sign_ins_and_pages(http, setup) -> None:
+    server, _alice, _bob, _link = setup
+    token = await sign_in(http, server, "alice", "pw")
+    await sign_in(http, server, "bob", "bob-pw")
+    async with http.get(
+        f"{server.url}/System/ActivityLog/Entries",
+        params={"StartIndex": "0", "Limit": "1"},
+        headers=with_token(token),
+    ) as response:
+        page = await response.json()
+    assert page["TotalRecordCount"] == 2
+    assert [entry["Name"] for entry in page["Items"]] == ["bob has signed in"]

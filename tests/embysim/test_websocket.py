@@ -158,3 +158,33 @@ async def test_garbage_messages_are_ignored(http, server) -> None:
         await ws.send_bytes(b"\x00")
         await ws.send_json({"MessageType": "KeepAlive"})
         assert await _next(ws, "KeepAlive") is None
+
+
+async def test_move_drops_websockets_without_a_message(http, server) -> None:
+    token = await sign_in(http, server, "alice", "pw")
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        assert await _next(ws, "ForceKeepAlive") == 60
+        await server.move()
+        async with asyncio.timeout(2):
+            message = await ws.receive()
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    async with http.ws_connect(_ws_url(server, token)) as ws:
+        assert await _next(ws, "ForceKeepAlive") == 60
+
+
+async def test_logout_closes_only_that_tokens_websocket(http, server) -> None:
+    first = await sign_in(http, server, "alice", "pw")
+    second = await sign_in(http, server, "alice", "pw")
+    async with (
+        http.ws_connect(_ws_url(server, first)) as ws1,
+        http.ws_connect(_ws_url(server, second)) as ws2,
+    ):
+        await _next(ws1, "ForceKeepAlive")
+        await _next(ws2, "ForceKeepAlive")
+        async with http.post(
+            f"{server.url}/Sessions/Logout", params={"api_key": first}
+        ) as response:
+            assert response.status == 204
+        await _closed(ws1)
+        await ws2.send_json({"MessageType": "KeepAlive"})
+        assert await _next(ws2, "KeepAlive") is None
