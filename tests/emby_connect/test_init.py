@@ -6,7 +6,7 @@ from unittest.mock import MagicMock, patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr, instance_id, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
+    ConnectionResult,
     EmbyAuthenticationError,
     EmbyConnectionError,
     EmbyResponseError,
@@ -169,3 +170,25 @@ async def test_remove_entry_drops_its_issue(
     await hass.async_block_till_done()
 
     assert not ir.async_get(hass).issues
+
+
+@pytest.mark.usefixtures("mock_emby_connect")
+async def test_identity_is_the_installation(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    connection_result: ConnectionResult,
+) -> None:
+    """Servers see one device per Home Assistant installation, named after it."""
+    hass.config.location_name = "Cottage"
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.emby_connect.ConnectionManager", autospec=True) as manager_class:
+        manager_class.return_value.connect.return_value = (mock_emby_server, connection_result)
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    identity = manager_class.call_args.kwargs["identity"]
+    assert identity.device_id == await instance_id.async_get(hass)
+    assert identity.device_name == "Cottage"
+    assert identity.client == "Home Assistant"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
