@@ -132,6 +132,13 @@ class SimSession:
         """Return whether something is playing (or paused) in this session."""
         return self.item_name is not None
 
+    def current_position(self) -> int:
+        """Return the playback position in seconds (it advances while playing, not paused)."""
+        position = self.position_seconds
+        if self.is_playing and not self.paused:
+            position += int((utcnow() - self.last_activity).total_seconds())
+        return min(position, self.runtime_seconds)
+
 
 @dataclass(eq=False, kw_only=True)
 class SimPin:

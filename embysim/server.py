@@ -395,6 +395,7 @@ class SimServer:
     def pause(self, session_id: str, *, paused: bool = True) -> SimSession:
         """Pause or resume playback in a session."""
         session = self.sessions[session_id]
+        session.position_seconds = session.current_position()
         session.paused = paused
         session.last_activity = utcnow()
         self._sessions_changed()
@@ -1013,11 +1014,7 @@ class SimServer:
             data["UserId"] = session.user.id
             data["UserName"] = session.user.name
         if session.is_playing:
-            position = session.position_seconds
-            if not session.paused:
-                elapsed = utcnow() - session.last_activity
-                position += int(elapsed / timedelta(seconds=1))
-            position = min(position, session.runtime_seconds)
+            position = session.current_position()
             play_state.update(
                 {
                     "PositionTicks": position * TICKS_PER_SECOND,

@@ -408,3 +408,16 @@ async def test_activity_log_records_sign_ins_and_pages(http, setup) -> None:
         page = await response.json()
     assert page["TotalRecordCount"] == 2
     assert [entry["Name"] for entry in page["Items"]] == ["bob has signed in"]
+
+
+async def test_position_advances_while_playing_and_holds_while_paused(setup, freezer) -> None:
+    server, alice, _bob, _link = setup
+    session = server.play(user=alice, runtime_seconds=100, position_seconds=10)
+    freezer.tick(5)
+    assert server.session_json(session)["PlayState"]["PositionTicks"] == 15 * 10**7
+    server.pause(session.id)
+    freezer.tick(30)
+    assert server.session_json(session)["PlayState"]["PositionTicks"] == 15 * 10**7
+    server.pause(session.id, paused=False)
+    freezer.tick(500)
+    assert server.session_json(session)["PlayState"]["PositionTicks"] == 100 * 10**7
