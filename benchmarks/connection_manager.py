@@ -1,0 +1,265 @@
+"""Benchmark the connection manager against the Emby simulator; print figures beside their bounds.
+
+Run from the repository root: `.venv/bin/python benchmarks/connection_manager.py`.
+The simulator runs in a child process, so its own work does not slow the client being measured.
+Every server answers each request 50 ms late. Exit status 1 when a figure misses its bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+import multiprocessing
+from multiprocessing.connection import Connection
+from pathlib import Path
+import statistics
+import sys
+import time
+from typing import Any
+
+# A script in a checkout: make the repository importable (custom_components, embysim).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiohttp import ClientSession
+
+from custom_components.emby_connect.aioemby import (
+    ClientIdentity,
+    ConnectionManager,
+    EmbyServer,
+    ServerRecord,
+    manager as manager_module,
+)
+from embysim import EmbySimulator, Fault
+
+LATENCY = 0.05
+DEAD_LOCAL_BOUND = 0.25
+MANY_SERVERS = 50
+MANY_BOUND = 1.5
+RUNS = 7
+IDENTITY = ClientIdentity(
+    client="Benchmark", device_name="Benchmark", device_id="benchmark-1", version="0.1.0"
+)
+
+# -- the simulator, in a child process --------------------------------------------------------
+
+type Command = Callable[[EmbySimulator, dict[str, Any]], Awaitable[Any]]
+
+
+async def _add_servers(sim: EmbySimulator, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add Connect-linked servers; return what the integration would store for each."""
+    user = sim.find_connect_user("bench") or sim.add_connect_user(name="bench")
+    records = []
+    for _ in range(args["count"]):
+        server = await sim.add_server(name=f"Server {len(sim.servers) + 1}")
+        server.latency = args["latency"]
+        link = sim.link(user, server)
+        records.append(
+            {
+                "system_id": server.system_id,
+                "local_address": server.local_address,
+                "remote_address": server.remote_address,
+                "access_key": link.access_key,
+                "connect_user_id": user.id,
+            }
+        )
+    return records
+
+
+async def _set_fault(sim: EmbySimulator, args: dict[str, Any]) -> None:
+    """Set a fault on one listener of a server."""
+    server = sim.find_server(args["system_id"])
+    assert server is not None
+    getattr(server, args["listener"]).fault = Fault(args["fault"])
+
+
+async def _take_requests(sim: EmbySimulator, args: dict[str, Any]) -> dict[str, int]:
+    """Return and forget the requests a server received, counted by listener and path."""
+    server = sim.find_server(args["system_id"])
+    assert server is not None
+    counts = Counter(f"{record.listener} {record.path}" for record in server.requests)
+    server.requests.clear()
+    return dict(counts)
+
+
+COMMANDS: dict[str, Command] = {
+    "add_servers": _add_servers,
+    "fault": _set_fault,
+    "take_requests": _take_requests,
+}
+
+
+def serve_simulator(conn: Connection) -> None:
+    """Run the simulator and answer commands from the pipe until told to stop."""
+
+    async def run() -> None:
+        async with EmbySimulator() as sim:
+            loop = asyncio.get_running_loop()
+            conn.send("ready")
+            while (message := await loop.run_in_executor(None, conn.recv)) != "stop":
+                command, args = message
+                conn.send(await COMMANDS[command](sim, args))
+
+    asyncio.run(run())
+    conn.send("stopped")
+
+
+@dataclass
+class Simulator:
+    """The parent's handle on the simulator process."""
+
+    conn: Connection
+
+    def call(self, command: str, **args: Any) -> Any:
+        """Run a command in the simulator and return its answer."""
+        self.conn.send((command, args))
+        return self.conn.recv()
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+def _record(data: dict[str, Any]) -> ServerRecord:
+    """Return a ServerRecord from the simulator's description."""
+    return ServerRecord(**data)
+
+
+async def _timed(call: Callable[[], Awaitable[object]]) -> float:
+    """Return how long a call takes, in seconds."""
+    started = time.perf_counter()
+    await call()
+    return time.perf_counter() - started
+
+
+async def _median(call: Callable[[], Awaitable[object]]) -> float:
+    """Return the median duration of RUNS calls."""
+    return statistics.median([await _timed(call) for _ in range(RUNS)])
+
+
+def _ms(seconds: float) -> str:
+    """Format seconds as milliseconds."""
+    return f"{seconds * 1000:6.0f} ms"
+
+
+def _verdict(ok: bool) -> str:  # noqa: FBT001 - a plain flag in a print helper
+    """Return PASS or FAIL."""
+    return "PASS" if ok else "FAIL"
+
+
+async def dead_local(sim: Simulator, manager: ConnectionManager, fault: Fault) -> bool:
+    """Figure (1): the local address is dead, the remote one works."""
+    (data,) = sim.call("add_servers", count=1, latency=LATENCY)
+    sim.call("fault", system_id=data["system_id"], listener="local", fault=fault.value)
+    record = _record(data)
+    remote = EmbyServer(url=data["remote_address"], identity=IDENTITY, session=manager.session)
+
+    async def remote_alone() -> None:
+        await remote.get_public_info()
+        await remote.exchange(data["access_key"], data["connect_user_id"])
+
+    baseline = await _median(remote_alone)
+    connected = await _median(lambda: manager.connect(record))
+    overhead = connected - baseline
+    ok = overhead <= DEAD_LOCAL_BOUND
+    label = "refused" if fault is Fault.STOPPED else "black-holed"
+    print(
+        f"  local {label:<11} connected in {_ms(connected)}; remote probe + exchange alone "
+        f"{_ms(baseline)}; overhead {_ms(overhead)}   bound <= {_ms(DEAD_LOCAL_BOUND)} "
+        f"(local probe timeout {_ms(manager_module.LOCAL_PROBE_TIMEOUT)})  {_verdict(ok)}"
+    )
+    return ok
+
+
+async def many_servers(sim: Simulator, manager: ConnectionManager) -> bool:
+    """Figure (2): connect to MANY_SERVERS servers at once."""
+    records = [
+        _record(data) for data in sim.call("add_servers", count=MANY_SERVERS, latency=LATENCY)
+    ]
+    await asyncio.gather(*(manager.connect(record) for record in records))  # warm connections
+    one = statistics.median([await _timed(partial(manager.connect, r)) for r in records[:RUNS]])
+    totals = [
+        await _timed(lambda: asyncio.gather(*(manager.connect(record) for record in records)))
+        for _ in range(3)
+    ]
+    total = statistics.median(totals)
+    ok = total <= MANY_BOUND * one
+    print(
+        f"  {MANY_SERVERS} servers at once: {_ms(total)} (median of 3); one server {_ms(one)}; "
+        f"ratio {total / one:4.2f}x   bound <= {MANY_BOUND:.1f}x  {_verdict(ok)}"
+    )
+    return ok
+
+
+async def requests_per_connect(sim: Simulator, manager: ConnectionManager) -> bool:
+    """Figure (3): requests each server received for one connect."""
+    ok = True
+    for label, fault, expected in [
+        ("local ok", Fault.NONE, {"local /System/Info/Public": 1, "local /Connect/Exchange": 1}),
+        (
+            "local refused",
+            Fault.STOPPED,
+            {"remote /System/Info/Public": 1, "remote /Connect/Exchange": 1},
+        ),
+        (
+            "local black-holed",
+            Fault.HANGING,
+            {
+                "local /System/Info/Public": 1,
+                "remote /System/Info/Public": 1,
+                "remote /Connect/Exchange": 1,
+            },
+        ),
+    ]:
+        (data,) = sim.call("add_servers", count=1, latency=LATENCY)
+        sim.call("fault", system_id=data["system_id"], listener="local", fault=fault.value)
+        await manager.connect(_record(data))
+        counts = sim.call("take_requests", system_id=data["system_id"])
+        probes = sum(n for key, n in counts.items() if key.endswith("/System/Info/Public"))
+        exchanges = sum(counts.values()) - probes
+        good = counts == expected
+        ok = ok and good
+        tried = "local" if fault is Fault.NONE else "local + remote"
+        note = " (the refused probe never reached the server)" if fault is Fault.STOPPED else ""
+        print(
+            f"  {label:<17} server received {probes} probe(s) + {exchanges} exchange{note}; "
+            f"bound: one probe per tried address ({tried}) + one exchange  {_verdict(good)}"
+        )
+    return ok
+
+
+async def benchmark(sim: Simulator) -> bool:
+    """Run every figure; return whether all are within their bounds."""
+    async with ClientSession() as session:
+        manager = ConnectionManager(session=session, identity=IDENTITY)
+        print(f"Server latency {_ms(LATENCY)} per request; medians of {RUNS} runs.")
+        print("(1) time to connected with a dead local address and a working remote one")
+        results = [
+            await dead_local(sim, manager, fault) for fault in (Fault.STOPPED, Fault.HANGING)
+        ]
+        print(f"(2) {MANY_SERVERS} servers at once vs one")
+        results.append(await many_servers(sim, manager))
+        print("(3) requests sent per connect")
+        results.append(await requests_per_connect(sim, manager))
+    return all(results)
+
+
+def main() -> int:
+    """Start the simulator process, run the benchmark, stop the simulator."""
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=serve_simulator, args=(child,), daemon=True)
+    process.start()
+    try:
+        if parent.recv() != "ready":
+            return 2
+        ok = asyncio.run(benchmark(Simulator(parent)))
+    finally:
+        parent.send("stop")
+        parent.recv()
+        process.join(timeout=10)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
