@@ -178,9 +178,17 @@ def test_item_counts() -> None:
     assert counts.song_count == 10422
     assert counts.item_count == 15248
     odd = ItemCounts.from_dict(
-        {"MovieCount": -1, "SeriesCount": "7", "EpisodeCount": 2.0, "SongCount": 10**30}
+        {
+            "MovieCount": -1,
+            "SeriesCount": "7",
+            "EpisodeCount": 2.0,
+            "SongCount": 10**30,
+            "BookCount": True,
+            "BoxSetCount": "lots",
+        }
     )
     assert (odd.movie_count, odd.series_count, odd.episode_count, odd.song_count) == (0, 7, 2, 0)
+    assert (odd.book_count, odd.box_set_count) == (0, 0)
 
 
 def test_authenticate_by_name() -> None:

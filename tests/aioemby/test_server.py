@@ -364,3 +364,11 @@ async def test_owns_session_only_when_created(
         async with _client(server, identity, shared) as client:
             await client.get_public_info()
         assert not shared.closed
+
+
+async def test_closed_session(identity: ClientIdentity) -> None:
+    closed = ClientSession()
+    await closed.close()
+    client = EmbyServer(url="http://127.0.0.1:9", identity=identity, session=closed)
+    with pytest.raises(EmbyConnectionError, match="session is closed"):
+        await client.get_public_info()

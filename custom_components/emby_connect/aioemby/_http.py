@@ -90,6 +90,10 @@ async def send(
     ssl: bool = True,
 ) -> RawResponse:
     """Send one request and read its body; map every transport failure to aioemby errors."""
+    if session.closed:
+        # aiohttp would raise RuntimeError; the owner (e.g. Home Assistant) is shutting down.
+        message = f"Cannot talk to {what}: the HTTP session is closed"
+        raise EmbyConnectionError(message)
     try:
         async with (
             asyncio.timeout(time_limit),

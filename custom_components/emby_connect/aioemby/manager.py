@@ -144,7 +144,8 @@ class ConnectionManager:
                 done, _ = await asyncio.wait(
                     running, timeout=wait, return_when=asyncio.FIRST_COMPLETED
                 )
-                for task in done:
+                # In start order, so the better candidate wins a tie.
+                for task in [task for task in running if task in done]:
                     server, candidate = running.pop(task)
                     try:
                         info = task.result()

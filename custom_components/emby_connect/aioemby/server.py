@@ -28,11 +28,7 @@ _MULTIPLE_CHOICES = 300
 
 
 def normalize_address(address: str) -> str:
-    """Return a server address as scheme://host[:port][/base path], without a trailing slash.
-
-    A missing scheme means http; a pasted web app address (…/web/index.html#!/home) is cut back
-    to the server. Raise ValueError when the text is no usable http(s) address.
-    """
+    """Return an address as scheme://host[:port][/base path]; raise ValueError if unusable."""
     return str(parse_address(address))
 
 
