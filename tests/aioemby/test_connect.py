@@ -127,7 +127,7 @@ async def test_calls_need_a_token(emby_sim: EmbySimulator, session: ClientSessio
         assert caught.value.status is None
     connect.user_id = "123"
     with pytest.raises(EmbyAuthenticationError):
-        await connect._request("GET", "user", signed_in=True)
+        await connect.get_user()
     assert emby_sim.connect_requests == []
 
 

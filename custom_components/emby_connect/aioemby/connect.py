@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Self
 
 from aiohttp import ClientSession
@@ -21,12 +22,6 @@ from .exceptions import (
 from .models import ConnectLogin, ConnectPin, ConnectServer, ConnectUser
 
 DEFAULT_CONNECT_URL = "https://connect.emby.media/service"
-
-_UNAUTHORIZED = 401
-_FORBIDDEN = 403
-_NOT_FOUND = 404
-_MULTIPLE_CHOICES = 300
-_OK = 200
 
 
 def _pin_gone(_status: int | None = None) -> EmbyError:
@@ -61,7 +56,7 @@ class EmbyConnect:
         *,
         params: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
-        signed_in: bool = False,
+        token: str | None = None,
         not_found: Callable[[int], EmbyError] | None = None,
     ) -> Any:
         """Send one call to Connect and return its decoded JSON answer."""
@@ -71,13 +66,12 @@ class EmbyConnect:
         except (TypeError, ValueError) as err:
             message = "The Emby Connect address is not a valid URL"
             raise EmbyConnectionError(message) from err
-        headers = {"X-Application": header_value(f"{self.app_name}/{self.app_version}")}
-        if signed_in:
-            if not self.access_token:
-                message = "Not signed in to Emby Connect"
-                raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
-            headers["X-Connect-UserToken"] = header_value(self.access_token)
-        headers["Accept"] = "application/json"
+        headers = {
+            "X-Application": header_value(f"{self.app_name}/{self.app_version}"),
+            "Accept": "application/json",
+        }
+        if token is not None:
+            headers["X-Connect-UserToken"] = header_value(token)
 
         if self.session is None:
             self.session = ClientSession()
@@ -93,22 +87,22 @@ class EmbyConnect:
             params=params,
             data=form,
         )
-        if raw.status == _NOT_FOUND and not_found is not None:
+        if raw.status == HTTPStatus.NOT_FOUND and not_found is not None:
             raise not_found(raw.status)
-        if raw.status in {_UNAUTHORIZED, _FORBIDDEN}:
+        if raw.status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
             message = f"{what} refused the credentials (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.CONNECT, status=raw.status)
-        if not _OK <= raw.status < _MULTIPLE_CHOICES:
+        if not HTTPStatus.OK <= raw.status < HTTPStatus.MULTIPLE_CHOICES:
             message = f"{what} answered with HTTP {raw.status}"
             raise EmbyResponseError(message)
         return decode_json(raw, what)
 
-    def _signed_in_user(self) -> str:
-        """Return the signed-in Connect user id or raise EmbyAuthenticationError."""
+    def _signed_in(self) -> tuple[str, str]:
+        """Return the signed-in Connect user id and token or raise EmbyAuthenticationError."""
         if not self.user_id or not self.access_token:
             message = "Not signed in to Emby Connect"
             raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
-        return self.user_id
+        return self.user_id, self.access_token
 
     def _store(self, login: ConnectLogin) -> ConnectLogin:
         """Keep the Connect user and token of a successful sign-in."""
@@ -153,14 +147,14 @@ class EmbyConnect:
 
     async def get_servers(self) -> list[ConnectServer]:
         """List the servers the signed-in account may use."""
-        user_id = self._signed_in_user()
-        data = await self._request(METH_GET, "servers", params={"userId": user_id}, signed_in=True)
+        user_id, token = self._signed_in()
+        data = await self._request(METH_GET, "servers", params={"userId": user_id}, token=token)
         return ConnectServer.list_from(data)
 
     async def get_user(self) -> ConnectUser:
         """Read the signed-in account."""
-        user_id = self._signed_in_user()
-        data = await self._request(METH_GET, "user", params={"id": user_id}, signed_in=True)
+        user_id, token = self._signed_in()
+        data = await self._request(METH_GET, "user", params={"id": user_id}, token=token)
         return ConnectUser.from_dict(data)
 
     async def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Self
 
 from aiohttp import ClientSession
@@ -20,11 +21,8 @@ from .exceptions import (
 )
 from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, Session, SystemInfo
 
-_UNAUTHORIZED = 401
-_FORBIDDEN = 403
-_NOT_FOUND = 404
-_OK = 200
-_MULTIPLE_CHOICES = 300
+# Emby refuses a Connect/Exchange (AccessKey revoked, user unlinked) with any of these.
+_EXCHANGE_REFUSED = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
 
 
 def normalize_address(address: str) -> str:
@@ -116,17 +114,16 @@ class EmbyServer:
             json_body=json_body,
             ssl=self.verify_ssl,
         )
-        if exchange and raw.status in {_UNAUTHORIZED, _FORBIDDEN, _NOT_FOUND}:
-            # The server no longer knows the link (AccessKey revoked, user unlinked).
+        if exchange and raw.status in _EXCHANGE_REFUSED:
             message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == _UNAUTHORIZED:
+        if raw.status == HTTPStatus.UNAUTHORIZED:
             message = f"{what} refused the credentials (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == _FORBIDDEN:
+        if raw.status == HTTPStatus.FORBIDDEN:
             message = f"{what} denied access to this user (HTTP {raw.status})"
             raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=raw.status)
-        if not _OK <= raw.status < _MULTIPLE_CHOICES:
+        if not HTTPStatus.OK <= raw.status < HTTPStatus.MULTIPLE_CHOICES:
             message = f"{what} answered with HTTP {raw.status}"
             raise EmbyResponseError(message)
         return decode_json(raw, what) if expect_json else None
