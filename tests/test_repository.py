@@ -11,6 +11,7 @@ from awesomeversion import AwesomeVersion
 from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
 from homeassistant.loader import async_get_integration
+from PIL import Image
 import pytest
 import voluptuous as vol
 
@@ -91,3 +92,19 @@ async def test_home_assistant_loads_the_integration(hass: HomeAssistant) -> None
     assert not integration.requirements
     assert str(integration.version) == _load(INTEGRATION / "manifest.json")["version"]
     assert integration.get_component() is not None
+
+
+def test_brand_images() -> None:
+    """Home Assistant serves a custom integration's icon from its brand/ folder: square PNGs."""
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(INTEGRATION / "brand" / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)
+            assert image.mode == "RGBA"
+
+
+@pytest.mark.usefixtures("enable_custom_integrations")
+async def test_home_assistant_sees_the_brand_images(hass: HomeAssistant) -> None:
+    """The loader reports branding, so the frontend shows our icon instead of a placeholder."""
+    integration = await async_get_integration(hass, "emby_connect")
+    assert integration.has_branding
