@@ -44,6 +44,7 @@ from .aioemby import (
     EmbyPinExpiredError,
     EmbyResponseError,
     EmbyServer,
+    normalize_address,
 )
 from .const import (
     AUTH_METHOD_CONNECT,
@@ -140,8 +141,12 @@ def _error_key(err: Exception) -> str:
     return "unknown"
 
 
-def _normalize_url(value: str) -> str | None:
-    """Return an http(s) address without a trailing slash, or None when it is not usable."""
+def _normalize_url(value: str, *, server: bool = False) -> str | None:
+    """Return an http(s) address without a trailing slash, or None when it is not usable.
+
+    A server address may be the one the browser shows (.../web/index.html#!/home): the
+    client library cuts it back to the server's own address, keeping a base path like /emby.
+    """
     try:
         url = URL(value.strip())
     except ValueError:
@@ -152,9 +157,11 @@ def _normalize_url(value: str) -> str | None:
         or url.user is not None
         or url.password is not None
         or url.query_string
-        or url.fragment
+        or (url.fragment and not server)
     ):
         return None
+    if server:
+        return normalize_address(str(url))
     return str(url).rstrip("/")
 
 
@@ -679,7 +686,7 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
                 data = self._get_reauth_entry().data
                 url, verify_ssl = data[CONF_URL], data.get(CONF_VERIFY_SSL, True)
             else:
-                url = _normalize_url(user_input[CONF_URL])
+                url = _normalize_url(user_input[CONF_URL], server=True)
                 verify_ssl = user_input[CONF_VERIFY_SSL]
             if url is None:
                 errors[CONF_URL] = "invalid_url"

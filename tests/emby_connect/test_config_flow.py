@@ -1126,6 +1126,30 @@ async def test_manual_user_without_password(hass: HomeAssistant, mock_server: Ma
 
 
 @pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("http://192.168.1.20:8096/", SERVER_URL),
+        ("  http://192.168.1.20:8096/web/index.html#!/home  ", SERVER_URL),
+        ("https://emby.example.com/emby/web/index.html", "https://emby.example.com/emby"),
+        ("https://emby.example.com/emby/", "https://emby.example.com/emby"),
+    ],
+)
+async def test_manual_url_is_normalised(
+    hass: HomeAssistant, mock_server_class: MagicMock, mock_server: MagicMock, url: str, stored: str
+) -> None:
+    """Test the address the browser shows is cut back to the server's own, base path kept."""
+    result = await start(hass, "manual")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**MANUAL_INPUT, CONF_URL: url}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_URL] == stored
+    assert mock_server_class.call_args.kwargs["url"] == stored
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "192.168.1.20:8096",
@@ -1134,7 +1158,6 @@ async def test_manual_user_without_password(hass: HomeAssistant, mock_server: Ma
         "http://:8096",
         "http://alice:secret@192.168.1.20:8096",
         "http://192.168.1.20:8096/?api_key=abc",
-        "http://192.168.1.20:8096/#/home",
     ],
 )
 async def test_manual_invalid_url(
