@@ -41,6 +41,25 @@ CONF_ADVANCED: Final = "advanced"
 CONF_SERVER: Final = "server"
 
 STATUS_INTERVAL: Final = timedelta(seconds=30)
+# While a server's websocket is open, sessions and outages are pushed: polling only keeps
+# System/Info and the counts fresh, and is the fallback when the websocket is gone.
+PUSH_STATUS_INTERVAL: Final = timedelta(minutes=5)
+# After a lost connection or an announced restart, the connection manager is asked again
+# after 1, 2, 4 s and then every 4 s (each +/- 20 %): a server that answers again is back
+# within 5 s. After RECONNECT_WINDOW the 30-second poll takes over, for outages of any length.
+RECONNECT_MIN_DELAY: Final = 1.0
+RECONNECT_MAX_DELAY: Final = 4.0
+RECONNECT_WINDOW: Final = timedelta(minutes=10)
+# A websocket that closes sooner than this after opening counts as flapping: from the second
+# such close on, the next one opens only after a growing delay (up to STATUS_INTERVAL).
+PUSH_STABLE_AFTER: Final = timedelta(minutes=1)
+# A server (or a proxy in front of it) refusing websockets is asked again after 1 minute, then
+# after twice as long each time, at most hourly; polling serves meanwhile.
+PUSH_REFUSED_MIN_DELAY: Final = 60.0
+PUSH_REFUSED_MAX_DELAY: Final = 3600.0
+# A library scan sends LibraryChanged in bursts: the counts are read once, this long after the
+# first message of a burst (Items/Counts is heavy on big libraries).
+LIBRARY_CHANGED_DELAY: Final = 30.0
 COUNTS_INTERVAL: Final = timedelta(minutes=30)
 CONNECT_INTERVAL: Final = timedelta(hours=1)
 PIN_POLL_INTERVAL: Final = 3.0

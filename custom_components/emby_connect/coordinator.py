@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import override
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
     device_registry as dr,
     discovery_flow,
     issue_registry as ir,
 )
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -32,13 +34,22 @@ from .aioemby import (
     EmbyConnectionError,
     EmbyError,
     EmbyForbiddenError,
+    EmbyMessage,
+    EmbyResponseError,
     EmbyServer,
     EmbyServerMismatchError,
+    EmbyWebSocket,
     ItemCounts,
+    LibraryChangedMessage,
     PublicSystemInfo,
+    RestartRequiredMessage,
     ServerRecord,
+    ServerRestartingMessage,
+    ServerShuttingDownMessage,
     Session,
+    SessionsMessage,
     SystemInfo,
+    backoff,
 )
 from .const import (
     AUTH_METHOD_CONNECT,
@@ -60,7 +71,15 @@ from .const import (
     CONNECT_MIN_INTERVAL,
     COUNTS_INTERVAL,
     DOMAIN,
+    LIBRARY_CHANGED_DELAY,
     LOGGER,
+    PUSH_REFUSED_MAX_DELAY,
+    PUSH_REFUSED_MIN_DELAY,
+    PUSH_STABLE_AFTER,
+    PUSH_STATUS_INTERVAL,
+    RECONNECT_MAX_DELAY,
+    RECONNECT_MIN_DELAY,
+    RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
 from .helpers import async_connect_client, connect_entry_data
@@ -159,6 +178,26 @@ def _error_key(err: EmbyError) -> str:
     return "invalid_response"
 
 
+def _as_shown(sessions: list[Session]) -> list[Session]:
+    """Return sessions without what moves on its own while playing (no entity shows it)."""
+    return [
+        replace(
+            item, last_activity_date=None, play_state=replace(item.play_state, position_ticks=None)
+        )
+        for item in sessions
+    ]
+
+
+def _reconnect_delays() -> Iterator[float]:
+    """Return the delays between reconnect attempts after a loss."""
+    return backoff(initial=RECONNECT_MIN_DELAY, maximum=RECONNECT_MAX_DELAY)
+
+
+def _flapping_delays() -> Iterator[float]:
+    """Return the delays before reopening a websocket that keeps closing right away."""
+    return backoff(initial=RECONNECT_MIN_DELAY, maximum=STATUS_INTERVAL.total_seconds())
+
+
 async def _unless_forbidden[T](call: Awaitable[T]) -> T | None:
     """Return the answer of a call, or None when the user may not make it."""
     try:
@@ -197,6 +236,29 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
         self._connection: ConnectionResult | None = None
         self._counts: ItemCounts | None = None
         self._counts_read_at: datetime | None = None
+        # Push: one websocket task per connected server (see _async_run_push).
+        self._push: asyncio.Task[None] | None = None
+        self._websocket: EmbyWebSocket | None = None
+        self._going_down = False
+        self._push_refusals = backoff(
+            initial=PUSH_REFUSED_MIN_DELAY, maximum=PUSH_REFUSED_MAX_DELAY
+        )
+        self._push_retry_at = 0.0
+        self._open_failures = 0
+        self._counts_due: CALLBACK_TYPE | None = None
+        self._counts_job = HassJob(
+            self._async_counts_due, f"{self.name} library changed", cancel_on_shutdown=True
+        )
+        self._system_info_task: asyncio.Task[None] | None = None
+
+    @property
+    def push_connected(self) -> bool:
+        """Return whether the websocket of the server is open."""
+        return self._websocket is not None and self._websocket.connected
+
+    def _is_connected(self) -> bool:
+        """Return whether the last poll reached the server and its client is kept."""
+        return self._server is not None and self.last_update_success
 
     @override
     async def _async_update_data(self) -> EmbyData:
@@ -221,6 +283,14 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
                 translation_key=_error_key(err),
                 translation_placeholders=placeholders,
             ) from err
+        if data.system_info is not None and data.system_info.is_shutting_down:
+            self._async_drop_client()
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="server_shutting_down",
+                translation_placeholders=placeholders,
+            )
+        self._going_down = False
         if not was_connected and not self.last_update_success and self.account is not None:
             # Back after a loss: the server may have been moved or re-linked meanwhile.
             self.config_entry.async_create_background_task(
@@ -289,9 +359,16 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
 
     @callback
     def _async_drop_client(self) -> None:
-        """Forget the connection, so the next poll probes the addresses again."""
+        """Forget the connection, so the next poll probes the addresses again; close its push."""
         self._server = None
         self._connection = None
+        self.update_interval = STATUS_INTERVAL
+        if (websocket := self._websocket) is not None:
+            self._websocket = None
+            # The push task sees the channel end and asks the connection manager again.
+            self.config_entry.async_create_background_task(
+                self.hass, websocket.close(), name=f"Close the websocket of {self.name}"
+            )
 
     @callback
     def _async_store_connection(self, connection: ConnectionResult) -> None:
@@ -319,6 +396,233 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             device_registry.async_update_device(
                 device.id, sw_version=data.version, configuration_url=configuration_url
             )
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Open the push channel after a poll that reached the server."""
+        if not self._is_connected() or self.hass.is_stopping:
+            return
+        if self._push is not None and not self._push.done():
+            return
+        if self.hass.loop.time() < self._push_retry_at:
+            return
+        self._push = self.config_entry.async_create_background_task(
+            self.hass, self._async_run_push(), name=f"Push of {self.name}", eager_start=False
+        )
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling, pushing and pending reads."""
+        await super().async_shutdown()
+        if self._counts_due is not None:
+            self._counts_due()
+            self._counts_due = None
+        # The push and read tasks are the entry's background tasks: unloading cancels them.
+
+    async def _async_run_push(self) -> None:
+        """Hold the websocket of the server; after a loss, reconnect through the manager."""
+        loop = self.hass.loop
+        flapping = _flapping_delays()
+        quick_ends = 0
+        while True:
+            announced = self._going_down
+            if (failures := await self._async_reconnect()) is None:
+                return
+            if failures or announced:
+                # The server was away: the websocket did not close on its own.
+                quick_ends = 0
+            if quick_ends > 1:
+                # Opened and closed at once, again: a proxy or the server drops it.
+                await asyncio.sleep(next(flapping))
+                if not self._is_connected():
+                    continue
+            opened_at = loop.time()
+            if not await self._async_listen():
+                return
+            if loop.time() - opened_at < PUSH_STABLE_AFTER.total_seconds():
+                quick_ends += 1
+            else:
+                quick_ends = 0
+                flapping = _flapping_delays()
+
+    async def _async_reconnect(self) -> int | None:
+        """Return the failed attempts once connected; None when polling is left to find it."""
+        if self._is_connected():
+            return 0
+        loop = self.hass.loop
+        delays = _reconnect_delays()
+        give_up_at = loop.time() + RECONNECT_WINDOW.total_seconds()
+        if self._going_down:
+            # Announced: the server may answer a last time on its way down.
+            await asyncio.sleep(next(delays))
+        failures = 0
+        while True:
+            await self.async_refresh()
+            if self._is_connected():
+                return failures
+            if isinstance(self.last_exception, ConfigEntryAuthFailed):
+                return None
+            if loop.time() >= give_up_at:
+                LOGGER.debug(
+                    "Emby server %s is still unreachable; polling every %s",
+                    self.config_entry.title,
+                    STATUS_INTERVAL,
+                )
+                return None
+            failures += 1
+            await asyncio.sleep(next(delays))
+
+    async def _async_listen(self) -> bool:
+        """Hold one websocket until it ends; return False when push is refused for now."""
+        if (connection := self._connection) is None:
+            return True
+        websocket = self._websocket = EmbyWebSocket(
+            url=connection.address,
+            access_token=connection.access_token,
+            device_id=self.identity.device_id,
+            session=self.manager.session,
+            verify_ssl=self.record.verify_ssl,
+        )
+        opened = False
+        try:
+            await websocket.connect()
+            opened = True
+            self._open_failures = 0
+            self._async_set_push(up=True)
+            await websocket.listen(self._async_handle_push)
+        except EmbyError as err:
+            if not opened:
+                self._open_failures += 1
+            if not opened and (
+                isinstance(err, (EmbyResponseError, EmbyForbiddenError)) or self._open_failures > 1
+            ):
+                # The address works for HTTP but not for websockets (a proxy, a firewall, a
+                # user policy): a failed open right after a good reconnect says so too.
+                delay = next(self._push_refusals)
+                self._push_retry_at = self.hass.loop.time() + delay
+                LOGGER.debug(
+                    "Emby server %s refused push updates (%s); polling, asking again in %.0f s",
+                    self.config_entry.title,
+                    err,
+                    delay,
+                )
+                return False
+            LOGGER.debug("The websocket of Emby server %s ended: %s", self.config_entry.title, err)
+        finally:
+            if self._websocket is websocket:
+                self._websocket = None
+            self._async_set_push(up=False)
+        if opened:
+            self._push_refusals = backoff(
+                initial=PUSH_REFUSED_MIN_DELAY, maximum=PUSH_REFUSED_MAX_DELAY
+            )
+        # Whatever ended it (a dead server, a moved address, a refused token), the next
+        # reconnect asks the connection manager, which finds out.
+        self._async_drop_client()
+        return True
+
+    @callback
+    def _async_set_push(self, *, up: bool) -> None:
+        """Poll slowly while push is healthy, every STATUS_INTERVAL otherwise."""
+        interval = PUSH_STATUS_INTERVAL if up else STATUS_INTERVAL
+        if self.update_interval == interval:
+            return
+        self.update_interval = interval
+        if self._listeners and not self.hass.is_stopping:
+            # Count the new interval from now (down: the next poll may be minutes away).
+            self._schedule_refresh()
+
+    @callback
+    def _async_handle_push(self, message: EmbyMessage) -> None:
+        """Take one pushed message."""
+        match message:
+            case SessionsMessage(sessions=sessions):
+                self._async_push_sessions(sessions)
+            case ServerShuttingDownMessage() | ServerRestartingMessage():
+                self._async_going_down(restarting=isinstance(message, ServerRestartingMessage))
+            case RestartRequiredMessage():
+                self._async_read_soon_system_info()
+            case LibraryChangedMessage():
+                if self._counts_due is None:
+                    self._counts_due = async_call_later(
+                        self.hass, LIBRARY_CHANGED_DELAY, self._counts_job
+                    )
+            case _:
+                pass
+
+    @callback
+    def _async_push_sessions(self, sessions: list[Session]) -> None:
+        """Store pushed sessions; tell the entities when what they show changed."""
+        data = self.data
+        if not self._is_connected() or data is None or data.sessions is None:
+            # Offline, or the user may not list sessions: the poll decides.
+            return
+        own = self.identity.device_id
+        sessions = [item for item in sessions if item.device_id != own]
+        changed = _as_shown(sessions) != _as_shown(data.sessions)
+        # Not async_set_updated_data: it would postpone the poll of System/Info at every push.
+        self.data = replace(data, sessions=sessions)
+        if changed:
+            self.async_update_listeners()
+
+    @callback
+    def _async_going_down(self, *, restarting: bool) -> None:
+        """Mark the server offline at once; the push task gets it back when it answers."""
+        self._going_down = True
+        self._async_drop_client()
+        self.async_set_update_error(
+            UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="server_restarting" if restarting else "server_shutting_down",
+                translation_placeholders={"name": self.config_entry.title},
+            )
+        )
+
+    @callback
+    def _async_read_soon_system_info(self) -> None:
+        """Read System/Info in the background (restart pending, version)."""
+        if self._system_info_task is not None and not self._system_info_task.done():
+            return
+        self._system_info_task = self.config_entry.async_create_background_task(
+            self.hass, self._async_read_system_info(), name=f"System/Info of {self.name}"
+        )
+
+    async def _async_read_system_info(self) -> None:
+        """Read System/Info again and show it."""
+        if (server := self._server) is None:
+            return
+        try:
+            system_info = await _unless_forbidden(server.get_system_info())
+        except EmbyError as err:
+            LOGGER.debug("Reading System/Info of %s failed: %s", self.config_entry.title, err)
+            return
+        if server is self._server and self._is_connected() and self.data is not None:
+            self.data = replace(self.data, system_info=system_info)
+            self._async_update_device(self.data)
+            self.async_update_listeners()
+
+    @callback
+    def _async_counts_due(self, _now: datetime) -> None:
+        """Read the library counts, a while after the library changed."""
+        self._counts_due = None
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_read_counts(), name=f"Library counts of {self.name}"
+        )
+
+    async def _async_read_counts(self) -> None:
+        """Read the library counts again and show them."""
+        if (server := self._server) is None:
+            return
+        try:
+            counts = await _unless_forbidden(server.get_item_counts())
+        except EmbyError as err:
+            LOGGER.debug("Reading counts of %s failed: %s", self.config_entry.title, err)
+            return
+        self._counts, self._counts_read_at = counts, dt_util.utcnow()
+        if server is self._server and self._is_connected() and self.data is not None:
+            self.data = replace(self.data, counts=counts)
+            self.async_update_listeners()
 
     @callback
     def async_handle_entry_update(self) -> None:

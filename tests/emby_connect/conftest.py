@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 import json
 from pathlib import Path
@@ -170,13 +171,30 @@ def mock_emby_server() -> MagicMock:
     return server
 
 
+async def _never_opens() -> None:
+    """Wait forever, like a websocket that never opens."""
+    await asyncio.Event().wait()
+
+
+@pytest.fixture
+def mock_websocket() -> Generator[MagicMock]:
+    """Patch the push channel; by default it never opens, so polling goes on as without it."""
+    with patch(
+        "custom_components.emby_connect.coordinator.EmbyWebSocket", autospec=True
+    ) as websocket_class:
+        websocket = websocket_class.return_value
+        websocket.connect.side_effect = _never_opens
+        yield websocket_class
+
+
 @pytest.fixture
 def mock_connection_manager(
     mock_client_identity: ClientIdentity,
     mock_emby_server: MagicMock,
     connection_result: ConnectionResult,
+    mock_websocket: MagicMock,
 ) -> Generator[MagicMock]:
-    """Patch the connection manager; it connects to mock_emby_server."""
+    """Patch the connection manager (it connects to mock_emby_server) and the websocket."""
     with patch("custom_components.emby_connect.ConnectionManager", autospec=True) as manager_class:
         manager = manager_class.return_value
         manager.connect.return_value = (mock_emby_server, connection_result)

@@ -1,0 +1,630 @@
+"""Tests for push updates: the server coordinator's websocket, reconnects and polling fallback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+import logging
+from unittest.mock import MagicMock
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.emby_connect.aioemby import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyForbiddenError,
+    EmbyMessage,
+    EmbyResponseError,
+    EmbyTimeoutError,
+    ItemCounts,
+    LibraryChangedMessage,
+    OtherMessage,
+    PlayState,
+    RestartRequiredMessage,
+    ServerRestartingMessage,
+    ServerShuttingDownMessage,
+    Session,
+    SessionsMessage,
+    SystemInfo,
+)
+from custom_components.emby_connect.const import (
+    DOMAIN,
+    LIBRARY_CHANGED_DELAY,
+    PUSH_REFUSED_MIN_DELAY,
+    PUSH_STATUS_INTERVAL,
+    RECONNECT_WINDOW,
+    STATUS_INTERVAL,
+)
+from custom_components.emby_connect.coordinator import EmbyServerCoordinator
+
+from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, load_json
+
+CONNECTIVITY = "binary_sensor.living_room_connectivity"
+ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
+NOW_PLAYING = "sensor.living_room_now_playing"
+MOVIES = "sensor.living_room_movies"
+RESTART_PENDING = "binary_sensor.living_room_restart_pending"
+LOST = "Error requesting Emby server Living Room data"
+FAILED = "Error fetching Emby server Living Room data"
+RECOVERED = "Fetching Emby server Living Room data recovered"
+
+
+class FakeChannel:
+    """Drive the mocked websocket: let it open or refuse, push messages, end it."""
+
+    def __init__(self, websocket_class: MagicMock) -> None:
+        """Take over the mocked websocket's methods."""
+        self.websocket_class = websocket_class
+        self.websocket = websocket_class.return_value
+        self.websocket.connect.side_effect = self._connect
+        self.websocket.listen.side_effect = self._listen
+        self.websocket.close.side_effect = self._close
+        self.websocket.connected = False
+        self.connect_error: Exception | None = None
+        self._callback: Callable[[EmbyMessage], None] | None = None
+        self._end: asyncio.Future[None] | None = None
+
+    async def _connect(self) -> None:
+        if self.connect_error is not None:
+            raise self.connect_error
+        self.websocket.connected = True
+
+    async def _listen(self, callback: Callable[[EmbyMessage], None]) -> None:
+        self._callback = callback
+        self._end = asyncio.get_running_loop().create_future()
+        try:
+            await self._end
+        finally:
+            self._callback = None
+            self.websocket.connected = False
+
+    async def _close(self) -> None:
+        if self._end is not None and not self._end.done():
+            self._end.set_result(None)
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the coordinator listens on the channel now."""
+        return self._callback is not None
+
+    @property
+    def opened(self) -> int:
+        """Return how often the coordinator opened a websocket."""
+        return self.websocket.connect.call_count
+
+    def push(self, message: EmbyMessage) -> None:
+        """Deliver a message as the server would."""
+        assert self._callback is not None
+        self._callback(message)
+
+    def end(self, error: Exception | None = None) -> None:
+        """End the channel as the server or the network would."""
+        assert self._end is not None
+        if not self._end.done():  # unless the coordinator closed it first
+            self._end.set_exception(error or EmbyConnectionError("closed the websocket"))
+
+
+async def _settle(hass: HomeAssistant) -> None:
+    """Let the push task and what it starts run (they are background tasks)."""
+    for _ in range(30):
+        await asyncio.sleep(0)
+    await hass.async_block_till_done()
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Let time pass, fire what is due and let it finish."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await _settle(hass)
+
+
+def _coordinator(entry: MockConfigEntry) -> EmbyServerCoordinator:
+    """Return the server coordinator of an entry."""
+    return entry.runtime_data.coordinator
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the state of an entity."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+@pytest.fixture
+def channel(mock_websocket: MagicMock) -> FakeChannel:
+    """Return the fake push channel."""
+    return FakeChannel(mock_websocket)
+
+
+@pytest.fixture
+async def push_integration(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    channel: FakeChannel,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> MockConfigEntry:
+    """Set up the Connect entry; its websocket opens."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _settle(hass)
+    assert channel.is_open
+    return mock_config_entry
+
+
+def _session(session_id: str, device_id: str, *, playing: bool, position: int = 0) -> Session:
+    """Return a session (playing something or idle)."""
+    base = Session.list_from(load_json("sessions.json"))[1]
+    return replace(
+        base,
+        id=session_id,
+        device_id=device_id,
+        now_playing=base.now_playing if playing else None,
+        play_state=PlayState(position_ticks=position),
+    )
+
+
+async def test_websocket_opens_and_polling_slows(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    mock_websocket: MagicMock,
+    mock_emby_server: MagicMock,
+    mock_client_identity: object,
+) -> None:
+    """After connecting, the websocket opens with the connection's token; polls every 5 min."""
+    kwargs = mock_websocket.call_args.kwargs
+    assert kwargs["url"] == LOCAL_ADDRESS
+    assert kwargs["access_token"] == SERVER_TOKEN
+    assert kwargs["device_id"] == HA_DEVICE_ID
+    assert kwargs["verify_ssl"] is True
+    coordinator = _coordinator(push_integration)
+    assert coordinator.push_connected
+    assert coordinator.update_interval == PUSH_STATUS_INTERVAL
+
+    for _ in range(9):
+        await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert mock_emby_server.get_system_info.call_count == 1
+    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert mock_emby_server.get_system_info.call_count == 2
+    assert mock_emby_server.get_sessions.call_count == 2
+
+
+async def test_sessions_are_pushed(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """Sessions push updates the sensors at once, without a request; HA's own is left out."""
+    assert _state(hass, ACTIVE_SESSIONS) == "3"
+    sessions = [
+        _session("own", HA_DEVICE_ID, playing=False),
+        _session("a", "tv", playing=True),
+        _session("b", "phone", playing=True),
+    ]
+    channel.push(SessionsMessage(sessions=sessions))
+    await hass.async_block_till_done()
+    assert _state(hass, ACTIVE_SESSIONS) == "2"
+    assert _state(hass, NOW_PLAYING) == "2"
+    coordinator = _coordinator(push_integration)
+    assert [item.id for item in coordinator.data.sessions or []] == ["a", "b"]
+    assert mock_emby_server.get_sessions.call_count == 1
+
+    # Only the play position moved: the data follows, the entities are not woken up.
+    listener = MagicMock()
+    coordinator.async_add_listener(listener)
+    moved = [
+        sessions[0],
+        *(replace(item, play_state=PlayState(position_ticks=5)) for item in sessions[1:]),
+    ]
+    channel.push(SessionsMessage(sessions=moved))
+    assert listener.call_count == 0
+    assert (coordinator.data.sessions or [])[0].play_state.position_ticks == 5
+    channel.push(SessionsMessage(sessions=[]))
+    assert listener.call_count == 1
+    assert _state(hass, ACTIVE_SESSIONS) == "0"
+
+
+async def test_sessions_ignored_when_not_readable(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    channel: FakeChannel,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A user who may not list sessions gets none by push either."""
+    mock_emby_server.get_sessions.side_effect = EmbyForbiddenError(
+        "Forbidden", source=AuthSource.SERVER, status=403
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _settle(hass)
+    channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
+    await hass.async_block_till_done()
+    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+    # Other messages the integration does not use change nothing.
+    channel.push(OtherMessage(message_type="UserDataChanged"))
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (ServerShuttingDownMessage(), "is shutting down"),
+        (ServerRestartingMessage(), "is restarting"),
+    ],
+)
+async def test_announced_outage(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    message: EmbyMessage,
+    reason: str,
+) -> None:
+    """Shutdown/restart turns connectivity off at once; reconnected as soon as it answers."""
+    caplog.set_level(logging.INFO)
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
+    channel.push(message)
+    await hass.async_block_till_done()
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+    assert caplog.text.count(LOST) == 1
+    assert reason in caplog.text
+    # The server closes the websocket; nobody is asked before the first delay.
+    channel.end()
+    await _settle(hass)
+    assert mock_connection_manager.connect.call_count == 1
+    coordinator = _coordinator(push_integration)
+    assert coordinator.update_interval == STATUS_INTERVAL
+
+    await _tick(hass, freezer, 1.2)
+    assert mock_connection_manager.connect.call_count == 2
+    await _tick(hass, freezer, 2.4)
+    assert mock_connection_manager.connect.call_count == 3
+    for _ in range(3):
+        await _tick(hass, freezer, 4.8)
+    assert mock_connection_manager.connect.call_count == 6
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+
+    # It answers again: connected within the next delay (at most 4.8 s), websocket reopened.
+    mock_connection_manager.connect.side_effect = None
+    await _tick(hass, freezer, 4.8)
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    assert _state(hass, ACTIVE_SESSIONS) == "3"
+    assert channel.is_open
+    assert channel.opened == 2
+    assert coordinator.update_interval == PUSH_STATUS_INTERVAL
+    # Logged once when lost, once when back.
+    assert caplog.text.count(LOST) == 1
+    assert caplog.text.count(FAILED) == 0
+    assert caplog.text.count(RECOVERED) == 1
+
+
+async def test_closed_socket_reconnects_at_once(
+    hass: HomeAssistant,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """A websocket that ends is followed by a connect at once; a working server stays on."""
+    channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
+    await _settle(hass)
+    assert mock_connection_manager.connect.call_count == 2
+    assert channel.is_open
+    assert channel.opened == 2
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    assert LOST not in caplog.text
+    assert FAILED not in caplog.text
+
+
+async def test_failed_socket_and_unreachable_server(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """When the manager cannot reach the server after a loss it is offline at once."""
+    caplog.set_level(logging.INFO)
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
+    channel.end()
+    await _settle(hass)
+    assert mock_connection_manager.connect.call_count == 2
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    assert caplog.text.count(FAILED) == 1
+
+    mock_connection_manager.connect.side_effect = None
+    await _tick(hass, freezer, 1.2)
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    assert channel.is_open
+    assert caplog.text.count(RECOVERED) == 1
+    assert caplog.text.count(FAILED) == 1
+
+
+async def test_long_outage_is_left_to_polling(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """After the reconnect window, polling every 30 s finds the server, days later too."""
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
+    channel.end()
+    await _settle(hass)
+    elapsed = 0.0
+    while elapsed <= RECONNECT_WINDOW.total_seconds():
+        await _tick(hass, freezer, 4.8)
+        elapsed += 4.8
+    coordinator = _coordinator(push_integration)
+    assert coordinator._push is not None
+    assert coordinator._push.done()
+
+    # A day later: a poll every 30 s, nothing more.
+    attempts = mock_connection_manager.connect.call_count
+    for _ in range(10):
+        await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert mock_connection_manager.connect.call_count == attempts + 10
+    freezer.tick(timedelta(days=1))
+
+    mock_connection_manager.connect.side_effect = None
+    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    assert channel.is_open
+    assert coordinator.update_interval == PUSH_STATUS_INTERVAL
+
+
+async def test_refused_websocket_falls_back_to_polling(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    channel: FakeChannel,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A proxy without websockets: polling every 30 s, the websocket asked again later."""
+    channel.connect_error = EmbyResponseError("does not accept websockets (HTTP 400)")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await _settle(hass)
+    assert channel.opened == 1
+    coordinator = _coordinator(mock_config_entry)
+    assert coordinator.update_interval == STATUS_INTERVAL
+    assert not coordinator.push_connected
+
+    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert mock_emby_server.get_system_info.call_count == 2
+    assert channel.opened == 1
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+
+    channel.connect_error = None
+    await _tick(hass, freezer, PUSH_REFUSED_MIN_DELAY * 1.2)
+    assert channel.is_open
+    assert channel.opened == 2
+    assert mock_connection_manager.connect.call_count == 1
+
+
+async def test_websocket_blocked_falls_back_to_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """Websockets that fail to open while HTTP works (a firewall): no reconnect loop."""
+    channel.connect_error = EmbyConnectionError("reset")
+    channel.end()
+    await _settle(hass)
+    await _tick(hass, freezer, 1.2)
+    # The end and the first failed open each asked the manager; the second failed open did not.
+    assert mock_connection_manager.connect.call_count == 3
+    assert channel.opened == 3
+    coordinator = _coordinator(push_integration)
+    assert coordinator._push is not None
+    assert coordinator._push.done()
+    assert coordinator.update_interval == STATUS_INTERVAL
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+
+
+async def test_refused_token_exchanges_again(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """A websocket refusing the token: the manager exchanges a new one, push goes on."""
+    channel.end(EmbyAuthenticationError("refused the token", source=AuthSource.SERVER, status=401))
+    await _settle(hass)
+    assert mock_connection_manager.connect.call_count == 2
+    assert channel.is_open
+
+
+async def test_revoked_for_good_stops_push(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+) -> None:
+    """When the reconnect is refused too, reauth starts and the push task ends."""
+    mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
+        "refused", source=AuthSource.SERVER, status=401
+    )
+    channel.end()
+    await _settle(hass)
+    coordinator = _coordinator(push_integration)
+    assert coordinator._push is not None
+    assert coordinator._push.done()
+    assert any(
+        flow["context"]["source"] == SOURCE_REAUTH
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    )
+
+
+async def test_flapping_websocket_waits(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+) -> None:
+    """A websocket that keeps closing right after opening is reopened after a delay."""
+    channel.end()
+    await _settle(hass)
+    assert channel.opened == 2
+    channel.end()
+    await _settle(hass)
+    assert channel.opened == 2
+    await _tick(hass, freezer, 1.2)
+    assert channel.opened == 3
+    # Open for longer than a minute: the next close reconnects at once again.
+    await _tick(hass, freezer, 61)
+    channel.end()
+    await _settle(hass)
+    assert channel.opened == 4
+
+
+async def test_poll_failure_closes_the_websocket(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A poll that drops the client closes its websocket, and the next connect reopens it."""
+    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
+    await _tick(hass, freezer, PUSH_STATUS_INTERVAL.total_seconds())
+    channel.websocket.close.assert_awaited()
+    assert mock_connection_manager.connect.call_count == 2
+    assert channel.is_open
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+
+
+async def test_shutting_down_in_system_info(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server answering while it shuts down counts as gone."""
+    mock_emby_server.get_system_info.return_value = replace(load_info(), is_shutting_down=True)
+    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+
+
+async def test_restart_required_reads_system_info(
+    hass: HomeAssistant,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """RestartRequired reads System/Info at once: restart pending turns on."""
+    assert _state(hass, RESTART_PENDING) == STATE_OFF
+    mock_emby_server.get_system_info.return_value = replace(load_info(), has_pending_restart=True)
+    channel.push(RestartRequiredMessage())
+    await _settle(hass)
+    assert mock_emby_server.get_system_info.call_count == 2
+    assert _state(hass, RESTART_PENDING) == STATE_ON
+
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    channel.push(RestartRequiredMessage())
+    await _settle(hass)
+    assert _state(hass, RESTART_PENDING) == STATE_ON
+
+
+async def test_library_changed_reads_counts_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A burst of LibraryChanged reads the counts once, a while after the first."""
+    mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=99)
+    for _ in range(5):
+        channel.push(LibraryChangedMessage(items_added=["1"]))
+    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY / 2)
+    assert mock_emby_server.get_item_counts.call_count == 1
+    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY / 2 + 1)
+    assert mock_emby_server.get_item_counts.call_count == 2
+    assert _state(hass, MOVIES) == "99"
+
+    mock_emby_server.get_item_counts.side_effect = EmbyConnectionError("gone")
+    channel.push(LibraryChangedMessage())
+    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY + 1)
+    assert mock_emby_server.get_item_counts.call_count == 3
+    assert _state(hass, MOVIES) == "99"
+
+
+async def test_reads_skipped_while_offline(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """Reads asked for before an outage do nothing once the server is gone."""
+    channel.push(LibraryChangedMessage())
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
+    channel.push(ServerShuttingDownMessage())
+    channel.push(RestartRequiredMessage())
+    channel.push(SessionsMessage(sessions=[]))
+    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY + 1)
+    assert mock_emby_server.get_item_counts.call_count == 1
+    assert mock_emby_server.get_system_info.call_count == 1
+    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+
+
+async def test_unload_stops_push(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+) -> None:
+    """Unloading closes the websocket and cancels pending reads; nothing is left running."""
+    channel.push(LibraryChangedMessage())
+    coordinator = _coordinator(push_integration)
+    push = coordinator._push
+    assert push is not None
+    await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.async_block_till_done()
+    assert push_integration.state is ConfigEntryState.NOT_LOADED
+    assert push.done()
+    assert coordinator._counts_due is None
+    # An unloaded coordinator does not open a websocket again.
+    coordinator.async_update_listeners()
+    assert channel.opened == 1
+
+
+def load_info() -> SystemInfo:
+    """Return the recorded System/Info."""
+    return SystemInfo.from_dict(load_json("system_info.json"))

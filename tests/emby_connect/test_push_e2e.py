@@ -1,0 +1,113 @@
+"""Push end to end: the integration, the real aioemby and the simulator over loopback, real time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+import time
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.emby_connect.aioemby import EmbyConnect
+from custom_components.emby_connect.const import DOMAIN, PUSH_STATUS_INTERVAL
+from custom_components.emby_connect.helpers import connect_entry_data
+from embysim import EmbySimulator, Fault, SimServer
+
+CONNECTIVITY = "binary_sensor.living_room_connectivity"
+ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
+NOW_PLAYING = "sensor.living_room_now_playing"
+
+
+@dataclass
+class World:
+    """A Connect account with one linked server, set up in Home Assistant."""
+
+    hass: HomeAssistant
+    server: SimServer
+    entry: MockConfigEntry
+
+    def state(self, entity_id: str) -> str:
+        """Return the state of an entity."""
+        state = self.hass.states.get(entity_id)
+        assert state is not None
+        return state.state
+
+    async def wait_for(self, condition: Callable[[], bool], limit: float) -> float:
+        """Wait until condition holds; return how long it took (fail after limit seconds)."""
+        started = time.monotonic()
+        async with asyncio.timeout(limit):
+            # The simulator and the state machine, polled: what a person would watch.
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        return time.monotonic() - started
+
+
+@pytest.fixture
+async def world(hass: HomeAssistant, emby_sim: EmbySimulator) -> AsyncIterator[World]:
+    """Link a server to a Connect account, add its entry and wait for its websocket."""
+    user = emby_sim.add_connect_user(name="alice", password="alice-password")
+    server = await emby_sim.add_server(name="Living Room")
+    emby_sim.link(user, server, local_user=server.add_user("admin", "pw", is_admin=True))
+    async with EmbyConnect(
+        app_name="Home Assistant", app_version="0.1.0", base_url=emby_sim.connect_url
+    ) as client:
+        login = await client.authenticate("alice", "alice-password")
+        (listed,) = await client.get_servers()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Living Room",
+        unique_id=server.system_id,
+        data=connect_entry_data(emby_sim.connect_url, login, "alice", listed),
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    world = World(hass=hass, server=server, entry=entry)
+    await world.wait_for(lambda: server.websocket_count == 1, 2)
+    assert entry.runtime_data.coordinator.update_interval == PUSH_STATUS_INTERVAL
+    yield world
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_sessions_are_pushed(world: World) -> None:
+    """Someone starts watching: the sensors follow within moments, without a poll."""
+    server = world.server
+    assert world.state(NOW_PLAYING) == "0"
+    polls = server.request_count("/Sessions")
+    server.play(user=server.users[0], item_name="Sintel")
+    await world.wait_for(lambda: world.state(NOW_PLAYING) == "1", 2)
+    assert world.state(ACTIVE_SESSIONS) == "1"
+    assert server.request_count("/Sessions") == polls
+
+
+async def test_stop_start_restart_kill(world: World) -> None:
+    """Stopped, restarted or killed: off at once; back on as soon as the server answers."""
+    server = world.server
+    assert world.state(CONNECTIVITY) == STATE_ON
+
+    await server.stop()
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_OFF, 2)
+    await server.start()
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_ON, 5)
+    await world.wait_for(lambda: server.websocket_count == 1, 2)
+
+    server.restart_downtime = 0.5
+    restart = asyncio.create_task(server.restart())
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_OFF, 2)
+    await restart
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_ON, 5)
+    await world.wait_for(lambda: server.websocket_count == 1, 2)
+
+    server.fault = Fault.STOPPED  # the process died: connections reset, then refused
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_OFF, 2)
+    server.fault = Fault.NONE
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_ON, 5)
+    await world.wait_for(lambda: server.websocket_count == 1, 2)
+    assert world.state(ACTIVE_SESSIONS) == "0"
