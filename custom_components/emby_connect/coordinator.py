@@ -188,6 +188,10 @@ def _as_shown(sessions: list[Session]) -> list[Session]:
     ]
 
 
+# Poll failures (translation keys) that mean the server is not there (yet).
+_UNREACHABLE = frozenset({"cannot_connect", "server_shutting_down"})
+
+
 def _reconnect_delays() -> Iterator[float]:
     """Return the delays between reconnect attempts after a loss."""
     return backoff(initial=RECONNECT_MIN_DELAY, maximum=RECONNECT_MAX_DELAY)
@@ -461,7 +465,12 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             await self.async_refresh()
             if self._is_connected():
                 return failures
-            if isinstance(self.last_exception, ConfigEntryAuthFailed):
+            if (
+                not isinstance(error := self.last_exception, UpdateFailed)
+                or error.translation_key not in _UNREACHABLE
+            ):
+                # Refused or answering nonsense: asking again every few seconds will not
+                # help; the poll (or a reauth) takes it from here.
                 return None
             if loop.time() >= give_up_at:
                 LOGGER.debug(

@@ -246,6 +246,20 @@ async def test_connect_errors(
     assert not websocket.connected
 
 
+async def test_close_while_opening(server: SimServer, session: ClientSession) -> None:
+    """close() during the handshake wins: connect() fails and nothing stays open."""
+    server.latency = 0.2
+    websocket = _websocket(server.local.url, _token(server), session)
+    opening = asyncio.create_task(websocket.connect())
+    await asyncio.sleep(0.05)
+    await websocket.close()
+    with pytest.raises(EmbyConnectionError, match="closed while opening"):
+        await opening
+    assert not websocket.connected
+    await asyncio.sleep(0.05)
+    assert server.websocket_count == 0
+
+
 async def test_unusable_address_and_closed_session(session: ClientSession) -> None:
     """Bad input and a closed session fail as connection errors, before any I/O."""
     with pytest.raises(EmbyConnectionError, match="not a valid"):

@@ -365,6 +365,30 @@ async def test_failed_socket_and_unreachable_server(
     assert caplog.text.count(FAILED) == 1
 
 
+async def test_broken_server_is_left_to_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server that answers with errors is not asked every few seconds, only polled."""
+    mock_emby_server.get_system_info.side_effect = EmbyResponseError("HTTP 500")
+    channel.end()
+    await _settle(hass)
+    assert mock_emby_server.get_system_info.call_count == 2
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    coordinator = _coordinator(push_integration)
+    assert coordinator._push is not None
+    assert coordinator._push.done()
+    await _tick(hass, freezer, 10)
+    assert mock_emby_server.get_system_info.call_count == 2
+    mock_emby_server.get_system_info.side_effect = None
+    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    assert channel.is_open
+
+
 async def test_long_outage_is_left_to_polling(
     hass: HomeAssistant,
     *,

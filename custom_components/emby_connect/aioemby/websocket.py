@@ -266,6 +266,12 @@ class EmbyWebSocket:
         except (ClientError, OSError, ValueError) as err:
             message = f"Error opening the websocket of {what}: {self._redact(err)}"
             raise EmbyConnectionError(message) from None
+        if self._closing:
+            # close() came while the handshake was under way.
+            with suppress(ClientError, OSError):
+                await ws.close()
+            message = f"The websocket of {what} was closed while opening"
+            raise EmbyConnectionError(message)
         self._ws = ws
         try:
             await self._send(MessageType.SESSIONS_START, SESSIONS_START)
