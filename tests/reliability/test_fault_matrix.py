@@ -1,0 +1,551 @@
+"""The fault matrix: every way a server or Emby Connect fails, through the real integration.
+
+Each row breaks the simulator the way the real world does, lets simulated time pass until Home
+Assistant shows it, mends it, and checks what a person relies on: the entities show the
+simulator's truth again (never lying, never stuck), the log says "lost" once and "back" once,
+the config entry changed only where it had to, no task, socket or connection was left behind,
+no secret was shown anywhere, and no secret reached a server it does not belong to.
+
+Rows assert the eventual state after what the integration would observe (polls, plus real time
+for push), so they hold whether it learns of a change by polling or by a pushed message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+import logging
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigEntryState
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_OFF,
+    STATE_ON,
+)
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.setup import async_setup_component
+import pytest
+
+from custom_components.emby_connect.const import (
+    CONF_ACCESS_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_ADVANCED,
+    CONF_CONNECT_TOKEN,
+    CONF_CONNECT_URL,
+    CONF_LAST_MODE,
+    CONF_LOCAL_ADDRESS,
+    CONF_REMOTE_ADDRESS,
+    DOMAIN,
+)
+from embysim import ConnectFault, Fault, SimServer
+
+from .conftest import ADMIN_NAME, ADMIN_PASSWORD, CONNECT_PASSWORD, Resources, Stack, report
+
+# Home Assistant must show a loss within this much simulated time (one poll; five minutes when
+# a healthy push channel slows polling down), and a recovery within the same.
+NOTICE_WITHIN = 6 * 60.0
+HOUR = 3600.0
+CONNECT_LOST = "Error fetching Emby Connect server list data"
+CONNECT_BACK = "Fetching Emby Connect server list data recovered"
+
+
+@dataclass
+class Row:
+    """One row: a server, its entry, and what held before the fault."""
+
+    stack: Stack
+    server: SimServer
+    entry: ConfigEntry
+    data: dict[str, Any] = field(default_factory=dict)
+    before: Resources | None = None
+    connectivity: list[str] = field(default_factory=list)
+
+    async def steady(self) -> None:
+        """Wait for the truth, a few quiet polls, then note the data and resources."""
+        stack = self.stack
+        await stack.until(lambda: stack.shows_truth(self.server), what="the first truth")
+        await stack.polls(2)
+        self.data = dict(self.entry.data)
+        self.before = stack.resources()
+        self._follow_connectivity()
+
+    def _follow_connectivity(self) -> None:
+        """Record every state the connectivity sensor takes from now on."""
+        entity_id = self.stack.entity_id(self.server, "connectivity")
+
+        @callback
+        def _changed(event: Event[EventStateChangedData]) -> None:
+            if (new := event.data["new_state"]) is not None:
+                self.connectivity.append(new.state)
+
+        async_track_state_change_event(self.stack.hass, entity_id, _changed)
+
+    async def lost(self, what: str) -> float:
+        """Wait until the server shows as lost; return the simulated time it took."""
+        stack = self.stack
+        return await stack.until(
+            lambda: stack.shows_lost(self.server), limit=NOTICE_WITHIN, what=f"{what}: lost"
+        )
+
+    async def back(self, what: str) -> float:
+        """Wait until the server shows the truth again; return the simulated time it took."""
+        stack = self.stack
+        return await stack.until(
+            lambda: stack.shows_truth(self.server), limit=NOTICE_WITHIN, what=f"{what}: back"
+        )
+
+    async def finish(self, *, changed: dict[str, Any] | None = None) -> None:
+        """Check the end of a row: truth, entry data, no leak, no secret anywhere."""
+        stack = self.stack
+        await stack.polls(2)
+        assert stack.shows_truth(self.server)
+        assert dict(self.entry.data) == {**self.data, **(changed or {})}
+        assert self.before is not None
+        stack.assert_no_growth(self.before)
+        await stack.assert_no_secret_shown()
+        stack.assert_secrets_stayed_home()
+
+
+async def connect_row(stack: Stack, name: str = "Living Room") -> Row:
+    """Add a server through Emby Connect and wait until it is steady."""
+    server = await stack.add_server(name)
+    (entry,) = await stack.add_connect_entries(server)
+    row = Row(stack, server, entry)
+    await row.steady()
+    return row
+
+
+async def manual_row(stack: Stack, name: str = "Living Room") -> Row:
+    """Add a server by address and wait until it is steady."""
+    server = await stack.add_server(name, link=False)
+    entry = await stack.add_manual_entry(server)
+    row = Row(stack, server, entry)
+    await row.steady()
+    return row
+
+
+async def lost_and_back(
+    row: Row,
+    what: str,
+    break_it: Callable[[], Awaitable[None]],
+    mend_it: Callable[[], Awaitable[None]],
+    *,
+    may_change: tuple[str, ...] = (),
+) -> None:
+    """Break the server, see it lost (logged once), mend it, see it back (logged once)."""
+    stack, entry = row.stack, row.entry
+    await break_it()
+    lost_after = await row.lost(what)
+    # Lost stays lost while broken, and says so only once.
+    await stack.polls(4)
+    assert stack.shows_lost(row.server)
+    assert stack.lost_lines(entry) == 1
+    assert stack.back_lines(entry) == 0
+    await mend_it()
+    back_after = await row.back(what)
+    assert stack.lost_lines(entry) == 1
+    assert stack.back_lines(entry) == 1
+    assert not stack.reauth_flows()
+    assert entry.state is ConfigEntryState.LOADED
+    report(
+        "fault matrix (simulated seconds to show it)",
+        f"{what}: lost after {lost_after:.0f} s, back after {back_after:.0f} s",
+    )
+    # While the server is slow the remote address may answer first and win the next race.
+    await row.finish(changed={key: entry.data[key] for key in may_change})
+
+
+@pytest.mark.parametrize("message", ["ServerShuttingDown", "ServerRestarting"])
+async def test_server_stopped(stack: Stack, message: str) -> None:
+    """A server that stops (saying so on its websockets) is off until it starts again."""
+    row = await connect_row(stack)
+
+    async def stop() -> None:
+        await row.server.stop(message)
+
+    await lost_and_back(row, f"stopped ({message})", stop, row.server.start)
+
+
+async def test_server_hanging(stack: Stack) -> None:
+    """A server that accepts connections but never answers is off until it answers."""
+    row = await connect_row(stack)
+
+    async def hang() -> None:
+        row.server.fault = Fault.HANGING
+
+    async def answer() -> None:
+        row.server.fault = Fault.NONE
+
+    await lost_and_back(row, "hanging", hang, answer)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.HTTP_500,
+        Fault.HTTP_503,
+        Fault.MALFORMED_JSON,
+        Fault.HTML_ERROR,
+        Fault.HTML_200,
+        Fault.RESET,
+        Fault.STOPPED,
+    ],
+)
+async def test_server_answers_garbage(stack: Stack, fault: Fault) -> None:
+    """A server answering errors or garbage, or gone without a word, is off until it heals."""
+    row = await connect_row(stack)
+
+    async def break_it() -> None:
+        row.server.fault = fault
+
+    async def mend_it() -> None:
+        row.server.fault = Fault.NONE
+
+    await lost_and_back(row, str(fault), break_it, mend_it)
+
+
+async def test_server_slow(stack: Stack) -> None:
+    """A slow server stays on; one slower than the timeouts is off until it is quick again."""
+    row = await connect_row(stack)
+    row.server.latency = 0.15
+    await stack.polls(4, settle=0.2)
+    assert stack.shows_truth(row.server)
+    assert stack.lost_lines(row.entry) == 0
+    assert row.connectivity == []
+
+    async def slower() -> None:
+        row.server.latency = 1.0
+
+    async def quick() -> None:
+        row.server.latency = 0.0
+
+    await lost_and_back(
+        row, "slower than the timeouts", slower, quick, may_change=(CONF_LAST_MODE,)
+    )
+
+
+async def test_token_revoked_connect_exchanges_again(stack: Stack) -> None:
+    """A revoked token of a Connect server is replaced by a new exchange, unnoticed."""
+    row = await connect_row(stack)
+    exchanges = row.server.request_count("/Connect/Exchange")
+    row.server.revoke_tokens()
+    await stack.until(
+        lambda: row.server.request_count("/Connect/Exchange") > exchanges,
+        limit=NOTICE_WITHIN,
+        what="a new exchange",
+    )
+    await stack.polls(2, settle=0.1)
+    assert stack.shows_truth(row.server)
+    assert STATE_OFF not in row.connectivity
+    assert stack.lost_lines(row.entry) == 0
+    assert not stack.reauth_flows()
+    await row.finish()
+
+
+async def test_token_revoked_manual_asks_to_sign_in(stack: Stack) -> None:
+    """A revoked token of a server added by address asks to sign in again, then recovers."""
+    row = await manual_row(stack)
+    row.server.revoke_tokens()
+    await row.lost("token revoked")
+    (flow,) = stack.reauth_flows()
+    assert stack.lost_lines(row.entry) == 1
+    await stack.polls(4)
+    assert stack.lost_lines(row.entry) == 1
+    assert dict(row.entry.data) == row.data
+
+    result = await stack.hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_USERNAME: ADMIN_NAME, CONF_PASSWORD: ADMIN_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await row.back("token revoked")
+    assert row.entry.data[CONF_ACCESS_TOKEN] != row.data[CONF_ACCESS_TOKEN]
+    await row.finish(changed={CONF_ACCESS_TOKEN: row.entry.data[CONF_ACCESS_TOKEN]})
+
+
+async def test_access_key_rotated(stack: Stack) -> None:
+    """A server refusing its old AccessKey gets the new one from Emby Connect, no sign-in."""
+    row = await connect_row(stack)
+    # The account's server list was read at setup; it is read again at most every 5 minutes.
+    await stack.polls(12)
+    (link,) = row.server.links
+    row.server.retired_access_keys.add(link.access_key)
+    link.access_key = "rotated-access-key-0f1e2d3c4b5a6978"
+    row.server.revoke_tokens()
+    await stack.until(
+        lambda: (
+            row.entry.data[CONF_ACCESS_KEY] == link.access_key and stack.shows_truth(row.server)
+        ),
+        limit=NOTICE_WITHIN,
+        what="the new AccessKey in use",
+    )
+    assert not stack.reauth_flows()
+    assert stack.back_lines(row.entry) == stack.lost_lines(row.entry) <= 1
+    await row.finish(changed={CONF_ACCESS_KEY: link.access_key})
+
+
+async def test_access_key_rejected(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AccessKey the server refuses while Connect still hands it out asks to sign in."""
+    row = await connect_row(stack)
+    await stack.polls(12)
+
+    def refuse(call: Any, token: str) -> web.Response:
+        return web.Response(status=401, text="Access token is invalid or expired.")
+
+    monkeypatch.setattr(row.server, "_check_access_key", refuse)
+    row.server.revoke_tokens()
+    await row.lost("AccessKey rejected")
+    (flow,) = stack.reauth_flows()
+    assert stack.lost_lines(row.entry) == 1
+    await stack.polls(4)
+    assert stack.lost_lines(row.entry) == 1
+    assert dict(row.entry.data) == row.data
+
+    monkeypatch.undo()
+    result = await stack.hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_USERNAME: stack.user.name, CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await row.back("AccessKey rejected")
+    await row.finish(changed={CONF_CONNECT_TOKEN: row.entry.data[CONF_CONNECT_TOKEN]})
+
+
+@pytest.mark.parametrize("fault", [ConnectFault.DOWN, ConnectFault.HANGING])
+async def test_connect_down_during_setup(stack: Stack, fault: ConnectFault) -> None:
+    """A server starts with Emby Connect down: it works from its stored record."""
+    row = await connect_row(stack)
+    await stack.unload_all()
+    stack.caplog.clear()
+    stack.sim.connect_fault = fault
+
+    assert await stack.hass.config_entries.async_setup(row.entry.entry_id)
+    await stack.hass.async_block_till_done()
+    assert row.entry.state is ConfigEntryState.LOADED
+    # The server list is read in the background: a hanging Emby Connect delays only that.
+    await stack.until(lambda: stack.lines(CONNECT_LOST) == 1, what="Connect lost")
+    await stack.polls(2)
+    assert stack.shows_truth(row.server)
+    assert stack.lines(CONNECT_LOST) == 1
+    assert stack.lost_lines(row.entry) == 0
+
+    stack.sim.connect_fault = ConnectFault.NONE
+    await stack.until(
+        lambda: stack.lines(CONNECT_BACK) == 1, limit=HOUR + 300, step=300, what="Connect back"
+    )
+    assert stack.lines(CONNECT_LOST) == 1
+    assert stack.lost_lines(row.entry) == 0
+    await row.finish()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [ConnectFault.DOWN, ConnectFault.HANGING, ConnectFault.HTTP_500, ConnectFault.MALFORMED_JSON],
+)
+async def test_connect_down_during_operation(stack: Stack, fault: ConnectFault) -> None:
+    """Emby Connect failing for hours changes nothing about a reachable server."""
+    row = await connect_row(stack)
+    stack.sim.connect_fault = fault
+    await stack.until(
+        lambda: stack.lines(CONNECT_LOST) == 1, limit=HOUR + 300, step=300, what="Connect lost"
+    )
+    # Hours without Emby Connect.
+    await stack.polls(24, interval=300)
+    assert stack.shows_truth(row.server)
+    assert row.connectivity == []
+    assert stack.lines(CONNECT_LOST) == 1
+
+    stack.sim.connect_fault = ConnectFault.NONE
+    await stack.until(
+        lambda: stack.lines(CONNECT_BACK) == 1, limit=HOUR + 300, step=300, what="Connect back"
+    )
+    assert stack.lost_lines(row.entry) == 0
+    assert not stack.reauth_flows()
+    await row.finish()
+
+
+async def test_connect_refuses_sign_in(stack: Stack) -> None:
+    """Emby Connect answering 401 asks to sign in again; the server keeps working meanwhile."""
+    row = await connect_row(stack)
+    stack.sim.connect_fault = ConnectFault.UNAUTHORIZED
+    await stack.until(
+        lambda: bool(stack.reauth_flows()), limit=HOUR + 300, step=300, what="a reauth flow"
+    )
+    (flow,) = stack.reauth_flows()
+    await stack.polls(10)
+    assert stack.shows_truth(row.server)
+    assert row.connectivity == []
+    assert stack.lines(CONNECT_LOST) + stack.lines("Emby Connect refused") >= 1
+    assert dict(row.entry.data) == row.data
+
+    stack.sim.connect_fault = ConnectFault.NONE
+    result = await stack.hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_USERNAME: stack.user.name, CONF_PASSWORD: CONNECT_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await row.back("Connect 401")
+    assert row.entry.data[CONF_CONNECT_TOKEN] != row.data[CONF_CONNECT_TOKEN]
+    await row.finish(changed={CONF_CONNECT_TOKEN: row.entry.data[CONF_CONNECT_TOKEN]})
+
+
+async def test_address_changed_in_connect(stack: Stack) -> None:
+    """A server that moved is found again at the addresses Emby Connect lists now."""
+    row = await connect_row(stack)
+    await row.server.move()
+    moved = {
+        CONF_LOCAL_ADDRESS: row.server.local_address,
+        CONF_REMOTE_ADDRESS: row.server.remote_address,
+    }
+    assert moved[CONF_LOCAL_ADDRESS] != row.data[CONF_LOCAL_ADDRESS]
+    await stack.until(
+        lambda: (
+            row.entry.data[CONF_LOCAL_ADDRESS] == moved[CONF_LOCAL_ADDRESS]
+            and stack.shows_truth(row.server)
+        ),
+        limit=NOTICE_WITHIN,
+        what="the moved server",
+    )
+    assert stack.back_lines(row.entry) == stack.lost_lines(row.entry) <= 1
+    assert stack.state(row.server, "connection") == "local"
+    await row.finish(changed=moved)
+
+
+async def test_local_address_is_another_server(stack: Stack) -> None:
+    """A local address answering as another server gets no secret; the remote one is used."""
+    other = await stack.add_server("Neighbour", link=False)
+    server = await stack.add_server("Living Room")
+    server.local_address = other.local_address
+    (entry,) = await stack.add_connect_entries(server)
+    row = Row(stack, server, entry)
+    await row.steady()
+    assert stack.state(server, "connection") == "remote"
+    assert entry.data[CONF_LAST_MODE] == "remote"
+    # The neighbour was asked who it is, and nothing else.
+    assert {record.path for record in other.requests} == {"/System/Info/Public"}
+    assert not other.received_secrets()
+    await stack.polls(10)
+    assert row.connectivity == []
+    await row.finish()
+
+
+@pytest.mark.usefixtures("simulator_tls_errors")
+async def test_self_signed_tls(stack: Stack) -> None:
+    """A self-signed server fails while certificates are checked, and works when they are not."""
+    server = await stack.add_server("Living Room", https=True)
+    (entry,) = await stack.add_connect_entries(server)
+    await stack.polls(2)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert stack.lines("for emby_connect integration not ready yet") >= 1
+    assert not stack.lines("", level=logging.WARNING, logger=DOMAIN)
+    # The TLS handshake failed: no request, so no secret, ever reached the server.
+    assert not server.requests
+
+    flow = stack.hass.config_entries.flow
+    result = await flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "reconfigure_connect"})
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: stack.user.name,
+            CONF_PASSWORD: CONNECT_PASSWORD,
+            CONF_ADVANCED: {CONF_CONNECT_URL: stack.sim.connect_url, CONF_VERIFY_SSL: False},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await stack.hass.async_block_till_done()
+    row = Row(stack, server, entry)
+    await row.steady()
+    assert entry.data[CONF_VERIFY_SSL] is False
+    await row.finish()
+
+
+@pytest.mark.usefixtures("simulator_tls_errors")
+async def test_self_signed_tls_by_address(stack: Stack) -> None:
+    """Adding a self-signed server by address fails with checks on and works with them off."""
+    server = await stack.add_server("Living Room", https=True, link=False)
+    flow = stack.hass.config_entries.flow
+    result = await flow.async_init(DOMAIN, context={"source": "user"})
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "manual"})
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            "url": server.url,
+            CONF_USERNAME: ADMIN_NAME,
+            CONF_PASSWORD: ADMIN_PASSWORD,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert not server.requests
+
+    entry = await stack.add_manual_entry(server, verify_ssl=False)
+    row = Row(stack, server, entry)
+    await row.steady()
+    assert stack.state(server, "connection") == "manual"
+    await row.finish()
+
+
+async def test_server_removed_from_account(stack: Stack) -> None:
+    """A server unlinked from the account raises a repair; fixing it removes the entry."""
+    assert await async_setup_component(stack.hass, "repairs", {})
+    row = await connect_row(stack)
+    stack.sim.unlink(stack.user, row.server)
+    await stack.until(
+        lambda: bool(stack.issues()), limit=HOUR + 300, step=300, what="a repair issue"
+    )
+    (issue,) = stack.issues()
+    assert issue.translation_key == "server_removed"
+    assert issue.translation_placeholders == {"name": row.entry.title}
+    assert dict(row.entry.data) == row.data
+    await stack.assert_no_secret_shown()
+    stack.assert_secrets_stayed_home()
+
+    manager = repairs_flow_manager(stack.hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue.issue_id})
+    result = await manager.async_configure(result["flow_id"], {})
+    await stack.hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert not stack.entries()
+    assert not stack.devices()
+    assert not stack.registry_entities()
+    assert not stack.issues()
+
+
+async def test_restart_while_server_down(stack: Stack, hass: HomeAssistant) -> None:
+    """Home Assistant starting while the server is down retries the entry until it answers."""
+    row = await connect_row(stack)
+    await stack.unload_all()
+    await row.server.stop()
+    stack.caplog.clear()
+
+    assert not await hass.config_entries.async_setup(row.entry.entry_id)
+    await hass.async_block_till_done()
+    assert row.entry.state is ConfigEntryState.SETUP_RETRY
+    await stack.polls(4)
+    assert row.entry.state is ConfigEntryState.SETUP_RETRY
+    # Home Assistant says so at each retry (info); the integration adds no warning or error.
+    assert stack.lines("for emby_connect integration not ready yet") >= 1
+    assert not stack.lines("", level=logging.WARNING, logger=DOMAIN)
+
+    await row.server.start()
+    await stack.until(
+        lambda: row.entry.state is ConfigEntryState.LOADED and stack.shows_truth(row.server),
+        limit=NOTICE_WITHIN,
+        what="the entry loaded",
+    )
+    assert stack.state(row.server) == STATE_ON
+    assert len(stack.devices()) == 1
+    await row.finish()
