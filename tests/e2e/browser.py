@@ -132,13 +132,13 @@ class Ui:
         """Return the button with exactly this accessible name."""
         return self.page.get_by_role("button", name=name, exact=True)
 
-    def dialog(self) -> Locator:
-        """Return the open dialog."""
-        return self.page.get_by_role("dialog")
+    def visible_text(self, text: str | re.Pattern[str]) -> Locator:
+        """Return the first visible element showing this text (hidden copies are common)."""
+        return self.page.get_by_text(text).filter(visible=True).first
 
     async def see(self, text: str | re.Pattern[str], step: str | None = None) -> None:
         """Wait until text shows on the page; screenshot the step."""
-        await self.page.get_by_text(text).first.wait_for()
+        await self.visible_text(text).wait_for()
         if step:
             await self.shot(step)
 
@@ -147,8 +147,12 @@ class Ui:
         await self.open("/config/integrations/dashboard", "integrations page")
         await self.button("Add integration").click()
         await self.page.get_by_placeholder(re.compile("search", re.IGNORECASE)).first.fill(name)
-        await self.see(re.compile(f"^{re.escape(name)}$"), f"search for {name}")
-        await self.page.get_by_text(name, exact=True).first.click()
+        # Dialog content is slotted into the dialog's shadow root: it is not a descendant of the
+        # element with role "dialog", so locators cannot be scoped to the dialog.
+        brand = self.button(name)
+        await brand.wait_for()
+        await self.shot(f"search for {name}")
+        await brand.click()
 
     async def submit(self, step: str) -> None:
         """Screenshot the form, then submit it."""
@@ -161,5 +165,5 @@ class Ui:
         assert await self.textbox("Device name").input_value() == device_name
         await self.shot(f"{device_name} created")
         await self.button("Skip and finish").click()
-        await self.dialog().wait_for(state="hidden")
+        await self.button("Skip and finish").wait_for(state="detached")
         await self.settle()

@@ -169,6 +169,9 @@ def ui(e2e: E2E, request: pytest.FixtureRequest) -> Iterator[Ui]:
         reports = request.node.stash.get(_REPORT_KEY, {})
         if (call := reports.get("call")) is not None and call.failed:
             e2e.run(tab.shot("failed"))
+            # What the locators see: the accessibility tree, shadow roots included.
+            tree = e2e.run(tab.page.locator("body").aria_snapshot())
+            (ARTIFACTS / f"{request.node.name}-failed.aria.yaml").write_text(tree)
         e2e.run(page.close())
 
 

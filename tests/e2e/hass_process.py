@@ -47,7 +47,7 @@ ONBOARDING = {
     "data": {"done": ["core_config", "analytics", "integration"]},
 }
 
-# The `http:` block of the development configuration (see http_storage()).
+# An `http:` block, if the development configuration has one (see http_storage()).
 HTTP_BLOCK = re.compile(r"^http:\n(?:[ \t]+\S.*\n)*", re.MULTILINE)
 
 # A flag an automation can switch on and a test can read over REST.
@@ -126,10 +126,10 @@ def http_storage(port: int) -> dict[str, Any]:
 
 
 def write_config(config_dir: Path, port: int) -> None:
-    """Write config/configuration.yaml with `http:` moved to storage, and onboarding marks."""
+    """Write config/configuration.yaml on another port (`http:` in storage), onboarding marks."""
     text = (ROOT / "config" / "configuration.yaml").read_text()
-    text, found = HTTP_BLOCK.subn("", text)
-    if not found or "127.0.0.1:8123" not in text:
+    text = HTTP_BLOCK.sub("", text)
+    if "127.0.0.1:8123" not in text:
         message = "config/configuration.yaml changed: update tests/e2e/hass_process.py"
         raise RuntimeError(message)
     text = text.replace("127.0.0.1:8123", f"127.0.0.1:{port}")

@@ -175,6 +175,10 @@ class ManagedProcess:
     ) -> ManagedProcess:
         """Start argv from the world thread (so in its namespace), logging to log_path."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        if setpriv := shutil.which("setpriv"):
+            # Should this process die without stopping the world (SIGKILL, a CI timeout), the
+            # kernel kills the child when the world thread that started it is gone.
+            argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
         log = log_path.open("wb")
         try:
             process = await asyncio.create_subprocess_exec(
