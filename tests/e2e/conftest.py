@@ -9,9 +9,8 @@ decorator; they take `socket_enabled` because the Home Assistant test plugin blo
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import functools
-import inspect
 from pathlib import Path
 import shutil
 import tempfile
@@ -43,7 +42,6 @@ class E2E:
     sim: Simulator
     hass: HomeAssistant
     browser: Browser
-    timings: dict[str, float] = field(default_factory=dict)
 
     def run[T](self, coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
         """Run a coroutine in the world thread."""
@@ -67,8 +65,7 @@ def in_world[**P](
             raise TypeError(message)
         e2e.run(test(*args, **kwargs), timeout=240)
 
-    # pytest reads the fixture names from the signature of the wrapped test.
-    run_in_world.__signature__ = inspect.signature(test)  # type: ignore[attr-defined]
+    # pytest reads the fixture names from the wrapped test's signature (`__wrapped__`).
     return run_in_world
 
 
@@ -123,33 +120,33 @@ def e2e(chromium: str) -> Iterator[E2E]:
     world = LoopbackWorld()
     if world.isolate and not is_prepared():
         # Home Assistant's first start installs packages; the isolated world cannot.
-        timings["prepare"] = prepare(log=ARTIFACTS / "hass-prepare.log")
+        timings["prepare (once per venv)"] = prepare(log=ARTIFACTS / "hass-prepare.log")
     world.start()
     config_dir = Path(tempfile.mkdtemp(prefix="e2e-hass-"))
-    sim: Simulator | None = None
-    hass: HomeAssistant | None = None
-    browser: Browser | None = None
-    problems: list[str] = []
+    running: list[tuple[str, Callable[[], Coroutine[Any, Any, list[str]]]]] = []
     try:
         started = time.monotonic()
         sim = world.run(Simulator.start(ARTIFACTS / "embysim.log"))
+        running.append(("the simulator", sim.stop))
         timings["simulator"] = time.monotonic() - started
         hass = world.run(HomeAssistant.start(config_dir, ARTIFACTS / "hass.log"), timeout=900)
+        running.append(("Home Assistant", hass.stop))
         timings["home assistant"] = hass.startup_seconds
         started = time.monotonic()
         browser = world.run(Browser.start(chromium))
+        running.append(("Chromium", browser.stop))
         timings["chromium"] = time.monotonic() - started
-        yield E2E(world=world, sim=sim, hass=hass, browser=browser, timings=timings)
+        yield E2E(world=world, sim=sim, hass=hass, browser=browser)
     finally:
-        if browser is not None:
-            problems += world.run(browser.stop())
-        if hass is not None:
-            problems += world.run(hass.stop(), timeout=120)
-            if (log := config_dir / "home-assistant.log").exists():
-                shutil.copy(log, ARTIFACTS / log.name)
-        if sim is not None:
-            problems += world.run(sim.stop())
+        problems: list[str] = []
+        for name, stop in reversed(running):
+            try:
+                problems += world.run(stop(), timeout=120)
+            except Exception as err:  # noqa: BLE001 - stop the others all the same
+                problems.append(f"stopping {name} failed: {err!r}")
         world.stop()
+        if (log := config_dir / "home-assistant.log").exists():
+            shutil.copy(log, ARTIFACTS / log.name)
         shutil.rmtree(config_dir, ignore_errors=True)
         _SUMMARY.update(mode=world.mode, versions=versions(), timings=timings)
     assert not problems, f"the e2e world did not stop cleanly: {problems}"
@@ -183,4 +180,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("-", "end-to-end")
     terminalreporter.write_line(f"e2e: ran in {_SUMMARY['mode']}")
     terminalreporter.write_line(f"e2e: {_SUMMARY['versions']}; started: {timings}")
-    terminalreporter.write_line(f"e2e: screenshots and logs in {ARTIFACTS.relative_to(Path.cwd())}")
+    terminalreporter.write_line(f"e2e: screenshots and logs in {ARTIFACTS}")

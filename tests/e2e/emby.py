@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .hass_process import HomeAssistant
-from .simulator import Simulator
-
-ADMIN = "admin"
-ADMIN_PASSWORD = "admin-password"
+from .simulator import ADMIN, ADMIN_PASSWORD, Simulator
 
 
 async def add_server_by_address(hass: HomeAssistant, server: dict[str, Any]) -> dict[str, Any]:

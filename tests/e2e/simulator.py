@@ -14,6 +14,9 @@ import aiohttp
 from .world import ManagedProcess
 
 START_TIMEOUT = 60
+# The local administrator add_server() gives every server it creates.
+ADMIN = "admin"
+ADMIN_PASSWORD = "admin-password"
 
 
 @dataclass(eq=False)
@@ -78,12 +81,12 @@ class Simulator:
         return result
 
     async def add_server(self, name: str) -> dict[str, Any]:
-        """Add a server with a local admin user "admin"/"admin-password"; describe it."""
+        """Add a server with a local administrator (ADMIN, ADMIN_PASSWORD); describe it."""
         server: dict[str, Any] = await self.control("POST", "/servers", {"name": name})
         await self.control(
             "POST",
             f"/servers/{server['system_id']}/users",
-            {"name": "admin", "password": "admin-password", "is_admin": True},
+            {"name": ADMIN, "password": ADMIN_PASSWORD, "is_admin": True},
         )
         return await self.server(server["system_id"])
 

@@ -8,7 +8,8 @@ import pytest
 
 from .browser import Ui
 from .conftest import E2E, in_world
-from .emby import ADMIN, ADMIN_PASSWORD, server_device, wait_for
+from .emby import server_device, wait_for
+from .simulator import ADMIN, ADMIN_PASSWORD
 
 
 @pytest.mark.e2e
