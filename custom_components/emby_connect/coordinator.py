@@ -231,6 +231,8 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             config_entry=entry,
             name=f"Emby server {entry.title}",
             update_interval=STATUS_INTERVAL,
+            # A poll that finds nothing new (the usual case) wakes no entity.
+            always_update=False,
         )
         self.manager = manager
         self.identity = identity
