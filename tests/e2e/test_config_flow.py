@@ -31,6 +31,7 @@ async def test_connect_adds_a_server_and_offers_the_other_as_discovered(
     connect_url = ui.textbox("Emby Connect address")
     assert await connect_url.input_value() == "https://connect.emby.media/service"
     await connect_url.fill(e2e.sim.connect_url)
+    await connect_url.scroll_into_view_if_needed()
     await ui.submit("Emby Connect sign-in filled in")
 
     await ui.see("Choose a server")
@@ -90,7 +91,9 @@ async def test_pin_confirmed_at_emby_connect_adds_the_server(
     await ui.visible_text("Sign in with a PIN").click()
     await ui.see("Sign in to Emby Connect with a PIN")
     await ui.button("Advanced settings").click()
-    await ui.textbox("Emby Connect address").fill(e2e.sim.connect_url)
+    connect_url = ui.textbox("Emby Connect address")
+    await connect_url.fill(e2e.sim.connect_url)
+    await connect_url.scroll_into_view_if_needed()
     await ui.submit("PIN sign-in with the simulator's Emby Connect")
 
     await ui.see("Confirm the PIN")
