@@ -45,9 +45,11 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
+    event as event_helper,
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import DATA_CLIENTSESSION
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
@@ -64,6 +66,7 @@ from custom_components.emby_connect.const import (
     CONF_SERVER,
     DOMAIN,
 )
+from custom_components.emby_connect.coordinator import DATA_ACCOUNTS
 from custom_components.emby_connect.diagnostics import async_get_config_entry_diagnostics
 from embysim import EmbySimulator, SimConnectUser, SimServer, SimUser
 from embysim.records import secrets_in
@@ -71,9 +74,9 @@ from embysim.records import secrets_in
 RELIABILITY_DIR = Path(__file__).parent
 SLOW = os.environ.get("EMBY_SLOW", "") not in {"", "0"}
 
-# Short enough that a hanging server costs little real time, long enough for loopback on a
-# busy two-core CI machine.
-SHORT_TIMEOUT = 0.5
+# Short enough that a hanging server costs little real time, and still a hundred times what a
+# request over loopback takes on a busy two-core CI machine.
+SHORT_TIMEOUT = 0.3
 # What a timer starts (a poll, a retried setup) must end within this much real time.
 TASK_LIMIT = 10.0
 # Home Assistant spreads poll timers over up to 0.5 s past the interval.
@@ -184,9 +187,16 @@ def rss_bytes() -> int:
 
 @dataclass(frozen=True, kw_only=True)
 class Resources:
-    """What the process holds at one moment."""
+    """What the process holds at one moment.
+
+    Push channels come and go with the servers (one websocket per reachable server, with its
+    tasks), so growth is judged on what is held beside them: `other_tasks`, `held_sockets`
+    and `requests_in_flight`.
+    """
 
     tasks: int
+    push_tasks: int
+    websockets: int
     sockets: int
     idle_connections: int
     connections_in_use: int
@@ -194,9 +204,25 @@ class Resources:
     objects: int
 
     @property
+    def other_tasks(self) -> int:
+        """Return Home Assistant's tasks beside those of push channels."""
+        return self.tasks - self.push_tasks
+
+    @property
     def held_sockets(self) -> int:
-        """Return the sockets open beyond the keep-alive pool (both ends live in-process)."""
-        return self.sockets - 2 * self.idle_connections
+        """Return sockets open beyond the keep-alive pool and the websockets (both ends)."""
+        return self.sockets - 2 * (self.idle_connections + self.websockets)
+
+    @property
+    def requests_in_flight(self) -> int:
+        """Return the connections a request holds (those of websockets aside)."""
+        return self.connections_in_use - self.websockets
+
+
+def _push_task(task: asyncio.Task[Any]) -> bool:
+    """Return whether a task belongs to a push channel (its reader, keepalive or ping)."""
+    name = task.get_name()
+    return name.startswith("Push of ") or name.endswith("(websocket)")
 
 
 @dataclass
@@ -309,9 +335,29 @@ class Stack:
             _, pending = await asyncio.wait(started, timeout=TASK_LIMIT)
             assert not pending, f"still running after {TASK_LIMIT} s: {pending}"
         await self.hass.async_block_till_done()
+        await self._wait_for_refreshes()
         if settle:
             await asyncio.sleep(settle)
             await self.hass.async_block_till_done()
+
+    async def _wait_for_refreshes(self) -> None:
+        """Wait for refreshes in flight (a push reconnect starts its own) to end.
+
+        They take real time (a probe waits for its timeout); without this, the next steps would
+        let simulated minutes pass while one request is still on its way.
+        """
+        coordinators: list[DataUpdateCoordinator[Any]] = list(
+            self.hass.data.get(DATA_ACCOUNTS, {}).values()
+        )
+        coordinators.extend(
+            runtime.coordinator
+            for entry in self.entries()
+            if (runtime := getattr(entry, "runtime_data", None)) is not None
+        )
+        async with asyncio.timeout(TASK_LIMIT):
+            for coordinator in coordinators:
+                async with coordinator._debounced_refresh.async_lock():
+                    pass
 
     def _fire_timers(self, seconds: float) -> None:
         """Run the Home Assistant timers due within `seconds` of simulated time, in order."""
@@ -336,18 +382,17 @@ class Stack:
             if known[1] <= self.simulated + TIMER_SLACK:
                 due_now.append((known[1], handle))
         now = dt_util.utcnow()
-        for _, handle in sorted(due_now, key=lambda item: item[0]):
-            if handle.cancelled():
-                continue
-            with (
-                patch("homeassistant.helpers.event.time_tracker_utcnow", return_value=now),
-                patch(
-                    "homeassistant.helpers.event.time_tracker_timestamp",
-                    return_value=now.timestamp() + TIMER_SLACK,
-                ),
-            ):
-                handle._run()
-            handle.cancel()
+        # What time trackers see as "now" while the timers run (as async_fire_time_changed).
+        saved = (event_helper.time_tracker_utcnow, event_helper.time_tracker_timestamp)
+        event_helper.time_tracker_utcnow = lambda: now  # type: ignore[assignment]
+        event_helper.time_tracker_timestamp = lambda: now.timestamp() + TIMER_SLACK  # type: ignore[assignment]
+        try:
+            for _, handle in sorted(due_now, key=lambda item: item[0]):
+                if not handle.cancelled():
+                    handle._run()
+                    handle.cancel()
+        finally:
+            event_helper.time_tracker_utcnow, event_helper.time_tracker_timestamp = saved
 
     async def polls(self, count: int, interval: float = 30.0, *, settle: float = 0.0) -> None:
         """Let `count` poll intervals pass."""
@@ -488,8 +533,13 @@ class Stack:
         gc.collect()
         sessions = self.hass.data.get(DATA_CLIENTSESSION, {}).values()
         connectors = [session.connector for session in sessions if session.connector]
+        tasks = [task for task in asyncio.all_tasks() if not _simulator_side(task)]
+        websockets = [server.websocket_count for server in self.sim.servers]
+        assert all(count <= 1 for count in websockets), f"duplicated push channels: {websockets}"
         return Resources(
-            tasks=sum(not _simulator_side(task) for task in asyncio.all_tasks()),
+            tasks=len(tasks),
+            push_tasks=sum(_push_task(task) for task in tasks),
+            websockets=sum(websockets),
             sockets=open_sockets(),
             idle_connections=sum(
                 len(pool)
@@ -505,11 +555,12 @@ class Stack:
         )
 
     def assert_no_growth(self, before: Resources) -> Resources:
-        """Fail if tasks, held sockets or connections in use grew since `before`."""
+        """Fail if tasks, held sockets or requests in flight grew since `before`."""
         after = self.resources()
-        assert after.tasks <= before.tasks, (before, after)
+        assert after.other_tasks <= before.other_tasks, (before, after)
         assert after.held_sockets <= before.held_sockets, (before, after)
-        assert after.connections_in_use <= before.connections_in_use, (before, after)
+        assert after.requests_in_flight <= before.requests_in_flight, (before, after)
+        assert after.requests_in_flight == 0, after
         return after
 
     async def unload_all(self) -> None:
