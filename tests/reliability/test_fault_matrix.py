@@ -144,7 +144,7 @@ async def lost_and_back(
     await break_it()
     lost_after = await row.lost(what)
     # Lost stays lost while broken, and says so only once.
-    await stack.polls(4)
+    await stack.polls(2)
     assert stack.shows_lost(row.server)
     assert stack.lost_lines(entry) == 1
     assert stack.back_lines(entry) == 0
@@ -214,8 +214,8 @@ async def test_server_answers_garbage(stack: Stack, fault: Fault) -> None:
 async def test_server_slow(stack: Stack) -> None:
     """A slow server stays on; one slower than the timeouts is off until it is quick again."""
     row = await connect_row(stack)
-    row.server.latency = 0.15
-    await stack.polls(4, settle=0.2)
+    row.server.latency = 0.1
+    await stack.polls(3, settle=0.1)
     assert stack.shows_truth(row.server)
     assert stack.lost_lines(row.entry) == 0
     assert row.connectivity == []

@@ -323,7 +323,7 @@ async def http_session(socket_enabled: None) -> AsyncIterator[ClientSession]:
 
 
 @settings(
-    max_examples=400,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -458,7 +458,7 @@ async def _deliver(hostile: HostileEmby, batch: list[str | bytes]) -> None:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

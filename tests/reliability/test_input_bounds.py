@@ -274,6 +274,7 @@ async def test_hostile_answer_is_bounded(hostile: Hostile, kind: str) -> None:
     """Each hostile answer ends in the library's error, soon, within bounded memory."""
     handler, error = HOSTILE[kind]
     hostile.handler = handler
+    _bomb()  # made once, before the clock runs
     loop = asyncio.get_running_loop()
     limit = 0.5
     async with ClientSession() as session:
@@ -340,6 +341,7 @@ async def test_home_assistant_outlasts_a_hostile_server(
         return web.Response(status=404)
 
     hostile.handler = serve
+    _bomb()  # made once, before the clock runs
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Hostile",
