@@ -169,10 +169,16 @@ def removed_issue_id(entry: ConfigEntry) -> str:
     return f"server_removed_{entry.entry_id}"
 
 
+class AccessKeyUnconfirmedError(EmbyError):
+    """The server refused its AccessKey while Emby Connect could not be asked for a new one."""
+
+
 def _error_key(err: EmbyError) -> str:
     """Return the translation key telling the person why a poll failed."""
     if isinstance(err, EmbyServerMismatchError):
         return "server_mismatch"
+    if isinstance(err, AccessKeyUnconfirmedError):
+        return "access_key_unconfirmed"
     if isinstance(err, EmbyConnectionError):
         return "cannot_connect"
     return "invalid_response"
@@ -347,13 +353,19 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
         """Connect; on failure, retry once if Emby Connect knows newer addresses or keys."""
         try:
             return await self.manager.connect(self.record)
-        except EmbyConnectionError, EmbyAuthenticationError:
+        except (EmbyConnectionError, EmbyAuthenticationError) as err:
             before = self._connect_fields()
-            if (
-                self.account is None
-                or not await self.account.async_request_server_list()
-                or self._connect_fields() == before
-            ):
+            if self.account is None:
+                raise
+            read = await self.account.async_request_server_list()
+            if not read or self._connect_fields() == before:
+                if isinstance(err, EmbyAuthenticationError) and not (
+                    self.account.last_update_success
+                ):
+                    # Only Emby Connect can tell a renewed AccessKey from a revoked one: ask
+                    # again later instead of asking the person to sign in now.
+                    message = f"Emby server {self.record.name} refused its Emby Connect AccessKey"
+                    raise AccessKeyUnconfirmedError(message) from err
                 raise
         LOGGER.debug("Emby Connect moved server %s, connecting again", self.record.name)
         return await self.manager.connect(self.record)

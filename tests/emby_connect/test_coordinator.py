@@ -246,6 +246,43 @@ async def test_refused_exchange_starts_reauth(
     assert len(_reauth_flows(hass, init_integration)) == 1
 
 
+async def test_refused_exchange_while_connect_is_down_retries(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> None:
+    """A refused AccessKey is no reason to sign in again while Connect cannot be asked."""
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("restarting")
+    await _tick(hass, freezer)
+    mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
+        "refused", source=AuthSource.SERVER, status=401
+    )
+    mock_emby_connect.get_servers.side_effect = EmbyConnectionError("Connect is down")
+    await _tick(hass, freezer, timedelta(minutes=6))
+
+    assert not _reauth_flows(hass, init_integration)
+    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
+    error = init_integration.runtime_data.coordinator.last_exception
+    assert "refused its Emby Connect AccessKey, and Emby Connect cannot be reached" in str(error)
+
+    # Connect answers again with a renewed AccessKey: the server is back, no sign-in needed.
+    mock_emby_connect.get_servers.side_effect = None
+    mock_emby_connect.get_servers.return_value = ConnectServer.list_from(
+        load_json("connect_servers_changed.json")
+    )
+    mock_emby_server.get_system_info.side_effect = None
+    mock_connection_manager.connect.side_effect = None
+    await _tick(hass, freezer, timedelta(minutes=6))
+
+    assert hass.states.get(CONNECTIVITY).state == STATE_ON
+    assert init_integration.data[CONF_ACCESS_KEY] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    assert not _reauth_flows(hass, init_integration)
+
+
 async def test_manual_revoked_token_starts_reauth(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -549,3 +549,37 @@ async def test_restart_while_server_down(stack: Stack, hass: HomeAssistant) -> N
     assert stack.state(row.server) == STATE_ON
     assert len(stack.devices()) == 1
     await row.finish()
+
+
+async def test_access_key_renewed_while_connect_is_down(stack: Stack) -> None:
+    """An AccessKey refused while Emby Connect is down is not a reason to sign in again.
+
+    Only Emby Connect can tell a renewed AccessKey from a revoked one: until it answers, the
+    server shows as unreachable; once it lists the new key, the server is back by itself.
+    """
+    row = await connect_row(stack)
+    await stack.polls(12)
+    stack.sim.connect_fault = ConnectFault.DOWN
+    (link,) = row.server.links
+    row.server.retired_access_keys.add(link.access_key)
+    link.access_key = "renewed-access-key-1a2b3c4d5e6f7a8b"
+    row.server.revoke_tokens()
+    lost_after = await row.lost("AccessKey renewed while Emby Connect is down")
+    await stack.polls(4)
+    assert stack.shows_lost(row.server)
+    assert not stack.reauth_flows()
+    assert stack.lost_lines(row.entry) == 1
+    assert dict(row.entry.data) == row.data
+
+    stack.sim.connect_fault = ConnectFault.NONE
+    back_after = await stack.until(
+        lambda: stack.shows_truth(row.server), limit=NOTICE_WITHIN, what="back with the new key"
+    )
+    assert not stack.reauth_flows()
+    assert stack.lost_lines(row.entry) == stack.back_lines(row.entry) == 1
+    report(
+        "fault matrix (simulated seconds to show it)",
+        f"AccessKey renewed while Emby Connect is down: lost after {lost_after:.0f} s, "
+        f"back after {back_after:.0f} s",
+    )
+    await row.finish(changed={CONF_ACCESS_KEY: link.access_key})
