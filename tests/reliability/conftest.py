@@ -671,6 +671,18 @@ async def stack(
     built = Stack(hass=hass, sim=emby_sim, clock=clock, caplog=caplog, user=user)
     yield built
     await built.unload_all()
+    # Unloaded means gone: no push channel, no request in flight, no task of the integration.
+    await asyncio.sleep(0)
+    left = built.resources()
+    assert left.websockets == 0, left
+    assert left.requests_in_flight == 0, left
+    integration = f"{os.sep}custom_components{os.sep}emby_connect{os.sep}"
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if integration in getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", "")
+    ]
+    assert not running, running
 
 
 @pytest.fixture(autouse=True)
