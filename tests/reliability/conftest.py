@@ -105,11 +105,34 @@ def report(section: str, line: str) -> None:
     REPORT.setdefault(section, []).append(line)
 
 
+# Outcome and real time of each row of the fault matrix.
+ROWS: dict[str, tuple[str, float]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note how each row of the fault matrix ended."""
+    if "test_fault_matrix.py::" not in report.nodeid:
+        return
+    name = report.nodeid.split("::", 1)[1]
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        ROWS[name] = (report.outcome, report.duration)
+    elif report.when == "teardown" and report.failed:
+        ROWS[name] = ("failed at teardown", ROWS.get(name, ("", 0.0))[1])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the figures of the reliability tests."""
-    if not REPORT:
+    if not REPORT and not ROWS:
         return
     terminalreporter.section("reliability figures")
+    if ROWS:
+        outcomes = [outcome for outcome, _ in ROWS.values()]
+        terminalreporter.write_line(
+            f"fault matrix rows: {len(ROWS)}, passed {outcomes.count('passed')}, "
+            f"real time {sum(duration for _, duration in ROWS.values()):.1f} s"
+        )
+        for name, (outcome, duration) in ROWS.items():
+            terminalreporter.write_line(f"  {name}: {outcome} ({duration:.2f} s)")
     for section, lines in REPORT.items():
         terminalreporter.write_line(f"{section}:")
         for line in lines:
