@@ -165,6 +165,14 @@ def _normalize_url(value: str, *, server: bool = False) -> str | None:
     return str(url).rstrip("/")
 
 
+def _connect_url_input(user_input: dict[str, Any], errors: dict[str, str]) -> str | None:
+    """Return the Emby Connect address of the advanced section, or None (and why)."""
+    connect_url = _normalize_url(user_input[CONF_ADVANCED][CONF_CONNECT_URL])
+    if connect_url is None:
+        errors["base"] = "invalid_connect_url"
+    return connect_url
+
+
 def _is_emby_version(version: str | None) -> bool:
     """Return whether a server version is one of Emby's (Jellyfin answers 10.x)."""
     major, _, _ = (version or "").partition(".")
@@ -260,25 +268,16 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Sign in to Emby Connect with a name or email and a password."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connect_url = _normalize_url(user_input[CONF_ADVANCED][CONF_CONNECT_URL])
-            if connect_url is None:
-                errors["base"] = "invalid_connect_url"
-            else:
-                try:
-                    login, servers = await self._async_connect_sign_in(
-                        connect_url, user_input[CONF_USERNAME], user_input[CONF_PASSWORD]
-                    )
-                except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
-                    errors["base"] = _error_key(err)
-                else:
-                    if servers:
-                        self._connect_url = connect_url
-                        self._connect_username = user_input[CONF_USERNAME]
-                        self._login = login
-                        self._servers = servers
-                        return await self._async_signed_in()
-                    errors["base"] = "no_servers"
+        if (
+            user_input is not None
+            and (connect_url := _connect_url_input(user_input, errors)) is not None
+            and (servers := await self._async_connect_sign_in(connect_url, user_input, errors))
+            is not None
+        ):
+            if servers:
+                self._servers = servers
+                return await self._async_signed_in()
+            errors["base"] = "no_servers"
         return self.async_show_form(
             step_id="connect",
             data_schema=self.add_suggested_values_to_schema(
@@ -290,18 +289,17 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_pin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create an Emby Connect PIN for the person to confirm at emby.media/pin."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connect_url = _normalize_url(user_input[CONF_ADVANCED][CONF_CONNECT_URL])
-            if connect_url is None:
-                errors["base"] = "invalid_connect_url"
+        if (
+            user_input is not None
+            and (connect_url := _connect_url_input(user_input, errors)) is not None
+        ):
+            self._connect_url = connect_url
+            try:
+                await self._async_create_pin()
+            except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
+                errors["base"] = _error_key(err)
             else:
-                self._connect_url = connect_url
-                try:
-                    await self._async_create_pin()
-                except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
-                    errors["base"] = _error_key(err)
-                else:
-                    return await self.async_step_pin_wait()
+                return await self.async_step_pin_wait()
         schema = probatio.Schema({probatio.Required(CONF_ADVANCED): _advanced_section()})
         return self.async_show_form(
             step_id="pin",
@@ -458,27 +456,24 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
                 defaults={CONF_USERNAME: entry.data[CONF_USERNAME]},
             )
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connect_url = entry.data[CONF_CONNECT_URL]
-            try:
-                login, servers = await self._async_connect_sign_in(
-                    connect_url, user_input[CONF_USERNAME], user_input[CONF_PASSWORD]
+        if (
+            user_input is not None
+            and (
+                servers := await self._async_connect_sign_in(
+                    entry.data[CONF_CONNECT_URL], user_input, errors
                 )
-            except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
-                errors["base"] = _error_key(err)
-            else:
-                if login.user_id != entry.data[CONF_CONNECT_USER_ID]:
-                    return self.async_abort(reason="wrong_account")
-                server = next((s for s in servers if s.system_id == entry.unique_id), None)
-                if server is None:
-                    return self.async_abort(reason="server_not_in_account")
-                self._connect_url = connect_url
-                self._connect_username = user_input[CONF_USERNAME]
-                self._login = login
-                self._async_refresh_account(servers, skip_entry_id=entry.entry_id)
-                return self.async_update_reload_and_abort(
-                    entry, data_updates=_pick(self._entry_data(server), ACCOUNT_KEYS + SERVER_KEYS)
-                )
+            )
+            is not None
+        ):
+            if self._login.user_id != entry.data[CONF_CONNECT_USER_ID]:
+                return self.async_abort(reason="wrong_account")
+            server = next((s for s in servers if s.system_id == entry.unique_id), None)
+            if server is None:
+                return self.async_abort(reason="server_not_in_account")
+            self._async_refresh_account(servers, skip_entry_id=entry.entry_id)
+            return self.async_update_reload_and_abort(
+                entry, data_updates=_pick(self._entry_data(server), ACCOUNT_KEYS + SERVER_KEYS)
+            )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
@@ -524,31 +519,22 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
         """Reach the server through an Emby Connect account that lists it."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connect_url = _normalize_url(user_input[CONF_ADVANCED][CONF_CONNECT_URL])
-            if connect_url is None:
-                errors["base"] = "invalid_connect_url"
-            else:
-                try:
-                    login, servers = await self._async_connect_sign_in(
-                        connect_url, user_input[CONF_USERNAME], user_input[CONF_PASSWORD]
-                    )
-                except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
-                    errors["base"] = _error_key(err)
-                else:
-                    server = next((s for s in servers if s.system_id == entry.unique_id), None)
-                    if server is not None:
-                        self._connect_url = connect_url
-                        self._connect_username = user_input[CONF_USERNAME]
-                        self._login = login
-                        return self.async_update_reload_and_abort(
-                            entry,
-                            data={
-                                **self._entry_data(server),
-                                CONF_VERIFY_SSL: user_input[CONF_ADVANCED][CONF_VERIFY_SSL],
-                            },
-                        )
-                    errors["base"] = "server_not_in_account"
+        if (
+            user_input is not None
+            and (connect_url := _connect_url_input(user_input, errors)) is not None
+            and (servers := await self._async_connect_sign_in(connect_url, user_input, errors))
+            is not None
+        ):
+            server = next((s for s in servers if s.system_id == entry.unique_id), None)
+            if server is not None:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data={
+                        **self._entry_data(server),
+                        CONF_VERIFY_SSL: user_input[CONF_ADVANCED][CONF_VERIFY_SSL],
+                    },
+                )
+            errors["base"] = "server_not_in_account"
         schema = _connect_schema(verify_ssl=entry.data.get(CONF_VERIFY_SSL, True))
         suggested = _without_password(user_input) or {
             CONF_USERNAME: entry.data.get(CONF_CONNECT_USERNAME),
@@ -570,12 +556,20 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
             self._pin_task.cancel()
 
     async def _async_connect_sign_in(
-        self, connect_url: str, username: str, password: str
-    ) -> tuple[ConnectLogin, list[ConnectServer]]:
-        """Sign in to Emby Connect and list the account's servers."""
-        client = await async_connect_client(self.hass, connect_url)
-        login = await client.authenticate(username, password)
-        return login, await client.get_servers()
+        self, connect_url: str, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> list[ConnectServer] | None:
+        """Sign in to Emby Connect and list the account's servers; None (and why) on failure."""
+        try:
+            client = await async_connect_client(self.hass, connect_url)
+            login = await client.authenticate(user_input[CONF_USERNAME], user_input[CONF_PASSWORD])
+            servers = await client.get_servers()
+        except Exception as err:  # noqa: BLE001 - mapped (and logged if unexpected)
+            errors["base"] = _error_key(err)
+            return None
+        self._connect_url = connect_url
+        self._connect_username = user_input[CONF_USERNAME]
+        self._login = login
+        return servers
 
     async def _async_create_pin(self) -> None:
         """Create a new PIN for this Home Assistant and forget any earlier sign-in."""

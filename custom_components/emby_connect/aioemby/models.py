@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +33,17 @@ def _list(data: object, what: str) -> list[Any]:
 def _mapping(data: object) -> JsonObject:
     """Return data if it is a JSON object, else an empty one (for optional nested objects)."""
     return data if isinstance(data, Mapping) else {}
+
+
+def _each[T](parse: Callable[[object], T], data: object, what: str) -> list[T]:
+    """Parse every item of a JSON array, skipping the items that cannot be parsed."""
+    parsed: list[T] = []
+    for item in _list(data, what):
+        try:
+            parsed.append(parse(item))
+        except EmbyResponseError:
+            continue
+    return parsed
 
 
 def _get(data: JsonObject, *names: str) -> Any:
@@ -231,13 +242,7 @@ class ConnectServer:
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse the server list, skipping entries that describe no usable server."""
-        servers: list[Self] = []
-        for item in _list(data, "Connect server list"):
-            try:
-                servers.append(cls.from_dict(item))
-            except EmbyResponseError:
-                continue
-        return servers
+        return _each(cls.from_dict, data, "Connect server list")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -500,13 +505,7 @@ class Session:
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse `/Sessions`, skipping entries without an Id."""
-        sessions: list[Self] = []
-        for item in _list(data, "Sessions"):
-            try:
-                sessions.append(cls.from_dict(item))
-            except EmbyResponseError:
-                continue
-        return sessions
+        return _each(cls.from_dict, data, "Sessions")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
