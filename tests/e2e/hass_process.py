@@ -19,6 +19,7 @@ import importlib.util
 import json
 from pathlib import Path
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -50,13 +51,20 @@ ONBOARDING = {
 # An `http:` block, if the development configuration has one (see http_storage()).
 HTTP_BLOCK = re.compile(r"^http:\n(?:[ \t]+\S.*\n)*", re.MULTILINE)
 
-# A flag an automation can switch on and a test can read over REST.
+# Flags an automation can switch on and a test can read over REST.
 E2E_CONFIGURATION = """
 # Added by the end-to-end tests (tests/e2e/hass_process.py).
 input_boolean:
   emby_server_offline:
     name: Emby server offline
+  emby_blueprint_offline:
+    name: Emby blueprint offline
+  emby_blueprint_back:
+    name: Emby blueprint back
 """
+
+# The blueprint this repository ships, installed as a person would (config/blueprints/...).
+BLUEPRINT = ROOT / "blueprints" / "automation" / "emby_connect" / "server_offline_notify.yaml"
 
 
 def _load_bootstrap() -> ModuleType:
@@ -139,6 +147,9 @@ def write_config(config_dir: Path, port: int) -> None:
     storage.mkdir(exist_ok=True)
     (storage / "onboarding").write_text(json.dumps(ONBOARDING))
     (storage / "http").write_text(json.dumps(http_storage(port)))
+    blueprints = config_dir / "blueprints" / "automation" / "emby_connect"
+    blueprints.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BLUEPRINT, blueprints / BLUEPRINT.name)
     link = config_dir / "custom_components"
     if not link.exists():
         link.symlink_to(ROOT / "custom_components")
