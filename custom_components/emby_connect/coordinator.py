@@ -514,6 +514,10 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             self._open_failures = 0
             self._async_set_push(up=True)
             await websocket.listen(self._async_handle_push)
+        except asyncio.CancelledError:
+            # Unloading cancels this task, maybe mid-handshake: leave no channel open.
+            await websocket.close()
+            raise
         except EmbyError as err:
             if not opened:
                 self._open_failures += 1

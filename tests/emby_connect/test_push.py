@@ -649,6 +649,30 @@ async def test_unload_stops_push(
     assert channel.opened == 1
 
 
+async def test_unload_while_opening_closes_the_websocket(
+    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
+) -> None:
+    """Unloading while a websocket is being opened closes it: no channel is left behind."""
+    channel.end()
+    opening = asyncio.Event()
+
+    async def _slow_connect() -> None:
+        opening.set()
+        await asyncio.Event().wait()
+
+    channel.websocket.connect.side_effect = _slow_connect
+    channel.websocket.close.reset_mock()
+    coordinator = _coordinator(push_integration)
+    await coordinator.async_refresh()
+    await _settle(hass)
+    assert opening.is_set()
+
+    await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.async_block_till_done()
+
+    channel.websocket.close.assert_awaited()
+
+
 def load_info() -> SystemInfo:
     """Return the recorded System/Info."""
     return SystemInfo.from_dict(load_json("system_info.json"))

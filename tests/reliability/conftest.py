@@ -695,7 +695,11 @@ async def stack(
     yield built
     await built.unload_all()
     # Unloaded means gone: no push channel, no request in flight, no task of the integration.
-    await asyncio.sleep(0)
+    # The simulator learns of a closed websocket a few loop turns after our side closed it.
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        if built.resources().websockets == 0:
+            break
     left = built.resources()
     assert left.websockets == 0, left
     assert left.requests_in_flight == 0, left
