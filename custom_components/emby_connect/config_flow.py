@@ -70,7 +70,13 @@ from .const import (
     LOGGER,
     PIN_POLL_INTERVAL,
 )
-from .helpers import async_client_identity, async_connect_client, connect_entry_data
+from .helpers import (
+    SERVER_KEYS,
+    async_client_identity,
+    async_connect_client,
+    connect_entry_data,
+    connect_server_data,
+)
 
 # Polling a PIN survives a few dropped requests before the person is asked to retry.
 PIN_POLL_ATTEMPTS = 3
@@ -99,14 +105,6 @@ CONNECT_ENTRY_KEYS = (
 )
 # What a fresh sign-in to the account renews on every entry of that account.
 ACCOUNT_KEYS = (CONF_CONNECT_TOKEN, CONF_CONNECT_USERNAME)
-# What the account's server list renews on the entry of that server.
-SERVER_KEYS = (
-    CONF_ACCESS_KEY,
-    CONF_LINK_ID,
-    CONF_USER_TYPE,
-    CONF_LOCAL_ADDRESS,
-    CONF_REMOTE_ADDRESS,
-)
 
 # Entries that run (or tried to) pick up refreshed Connect data by reloading.
 RELOAD_STATES = (
@@ -657,7 +655,7 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_CONNECT_USERNAME: self._connect_username,
             }
             if (server := by_id.get(entry.unique_id or "")) is not None:
-                updates |= _pick(self._entry_data(server), SERVER_KEYS)
+                updates |= connect_server_data(server)
             if (
                 self.hass.config_entries.async_update_entry(entry, data={**entry.data, **updates})
                 and entry.state in RELOAD_STATES

@@ -61,12 +61,10 @@ from .const import (
     CONF_CONNECT_USER_ID,
     CONF_CONNECT_USERNAME,
     CONF_LAST_MODE,
-    CONF_LINK_ID,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
     CONF_SYSTEM_ID,
     CONF_USER_ID,
-    CONF_USER_TYPE,
     CONNECT_INTERVAL,
     CONNECT_MIN_INTERVAL,
     COUNTS_INTERVAL,
@@ -82,21 +80,12 @@ from .const import (
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from .helpers import async_connect_client, connect_entry_data
+from .helpers import async_connect_client, connect_entry_data, connect_server_data
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
 type AccountKey = tuple[str, str]
 
 DATA_ACCOUNTS: HassKey[dict[AccountKey, EmbyConnectCoordinator]] = HassKey(DOMAIN)
-
-# The entry data that the Emby Connect server list keeps up to date.
-_CONNECT_FIELDS = (
-    CONF_ACCESS_KEY,
-    CONF_LINK_ID,
-    CONF_LOCAL_ADDRESS,
-    CONF_REMOTE_ADDRESS,
-    CONF_USER_TYPE,
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -681,17 +670,11 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             )
             return
         ir.async_delete_issue(self.hass, DOMAIN, removed_issue_id(entry))
-        fresh = {
-            CONF_ACCESS_KEY: server.access_key,
-            CONF_LINK_ID: server.link_id,
-            CONF_LOCAL_ADDRESS: server.local_address,
-            CONF_REMOTE_ADDRESS: server.remote_address,
-            CONF_USER_TYPE: server.user_type.value,
-        }
+        fresh = connect_server_data(server)
         self.record.access_key = server.access_key
         self.record.local_address = server.local_address
         self.record.remote_address = server.remote_address
-        if any(entry.data.get(key) != fresh[key] for key in _CONNECT_FIELDS):
+        if any(entry.data.get(key) != value for key, value in fresh.items()):
             self.hass.config_entries.async_update_entry(entry, data={**entry.data, **fresh})
 
 

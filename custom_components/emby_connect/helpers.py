@@ -64,6 +64,27 @@ async def async_connect_client(
     )
 
 
+# What the account's server list renews on the entry of that server.
+SERVER_KEYS = (
+    CONF_ACCESS_KEY,
+    CONF_LINK_ID,
+    CONF_USER_TYPE,
+    CONF_LOCAL_ADDRESS,
+    CONF_REMOTE_ADDRESS,
+)
+
+
+def connect_server_data(server: ConnectServer) -> dict[str, Any]:
+    """Return the entry data that Emby Connect's server list says about a server."""
+    return {
+        CONF_ACCESS_KEY: server.access_key,
+        CONF_LINK_ID: server.link_id,
+        CONF_USER_TYPE: server.user_type.value,
+        CONF_LOCAL_ADDRESS: server.local_address,
+        CONF_REMOTE_ADDRESS: server.remote_address,
+    }
+
+
 def connect_entry_data(
     connect_url: str, login: ConnectLogin, username: str, server: ConnectServer
 ) -> dict[str, Any]:
@@ -75,11 +96,7 @@ def connect_entry_data(
         CONF_CONNECT_USER_ID: login.user_id,
         CONF_CONNECT_TOKEN: login.access_token,
         CONF_CONNECT_USERNAME: username,
-        CONF_ACCESS_KEY: server.access_key,
-        CONF_LINK_ID: server.link_id,
-        CONF_USER_TYPE: server.user_type.value,
-        CONF_LOCAL_ADDRESS: server.local_address,
-        CONF_REMOTE_ADDRESS: server.remote_address,
+        **connect_server_data(server),
         CONF_LAST_MODE: None,
         CONF_VERIFY_SSL: True,
     }

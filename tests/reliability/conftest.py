@@ -14,7 +14,8 @@ pytest_addoption in the top-level conftest).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 import functools
@@ -28,6 +29,7 @@ import traceback
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import web
 import freezegun
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
@@ -719,3 +721,19 @@ async def enable_event_loop_debug() -> None:
     These tests run hours of simulated time; the rest of the suite keeps debug mode on.
     """
     asyncio.get_running_loop().set_debug(False)
+
+
+@asynccontextmanager
+async def serve_on_loopback(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """Serve every path with one handler on 127.0.0.1; yield the base URL."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()

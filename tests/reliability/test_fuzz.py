@@ -61,7 +61,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.coordinator import EmbyServerCoordinator
 
-from .conftest import report
+from .conftest import report, serve_on_loopback
 
 SYSTEM_ID = "0f9e8d7c6b5a49382716f5e4d3c2b1a0"
 USER_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -231,15 +231,9 @@ class HostileEmby:
 async def hostile_emby(socket_enabled: None) -> AsyncIterator[HostileEmby]:
     """Run a hostile Emby server for one test."""
     server = HostileEmby()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server._dispatch)
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield server
-    await runner.cleanup()
+    async with serve_on_loopback(server._dispatch) as url:
+        server.url = url
+        yield server
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ from custom_components.emby_connect.const import (
     DOMAIN,
 )
 
-from .conftest import ADMIN_NAME, ADMIN_PASSWORD, SHORT_TIMEOUT, Stack, report
+from .conftest import ADMIN_NAME, ADMIN_PASSWORD, SHORT_TIMEOUT, Stack, report, serve_on_loopback
 
 SYSTEM_ID = "5a4b3c2d1e0f98877665544332211000"
 TOKEN = "bounds-token-0a1b2c3d4e5f6a7b8c9d"
@@ -255,15 +255,9 @@ class Hostile:
 async def hostile(socket_enabled: None) -> AsyncIterator[Hostile]:
     """Run a hostile server."""
     server = Hostile()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.dispatch)
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield server
-    await runner.cleanup()
+    async with serve_on_loopback(server.dispatch) as url:
+        server.url = url
+        yield server
 
 
 IDENTITY = ClientIdentity(client="HA", device_name="Home", device_id="bounds", version="0.1.0")
