@@ -67,6 +67,8 @@ from .const import (
     CONF_USER_TYPE,
     CONNECT_PIN_URL,
     DOMAIN,
+    EXAMPLE_PROXY_URL,
+    EXAMPLE_SERVER_URL,
     LOGGER,
     PIN_POLL_INTERVAL,
 )
@@ -259,7 +261,11 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the person choose how to add a server."""
-        return self.async_show_menu(step_id="user", menu_options=["connect", "pin", "manual"])
+        return self.async_show_menu(
+            step_id="user",
+            menu_options=["connect", "pin", "manual"],
+            description_placeholders={"url": CONNECT_PIN_URL},
+        )
 
     async def async_step_connect(
         self, user_input: dict[str, Any] | None = None
@@ -697,6 +703,10 @@ class EmbyConnectConfigFlow(ConfigFlow, domain=DOMAIN):
                 schema, _without_password(user_input) or defaults
             ),
             errors=errors,
+            description_placeholders={
+                "example_url": EXAMPLE_SERVER_URL,
+                "example_proxy_url": EXAMPLE_PROXY_URL,
+            },
         )
 
     async def _async_manual_sign_in(

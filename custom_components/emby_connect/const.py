@@ -11,6 +11,9 @@ LOGGER = logging.getLogger(__package__)
 
 APP_NAME: Final = "Home Assistant"
 CONNECT_PIN_URL: Final = "https://emby.media/pin"
+# Example server addresses the flow shows: translations take URLs as placeholders.
+EXAMPLE_SERVER_URL: Final = "http://192.168.1.20:8096"
+EXAMPLE_PROXY_URL: Final = "https://emby.example.com/emby"
 
 # How an entry signs in to its server.
 CONF_AUTH_METHOD: Final = "auth_method"
