@@ -58,14 +58,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         )
 
     entry.runtime_data = EmbyRuntimeData(coordinator=coordinator, account=account)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
-    """Follow entry data changes without a reload."""
-    entry.runtime_data.coordinator.async_handle_entry_update()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:

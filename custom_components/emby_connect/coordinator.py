@@ -641,13 +641,6 @@ class EmbyServerCoordinator(DataUpdateCoordinator[EmbyData]):
             self.async_update_listeners()
 
     @callback
-    def async_handle_entry_update(self) -> None:
-        """Take up entry data changed elsewhere (a flow refreshing a sibling of its account)."""
-        self.record = record_from_entry(self.config_entry)
-        if self.account is not None:
-            self.account.client.access_token = self.config_entry.data[CONF_CONNECT_TOKEN]
-
-    @callback
     def async_handle_account_update(self) -> None:
         """Take the addresses and AccessKey of this server from the account's server list."""
         account = self.account
