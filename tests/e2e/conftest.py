@@ -21,7 +21,7 @@ import pytest
 import pytest_socket
 
 from .browser import Browser, Ui
-from .hass_process import HomeAssistant, is_prepared, prepare, versions
+from .hass_process import HomeAssistant, integration_problems, is_prepared, prepare, versions
 from .simulator import Simulator
 from .world import ARTIFACTS, LoopbackWorld, find_chromium
 
@@ -147,6 +147,13 @@ def e2e(chromium: str) -> Iterator[E2E]:
         world.stop()
         if (log := config_dir / "home-assistant.log").exists():
             shutil.copy(log, ARTIFACTS / log.name)
+        # Whichever release runs: nothing deprecated, no blocking call, no traceback of ours.
+        for path in (ARTIFACTS / "home-assistant.log", ARTIFACTS / "hass.log"):
+            if path.exists():
+                problems += [
+                    f"{path.name}: {record}"
+                    for record in integration_problems(path.read_text(errors="replace"))
+                ]
         shutil.rmtree(config_dir, ignore_errors=True)
         _SUMMARY.update(mode=world.mode, versions=versions(), timings=timings)
     assert not problems, f"the e2e world did not stop cleanly: {problems}"

@@ -30,10 +30,10 @@ from typing import Any
 
 import aiohttp
 
-from .world import ROOT, ManagedProcess, child_env
+from .world import HASS_VENV, ROOT, ManagedProcess, child_env
 
-HASS = Path(sys.prefix) / "bin" / "hass"
-PREPARED_STAMP = Path(sys.prefix) / ".e2e-hass-prepared"
+HASS = HASS_VENV / "bin" / "hass"
+PREPARED_STAMP = HASS_VENV / ".e2e-hass-prepared"
 INITIALIZED = "Home Assistant initialized in"
 # A first start installs packages and compiles two of them: minutes; later starts take seconds.
 START_TIMEOUT = 600
@@ -90,11 +90,13 @@ DOMAIN: str = bootstrap.DOMAIN
 
 
 def versions() -> str:
-    """Return the installed Home Assistant and frontend versions."""
-    return " ".join(
-        f"{package}=={importlib.metadata.version(package)}"
-        for package in ("homeassistant", "home-assistant-frontend")
-    )
+    """Return the Home Assistant and frontend versions installed in the venv under test."""
+    site = [str(path) for path in HASS_VENV.glob("lib/python3*/site-packages")]
+    found = []
+    for package in ("homeassistant", "home-assistant-frontend"):
+        distribution = next(iter(importlib.metadata.distributions(name=package, path=site)), None)
+        found.append(f"{package}=={distribution.version if distribution else 'missing'}")
+    return " ".join(found)
 
 
 def free_port() -> int:
@@ -218,6 +220,48 @@ def _wait_for_log(process: subprocess.Popen[bytes], log_path: Path, timeout: flo
             message = f"Home Assistant did not initialize within {timeout:.0f} s:\n{_tail(text)}"
             raise RuntimeError(message)
         time.sleep(0.5)
+
+
+# A record of Home Assistant's log starts with its time stamp and level.
+LOG_RECORD = re.compile(r"^\d{4}-\d{2}-\d{2} [\d:.+]+ (?P<level>[A-Z]+) ", re.MULTILINE)
+# What Home Assistant (or Python) says when an integration uses something deprecated or about
+# to go, or blocks the event loop: whichever release runs, none of it may name ours.
+DEPRECATION_WORDS = (
+    "deprecat",
+    "detected that custom integration",
+    "detected blocking call",
+    "will stop working",
+    "will be removed",
+    "no longer supported",
+)
+OUR_CODE = f"custom_components/{DOMAIN}"
+
+
+def integration_problems(log: str) -> list[str]:
+    """Return the records of a Home Assistant log that show a problem of this integration.
+
+    A problem is a deprecation or blocking-call report that names the integration, a Python
+    warning raised in its code, or a traceback through its code logged at warning or above
+    (its own debug records carry tracebacks on purpose; other integrations' errors, such as a
+    missing ffmpeg, are not ours).
+    """
+    starts = [match.start() for match in LOG_RECORD.finditer(log)]
+    records = [log[start:end] for start, end in zip([0, *starts], [*starts, len(log)], strict=True)]
+    problems = []
+    for record in records:
+        lowered = record.lower()
+        level = match.group("level") if (match := LOG_RECORD.match(record)) else ""
+        if (
+            (DOMAIN in lowered and any(word in lowered for word in DEPRECATION_WORDS))
+            or (OUR_CODE in record and "Warning: " in record and level != "DEBUG")
+            or (
+                level in {"WARNING", "ERROR", "CRITICAL"}
+                and "Traceback (most recent call last)" in record
+                and OUR_CODE in record
+            )
+        ):
+            problems.append(record.strip()[:2000])
+    return problems
 
 
 def _tail(text: str, lines: int = 40) -> str:

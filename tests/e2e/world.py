@@ -23,12 +23,22 @@ from pathlib import Path
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts" / "e2e"
+# The Home Assistant under test: the one of the venv running the tests, or the one of another
+# venv named by EMBY_HASS_VENV (scripts/test runs the suite again on .venv-ha-next, the newest
+# release). The harness (pytest, Playwright) stays this venv's; only `hass` comes from there.
+HASS_VENV = Path(os.environ.get("EMBY_HASS_VENV") or sys.prefix).absolute()
+# Screenshots and logs: artifacts/e2e for this venv's Home Assistant (the README's come from
+# there), artifacts/e2e-ha-next for .venv-ha-next's.
+OWN_HASS = Path(sys.prefix).absolute() == HASS_VENV
+ARTIFACTS = (
+    ROOT / "artifacts" / ("e2e" if OWN_HASS else "e2e" + HASS_VENV.name.removeprefix(".venv"))
+)
 
 # Debian's real binary first: /usr/bin/chromium is a shell wrapper that adds flags of its own.
 CHROMIUM_CANDIDATES = (
