@@ -10,7 +10,7 @@ import pytest
 
 from .browser import Ui
 from .conftest import E2E, in_world
-from .hass_process import OWNER_NAME
+from .hass_process import OWNER_NAME, integration_problems
 
 # Runs in the world (so in its namespace): try to reach an address beyond the machine.
 REACH_OUTSIDE = """
@@ -89,3 +89,31 @@ async def test_owner_logs_in_on_the_login_page(e2e: E2E, ui: Ui, socket_enabled:
     await ui.log_in()
     await ui.see("Settings")
     await ui.see(OWNER_NAME, "signed in")
+
+
+SAMPLE_LOG = """\
+2026-12-01 20:40:12.411 ERROR (MainThread) [custom_components.emby_connect] Error requesting Emby server Shed data: The Emby server Shed is shutting down
+2026-12-01 20:40:12.411 DEBUG (MainThread) [custom_components.emby_connect] Full error:
+Traceback (most recent call last):
+  File "/config/custom_components/emby_connect/coordinator.py", line 270, in _async_update_data
+2026-12-01 20:40:12.500 ERROR (MainThread) [haffmpeg.core] FFmpeg fails
+Traceback (most recent call last):
+  File "/venv/haffmpeg/core.py", line 130, in open
+2026-12-01 20:40:12.433 WARNING (MainThread) [homeassistant.helpers.frame] Detected that custom integration 'emby_connect' has an update listener and should use it for scheduling a reload. This will stop working in Home Assistant 2026.12.0
+2026-12-01 20:40:13.000 ERROR (MainThread) [custom_components.emby_connect] Unexpected error fetching Emby server Shed data
+Traceback (most recent call last):
+  File "/config/custom_components/emby_connect/coordinator.py", line 1, in x
+/config/custom_components/emby_connect/entity.py:12: DeprecationWarning: old
+"""
+
+
+@pytest.mark.e2e
+def test_log_check_finds_our_problems_only() -> None:
+    """The log check flags deprecations, tracebacks and warnings of ours, nothing else."""
+    problems = integration_problems(SAMPLE_LOG)
+    assert [problem.split("\n")[0][24:60] for problem in problems] == [
+        "WARNING (MainThread) [homeassistant.",
+        "ERROR (MainThread) [custom_component",
+    ]
+    assert "DeprecationWarning" in problems[1]
+    assert not integration_problems(SAMPLE_LOG.split("2026-12-01 20:40:12.433", maxsplit=1)[0])
