@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession
 
+from benchmarks import report
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionManager,
@@ -143,11 +144,6 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:6.0f} ms"
 
 
-def _verdict(ok: bool) -> str:  # noqa: FBT001 - a plain flag in a print helper
-    """Return PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
-
-
 async def dead_local(sim: Simulator, manager: ConnectionManager, fault: Fault) -> bool:
     """Figure (1): the local address is dead, the remote one works."""
     (data,) = sim.call("add_servers", count=1, latency=LATENCY)
@@ -164,10 +160,15 @@ async def dead_local(sim: Simulator, manager: ConnectionManager, fault: Fault) -
     overhead = connected - baseline
     ok = overhead <= DEAD_LOCAL_BOUND
     label = "refused" if fault is Fault.STOPPED else "black-holed"
-    print(
-        f"  local {label:<11} connected in {_ms(connected)}; remote probe + exchange alone "
-        f"{_ms(baseline)}; overhead {_ms(overhead)}   bound <= {_ms(DEAD_LOCAL_BOUND)} "
-        f"(local probe timeout {_ms(manager_module.LOCAL_PROBE_TIMEOUT)})  {_verdict(ok)}"
+    report.figure(f"local {label}: connected in", connected, "s")
+    report.figure(f"local {label}: remote probe + exchange alone", baseline, "s")
+    report.figure(
+        f"local {label}: overhead",
+        overhead,
+        "s",
+        target=f"<= {DEAD_LOCAL_BOUND} s (local probe timeout "
+        f"{manager_module.LOCAL_PROBE_TIMEOUT} s)",
+        met=ok,
     )
     return ok
 
@@ -185,9 +186,10 @@ async def many_servers(sim: Simulator, manager: ConnectionManager) -> bool:
     ]
     total = statistics.median(totals)
     ok = total <= MANY_BOUND * one
-    print(
-        f"  {MANY_SERVERS} servers at once: {_ms(total)} (median of 3); one server {_ms(one)}; "
-        f"ratio {total / one:4.2f}x   bound <= {MANY_BOUND:.1f}x  {_verdict(ok)}"
+    report.figure(f"{MANY_SERVERS} servers at once (median of 3)", total, "s")
+    report.figure("one server", one, "s")
+    report.figure(
+        f"{MANY_SERVERS} servers at once / one", total / one, "x", target=f"<= {MANY_BOUND}", met=ok
     )
     return ok
 
@@ -222,9 +224,12 @@ async def requests_per_connect(sim: Simulator, manager: ConnectionManager) -> bo
         ok = ok and good
         tried = "local" if fault is Fault.NONE else "local + remote"
         note = " (the refused probe never reached the server)" if fault is Fault.STOPPED else ""
-        print(
-            f"  {label:<17} server received {probes} probe(s) + {exchanges} exchange{note}; "
-            f"bound: one probe per tried address ({tried}) + one exchange  {_verdict(good)}"
+        report.figure(
+            f"{label}: requests the server received{note}",
+            probes + exchanges,
+            "requests",
+            target=f"one probe per tried address ({tried}) + one exchange",
+            met=good,
         )
     return ok
 
@@ -233,14 +238,14 @@ async def benchmark(sim: Simulator) -> bool:
     """Run every figure; return whether all are within their bounds."""
     async with ClientSession() as session:
         manager = ConnectionManager(session=session, identity=IDENTITY)
-        print(f"Server latency {_ms(LATENCY)} per request; medians of {RUNS} runs.")
-        print("(1) time to connected with a dead local address and a working remote one")
+        report.section(f"Server latency {_ms(LATENCY)} per request; medians of {RUNS} runs.")
+        report.section("(1) time to connected with a dead local address and a working remote one")
         results = [
             await dead_local(sim, manager, fault) for fault in (Fault.STOPPED, Fault.HANGING)
         ]
-        print(f"(2) {MANY_SERVERS} servers at once vs one")
+        report.section(f"(2) {MANY_SERVERS} servers at once vs one")
         results.append(await many_servers(sim, manager))
-        print("(3) requests sent per connect")
+        report.section("(3) requests sent per connect")
         results.append(await requests_per_connect(sim, manager))
     return all(results)
 

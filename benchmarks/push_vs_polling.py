@@ -41,6 +41,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks import report
 import custom_components  # noqa: F401 - ours before the harness's package of that name
 from custom_components.emby_connect import coordinator as coordinator_module
 from custom_components.emby_connect.aioemby import ConnectLogin, ConnectServer, EmbyConnect
@@ -60,10 +61,12 @@ RESULTS: list[tuple[str, str, str, str, str]] = []
 
 
 def _record(figure: str, push: str, polling: str, target: str, *, met: bool | None) -> None:
-    """Keep one row of the final table (and print it at once)."""
+    """Keep one row of the final table, and report both figures (printed and in the JSON)."""
     verdict = "" if met is None else ("MET" if met else "MISSED")
     RESULTS.append((figure, push, polling, target, verdict))
-    print(f"  {figure}: push {push} | polling only {polling} | target {target} {verdict}")
+    aim = None if target == "(no target)" else target
+    report.figure(f"{figure} [push]", push, target=aim, met=met)
+    report.figure(f"{figure} [polling only]", polling)
 
 
 def _seconds(value: float | None) -> str:
@@ -409,7 +412,7 @@ async def _outage(
 
 async def test_reaction_times(world: World) -> None:
     """Stopped, killed, black-holed, playing, back: push and polling only side by side."""
-    print("\nReaction times (two servers side by side, 50 ms latency each)")
+    report.section("\nReaction times (two servers side by side, 50 ms latency each)")
     push, polling = await world.add_servers(["Push"], proxied=True) + await world.add_servers(
         ["Polling"], proxied=True, polling_only=True
     )
@@ -483,7 +486,7 @@ async def test_reaction_times(world: World) -> None:
 
 async def test_steady_state_requests(world: World) -> None:
     """HTTP requests per server per minute while everything works."""
-    print(f"\nSteady state ({STEADY_MINUTES} minutes, run {SPEEDUP} times faster)")
+    report.section(f"\nSteady state ({STEADY_MINUTES} minutes, run {SPEEDUP} times faster)")
     scaled = {
         name: getattr(coordinator_module, name) / SPEEDUP
         for name in ("STATUS_INTERVAL", "PUSH_STATUS_INTERVAL", "COUNTS_INTERVAL")
@@ -685,7 +688,7 @@ async def _many_servers(world: World, *, polling_only: bool) -> dict[str, float]
         figures["burst"] = burst["all"] if burst["all"] is not None else float("nan")
     figures["longest"], figures["ours"] = timer.longest, timer.ours
     figures["ours wall"], figures["gc pause"] = timer.ours_wall, timer.gc_pause
-    print(
+    report.section(
         f"  {mode} (CPU time, GC pauses apart): longest callback {timer.longest * 1000:.1f} ms "
         f"({timer.longest_what})\n"
         f"    longest of the integration {timer.ours * 1000:.1f} ms ({timer.ours_what}); "
@@ -720,7 +723,7 @@ async def _many_servers(world: World, *, polling_only: bool) -> dict[str, float]
 
 async def test_many_servers(world: World) -> None:
     """50 servers in one Connect account: refresh all at once, callbacks, memory per entry."""
-    print(f"\n{MANY} servers, one Emby Connect account, {LATENCY * 1000:.0f} ms latency")
+    report.section(f"\n{MANY} servers, one Emby Connect account, {LATENCY * 1000:.0f} ms latency")
     push = await _many_servers(world, polling_only=False)
     polling = await _many_servers(world, polling_only=True)
     for kind in ("poll", "reconnect"):
@@ -765,12 +768,16 @@ def test_table() -> None:
     header = ("figure", "push", "polling only", "target", "")
     rows = [header, *RESULTS]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    print("\n\nPush vs polling only (Emby simulator, real integration in Home Assistant's harness)")
+    report.section(
+        "\n\nPush vs polling only (Emby simulator, real integration in Home Assistant's harness)"
+    )
     for index, row in enumerate(rows):
-        print("  " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        report.section(
+            "  " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        )
         if index == 0:
-            print("  " + "-+-".join("-" * width for width in widths))
+            report.section("  " + "-+-".join("-" * width for width in widths))
     missed = [row[0] for row in RESULTS if row[4] == "MISSED"]
-    print(
+    report.section(
         f"\n  {len(RESULTS) - len(missed)} figures met or without target; missed: {missed or 'none'}"
     )
