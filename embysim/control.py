@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .care_control import CareControl
 from .models import ConnectFault, Fault, SimSession
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class ControlApi:
             ("POST", server + r"/sessions/(?P<session>[^/]+)/pause", self._pause_session),
             ("DELETE", server + r"/sessions/(?P<session>[^/]+)", self._remove_session),
             ("GET", server + r"/requests", self._server_requests),
+            *CareControl(self._server).routes(server),
             ("POST", r"/connect/fault", self._connect_fault),
             ("POST", r"/connect/latency", self._connect_latency),
             ("POST", r"/connect/users", self._add_connect_user),

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
 import json
 import logging
 import re
@@ -17,6 +16,10 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from .auth import Credentials, Identity, read_credentials
+from .care import ServerCare
+from .care_api import CareApi
+from .care_routes import CareRoutes
+from .feeds import Subscription
 from .listener import SimListener
 from .models import (
     TICKS_PER_SECOND,
@@ -109,10 +112,11 @@ class _WsClient:
     device_id: str
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     sessions_subscribed: bool = False
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-class SimServer:
+class SimServer(CareApi):
     """Simulate one Emby Server reachable on a local and a remote address."""
 
     def __init__(
@@ -147,7 +151,6 @@ class SimServer:
         self.retired_access_keys: set[str] = set()
         self.tokens: dict[str, IssuedToken] = {}
         self.sessions: dict[str, SimSession] = {}
-        self.activity: list[dict[str, Any]] = []
         self.devices: dict[str, dict[str, str]] = {}
         self.requests: list[RecordedRequest] = []
         self._local_address: str | None = None
@@ -173,6 +176,7 @@ class SimServer:
             base_path=self.base_path,
             port=remote_port,
         )
+        self.care = ServerCare(self, sim)
         self._routes = self._build_routes()
 
     def __repr__(self) -> str:
@@ -455,6 +459,10 @@ class SimServer:
         """Return how many websockets are connected."""
         return len(self._clients)
 
+    def websockets(self) -> list[_WsClient]:
+        """Return the connected websockets (for the modules that push to them)."""
+        return list(self._clients)
+
     # -- lifecycle --------------------------------------------------------------------------
 
     @property
@@ -468,8 +476,8 @@ class SimServer:
         await self.local.start()
         await self.remote.start()
 
-    async def stop(self, message_type: str = "ServerShuttingDown") -> None:
-        """Stop gracefully: tell websockets, close them, then refuse connections on both ports."""
+    async def stop(self, message_type: str | None = "ServerShuttingDown") -> None:
+        """Stop: tell websockets (None: nothing), close them, then refuse connections on both ports."""
         self.is_shutting_down = True
         await self._close_websockets(message_type)
         await self.local.stop()
@@ -496,6 +504,7 @@ class SimServer:
     async def close(self) -> None:
         """Stop and release everything (the simulator calls this at the end)."""
         await self.stop()
+        await self.care.close()
         for task in list(self._background):
             task.cancel()
         if self._background:
@@ -664,10 +673,9 @@ class SimServer:
             ("GET", "/Sessions", self._get_sessions, "user"),
             ("POST", "/Sessions/Logout", self._logout, "user"),
             ("GET", "/Items/Counts", self._item_counts, "user"),
-            ("GET", "/ScheduledTasks", self._scheduled_tasks, "admin"),
-            ("GET", "/System/ActivityLog/Entries", self._activity_log, "admin"),
             ("POST", "/System/Restart", self._system_restart, "admin"),
             ("GET", "/embywebsocket", self._websocket, "user"),
+            *CareRoutes(self, self.care).routes(),
         ]
         return [
             _Route(
@@ -714,8 +722,8 @@ class SimServer:
             "SupportsWakeServer": False,
             "WebSocketPortNumber": self.local.port,
             "CompletedInstallations": [],
-            "CanSelfRestart": True,
-            "CanSelfUpdate": False,
+            "CanSelfRestart": self.can_self_restart,
+            "CanSelfUpdate": self.can_self_update,
             "CanLaunchWebBrowser": False,
             "ProgramDataPath": "/var/lib/emby",
             "ItemsByNamePath": "/var/lib/emby/metadata",
@@ -729,7 +737,7 @@ class SimServer:
             "HasUpdateAvailable": self.has_update_available,
             "SupportsAutoRunAtStartup": False,
             "HardwareAccelerationRequiresPremiere": True,
-            "WakeOnLanInfo": [],
+            "WakeOnLanInfo": self.care.wake_on_lan_info(),
             **self.public_info(),
         }
 
@@ -765,6 +773,7 @@ class SimServer:
             password = fields.get("password")
         user = self.find_user(username) if username else None
         if user is None or user.is_disabled or not _password_matches(user, password):
+            self.care.activity.failed_login(username, call.request.remote or "127.0.0.1")
             return _text(401, "Invalid username or password entered.")
         identity = call.credentials.identity
         token = self.issue_token(user, identity)
@@ -819,22 +828,10 @@ class SimServer:
         """Answer GET Items/Counts."""
         return web.json_response(dict(self.counts))
 
-    async def _scheduled_tasks(self, _call: _Call) -> web.Response:
-        """Answer GET ScheduledTasks (administrators only)."""
-        return web.json_response(self._tasks())
-
-    async def _activity_log(self, call: _Call) -> web.Response:
-        """Answer GET System/ActivityLog/Entries (administrators only)."""
-        query = {key.lower(): value for key, value in call.request.query.items()}
-        entries = list(reversed(self.activity))
-        start = _int(query.get("startindex"), 0)
-        limit = _int(query.get("limit"), len(entries))
-        return web.json_response(
-            {"Items": entries[start : start + limit], "TotalRecordCount": len(entries)}
-        )
-
     async def _system_restart(self, _call: _Call) -> web.Response:
-        """Answer POST System/Restart: answer first, then restart."""
+        """Answer POST System/Restart: answer first, then restart (500 when it cannot, as Emby)."""
+        if not self.can_self_restart:
+            return _text(500, "The server is unable to self-restart. Please restart manually.")
 
         async def later() -> None:
             await asyncio.sleep(0.05)
@@ -889,6 +886,8 @@ class SimServer:
                 client.queue.put_nowait(self._sessions_message(client.issued))
             case "SessionsStop":
                 client.sessions_subscribed = False
+            case str(other):
+                self.care.websocket_message(client, other, message.get("Data"))
             case _:
                 pass
 
@@ -1056,48 +1055,9 @@ class SimServer:
             item["SeriesName"] = session.series_name
         return item
 
-    def _tasks(self) -> list[dict[str, Any]]:
-        """Return a few scheduled tasks as TaskInfo."""
-        finished = utcnow() - timedelta(hours=3)
-        names = [
-            ("Scan media library", "RefreshLibrary", "Library"),
-            ("Check for plugin updates", "PluginUpdates", "Application"),
-            ("Clean cache directory", "DeleteCacheFiles", "Maintenance"),
-        ]
-        return [
-            {
-                "Name": name,
-                "State": "Idle",
-                "Id": self._sim.ids.hex(),
-                "LastExecutionResult": {
-                    "StartTimeUtc": emby_date(finished - timedelta(minutes=4)),
-                    "EndTimeUtc": emby_date(finished),
-                    "Status": "Completed",
-                    "Name": name,
-                    "Key": key,
-                    "Id": self._sim.ids.hex(),
-                },
-                "Triggers": [{"Type": "IntervalTrigger", "IntervalTicks": 12 * 3600 * 10**7}],
-                "Description": name,
-                "Category": category,
-                "IsHidden": False,
-                "Key": key,
-            }
-            for name, key, category in names
-        ]
-
     def _log_activity(self, name: str, kind: str, user: SimUser | None = None) -> None:
         """Append an activity log entry."""
-        entry: dict[str, Any] = {
-            "Id": len(self.activity) + 1,
-            "Name": name,
-            "Type": kind,
-            "Date": emby_date(utcnow()),
-            "Severity": "Info",
-        }
-        if user is not None:
-            entry["UserId"] = user.id
-        self.activity.append(entry)
+        self.care.activity.add(name, kind, user_id=None if user is None else user.id)
 
 
 def _normalise_base_path(base_path: str) -> str:

@@ -24,6 +24,7 @@ from .models import (
 )
 from .server import SimServer
 from .tls import TlsMaterial, generate_tls_material
+from .wake import WakeListener, WakePacket
 
 CONTROL_PREFIX = "/_sim"
 DEFAULT_PORT = 8099
@@ -46,7 +47,14 @@ def check_loopback(host: str) -> str:
 class EmbySimulator:
     """Run Emby Connect (under /service), a control API (/_sim) and simulated Emby servers."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int | None = None,
+        wake_port: int = 0,
+    ) -> None:
         """Prepare the simulator (port 0: any free port); start() makes it listen."""
         self.host = check_loopback(host)
         self.ids = IdFactory(seed)
@@ -56,6 +64,8 @@ class EmbySimulator:
         self.control_api = ControlApi(sim=self)
         self._tls: TlsMaterial | None = None
         self.control = SimListener(name="control", host=self.host, handler=self._handle, port=port)
+        # The simulated LAN's Wake-on-LAN port: UDP on loopback, one for all servers.
+        self.wake = WakeListener(host=self.host, port=wake_port, on_packet=self._wake_packet)
 
     async def __aenter__(self) -> Self:
         """Start on entering the context."""
@@ -72,8 +82,9 @@ class EmbySimulator:
         await self.stop()
 
     async def start(self) -> None:
-        """Listen for Connect and control calls."""
+        """Listen for Connect and control calls, and for magic packets."""
         await self.control.start()
+        await self.wake.start()
 
     async def stop(self) -> None:
         """Stop every server and the Connect/control port, and release everything."""
@@ -81,6 +92,7 @@ class EmbySimulator:
         for server in self.servers:
             await server.close()
         await self.control.close()
+        await self.wake.close()
 
     # -- addresses --------------------------------------------------------------------------
 
@@ -321,6 +333,11 @@ class EmbySimulator:
             raise KeyError(message)
         return found
 
+    def _wake_packet(self, packet: WakePacket) -> None:
+        """Hand a magic packet to every server, as a LAN does; the one with that MAC wakes."""
+        for server in self.servers:
+            server.care.receive_wake(packet)
+
     # -- summary and demo -------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
@@ -328,6 +345,7 @@ class EmbySimulator:
         return {
             "connect_url": self.connect_url,
             "control_url": self.control_url,
+            "wake_port": self.wake.port,
             "connect_users": [
                 {"id": u.id, "name": u.name, "email": u.email, "password": u.password}
                 for u in self.connect_users
@@ -402,4 +420,5 @@ def server_summary(server: SimServer) -> dict[str, Any]:
             }
             for s in server.sessions.values()
         ],
+        "care": server.care.summary(),
     }
