@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 import contextlib
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .activity import ActivityLog
 from .feeds import Feed, PushClient
@@ -16,21 +16,45 @@ from .tasks import LIBRARY_SCAN_KEY, SimTask, TaskManager, TaskRun, TaskStatus
 from .updates import UpdateCatalog
 from .wake import WakePacket
 
-if TYPE_CHECKING:
-    from .server import SimServer
-    from .simulator import EmbySimulator
-
 SCHEDULED_TASKS_INFO = "ScheduledTasksInfo"
 ACTIVITY_LOG_ENTRY = "ActivityLogEntry"
+
+
+class CareHost(Protocol):
+    """What server care needs of its server (a SimServer), without depending on it."""
+
+    system_id: str
+    version: str
+    counts: dict[str, int]
+    has_update_available: bool
+
+    def websockets(self) -> Sequence[PushClient]:
+        """Return the connected websockets."""
+        ...
+
+    def library_changed(self, items: list[str] | None = None) -> None:
+        """Push LibraryChanged with the items added."""
+        ...
+
+    async def start(self) -> None:
+        """Listen on both addresses."""
+        ...
+
+    async def stop(self, message_type: str | None = ...) -> None:
+        """Close the websockets (after a last message, unless None) and both addresses."""
+        ...
 
 
 class ServerCare:
     """Hold and run everything a server's administrator looks after, for one SimServer."""
 
-    def __init__(self, server: SimServer, sim: EmbySimulator) -> None:
-        """Create the server's MAC address, tasks, activity log, update catalog and library."""
+    def __init__(self, server: CareHost, *, wake_address: Callable[[], tuple[str, int]]) -> None:
+        """Create the MAC address, tasks, activity log, update catalog and library of a server.
+
+        wake_address tells where the simulated LAN's Wake-on-LAN listener is (host, port).
+        """
         self._server = server
-        self._sim = sim
+        self._wake_address = wake_address
         # Ids derived from the SystemId: the simulator's shared id sequence (and so every seeded
         # demo) stays as it was, and a server keeps its MAC address across simulator restarts.
         digest = hashlib.sha256(server.system_id.encode()).hexdigest()
@@ -81,8 +105,8 @@ class ServerCare:
 
     def wake_on_lan_info(self) -> list[dict[str, Any]]:
         """Return System/WakeOnLanInfo: this server's MAC and the simulator's wake listener."""
-        wake = self._sim.wake
-        return [{"MacAddress": self.mac_address, "BroadcastAddress": wake.host, "Port": wake.port}]
+        host, port = self._wake_address()
+        return [{"MacAddress": self.mac_address, "BroadcastAddress": host, "Port": port}]
 
     def receive_wake(self, packet: WakePacket) -> None:
         """Take a magic packet seen on the simulated LAN; wake up after wake_delay if it is ours."""
@@ -199,11 +223,15 @@ class ServerCare:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def update_available(self) -> bool:
+        """Return whether the server reports an update (HasUpdateAvailable)."""
+        return self._server.has_update_available
+
     def summary(self) -> dict[str, Any]:
         """Describe the server-care state for the simulator summary and the control API."""
         return {
             "mac_address": self.mac_address,
-            "wake_port": self._sim.wake.port,
+            "wake_port": self._wake_address()[1],
             "wake_delay": self.wake_delay,
             "asleep": self.asleep,
             "wake_packets": len(self.wake_packets),

@@ -12,8 +12,7 @@ from aiohttp import web
 from .models import IssuedToken
 
 if TYPE_CHECKING:
-    from .care import ServerCare
-    from .server import SimServer
+    from .care import CareHost, ServerCare
 
 type CareAuth = Literal["user", "admin"]
 type CareHandler = Callable[[CareCall], Awaitable[web.StreamResponse]]
@@ -45,8 +44,8 @@ def parse_min_date(text: str) -> datetime:
 class CareRoutes:
     """Answer the server-care endpoints of one server."""
 
-    def __init__(self, server: SimServer, care: ServerCare) -> None:
-        """Serve this server's care state."""
+    def __init__(self, care: ServerCare, server: CareHost) -> None:
+        """Serve one server's care state."""
         self._server = server
         self._care = care
 

@@ -31,7 +31,6 @@ class PushClient(Protocol):
 
     issued: IssuedToken
     queue: asyncio.Queue[object]
-    subscriptions: dict[str, Subscription]
     tasks: list[asyncio.Task[None]]
 
 
@@ -62,6 +61,7 @@ class Feed:
         self._data = data
         self._clients = clients
         self._send_on_timer = send_on_timer
+        self._subscriptions: dict[PushClient, Subscription] = {}
 
     def start(self, client: PushClient, data: object) -> None:
         """Subscribe a websocket (`<Name>Start`); a non-administrator is ignored."""
@@ -69,23 +69,24 @@ class Feed:
             return
         delay, interval = parse_start(data)
         subscription = Subscription(initial_delay=delay, interval=interval)
-        client.subscriptions[self.name] = subscription
+        self._subscriptions[client] = subscription
         if self._send_on_timer:
             loop = asyncio.get_running_loop()
             client.tasks.append(loop.create_task(self._timer(client, subscription)))
 
     def stop(self, client: PushClient) -> None:
         """Unsubscribe a websocket (`<Name>Stop`)."""
-        client.subscriptions.pop(self.name, None)
+        self._subscriptions.pop(client, None)
 
     def send(self, *, force: bool) -> None:
         """Send the feed's current data to every subscriber (unforced: only if its interval passed)."""
         now = asyncio.get_running_loop().time()
-        for client in list(self._clients()):
-            subscription = client.subscriptions.get(self.name)
-            if subscription is None:
-                continue
-            if force or now - subscription.last_sent >= subscription.interval:
+        connected = set(self._clients())
+        for client, subscription in list(self._subscriptions.items()):
+            if client not in connected:
+                # It disconnected: its timer was cancelled with it, its subscription goes here.
+                del self._subscriptions[client]
+            elif force or now - subscription.last_sent >= subscription.interval:
                 self._send_to(client, subscription, now)
 
     def _send_to(self, client: PushClient, subscription: Subscription, now: float) -> None:
@@ -96,7 +97,7 @@ class Feed:
     async def _timer(self, client: PushClient, subscription: Subscription) -> None:
         """Send after the initial delay, then every interval, until this subscription ends."""
         await asyncio.sleep(subscription.initial_delay)
-        while client.subscriptions.get(self.name) is subscription:
+        while self._subscriptions.get(client) is subscription:
             self._send_to(client, subscription, asyncio.get_running_loop().time())
             # An interval of 0 would spin: Emby's timers cannot fire faster than ~15 ms either.
             await asyncio.sleep(max(subscription.interval, 0.015))

@@ -19,7 +19,6 @@ from .auth import Credentials, Identity, read_credentials
 from .care import ServerCare
 from .care_api import CareApi
 from .care_routes import CareRoutes
-from .feeds import Subscription
 from .listener import SimListener
 from .models import (
     TICKS_PER_SECOND,
@@ -112,7 +111,6 @@ class _WsClient:
     device_id: str
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     sessions_subscribed: bool = False
-    subscriptions: dict[str, Subscription] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -176,7 +174,7 @@ class SimServer(CareApi):
             base_path=self.base_path,
             port=remote_port,
         )
-        self.care = ServerCare(self, sim)
+        self.care = ServerCare(self, wake_address=lambda: (sim.wake.host, sim.wake.port))
         self._routes = self._build_routes()
 
     def __repr__(self) -> str:
@@ -675,7 +673,7 @@ class SimServer(CareApi):
             ("GET", "/Items/Counts", self._item_counts, "user"),
             ("POST", "/System/Restart", self._system_restart, "admin"),
             ("GET", "/embywebsocket", self._websocket, "user"),
-            *CareRoutes(self, self.care).routes(),
+            *CareRoutes(self.care, self).routes(),
         ]
         return [
             _Route(
