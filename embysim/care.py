@@ -196,8 +196,7 @@ class ServerCare:
             fail_at=fail_at,
         )
         if task is self.scan_task():
-            run.on_step, run.on_end = self.scan.step, self.scan.end
-            self.scan.begin()
+            run.on_start, run.on_step, run.on_end = self.scan.begin, self.scan.step, self.scan.end
         return self.tasks.start(task, run)
 
     # -- background jobs --------------------------------------------------------------------

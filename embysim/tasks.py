@@ -74,6 +74,7 @@ class TaskRun:
     steps: int = 10
     fail_at: float | None = None  # progress (0-100) at which the run fails; None: it completes
     error_message: str = "The task failed."
+    on_start: Callable[[], None] | None = None  # called once the task reports Running
     on_step: Callable[[float], None] | None = None  # called with the progress after each step
     on_end: Callable[[TaskStatus], None] | None = None
 
@@ -218,6 +219,8 @@ class TaskManager:
         started = utcnow()
         task.state, task.progress = TaskState.RUNNING, 0.0
         self._on_change(True)  # noqa: FBT003 - a positional bool callback
+        if run.on_start is not None:
+            run.on_start()
         status, error = TaskStatus.COMPLETED, None
         steps = max(run.steps, 1)
         try:
