@@ -28,10 +28,6 @@ class CareHost(Protocol):
     counts: dict[str, int]
     has_update_available: bool
 
-    def websockets(self) -> Sequence[PushClient]:
-        """Return the connected websockets."""
-        ...
-
     def library_changed(self, items: list[str] | None = None) -> None:
         """Push LibraryChanged with the items added."""
         ...
@@ -48,13 +44,21 @@ class CareHost(Protocol):
 class ServerCare:
     """Hold and run everything a server's administrator looks after, for one SimServer."""
 
-    def __init__(self, server: CareHost, *, wake_address: Callable[[], tuple[str, int]]) -> None:
+    def __init__(
+        self,
+        server: CareHost,
+        *,
+        wake_address: Callable[[], tuple[str, int]],
+        clients: Callable[[], Sequence[PushClient]],
+    ) -> None:
         """Create the MAC address, tasks, activity log, update catalog and library of a server.
 
-        wake_address tells where the simulated LAN's Wake-on-LAN listener is (host, port).
+        wake_address tells where the simulated LAN's Wake-on-LAN listener is (host, port);
+        clients returns the server's connected websockets.
         """
         self._server = server
         self._wake_address = wake_address
+        self._clients = clients
         # Ids derived from the SystemId: the simulator's shared id sequence (and so every seeded
         # demo) stays as it was, and a server keeps its MAC address across simulator restarts.
         digest = hashlib.sha256(server.system_id.encode()).hexdigest()
@@ -81,12 +85,12 @@ class ServerCare:
             SCHEDULED_TASKS_INFO: Feed(
                 SCHEDULED_TASKS_INFO,
                 self.tasks.visible,
-                clients=server.websockets,
+                clients=clients,
                 send_on_timer=True,
             ),
             # Emby sends an empty list: the client reads the log again.
             ACTIVITY_LOG_ENTRY: Feed(
-                ACTIVITY_LOG_ENTRY, list, clients=server.websockets, send_on_timer=False
+                ACTIVITY_LOG_ENTRY, list, clients=clients, send_on_timer=False
             ),
         }
         self._waking: asyncio.Task[None] | None = None
@@ -151,7 +155,7 @@ class ServerCare:
 
     def push_admins(self, message_type: str, data: object) -> None:
         """Send a message to every websocket of an administrator (as Emby's admin messages go)."""
-        for client in self._server.websockets():
+        for client in self._clients():
             if client.issued.is_admin:
                 client.queue.put_nowait({"MessageType": message_type, "Data": data})
 

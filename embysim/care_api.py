@@ -30,6 +30,10 @@ class CareApi:
         """Return the MAC address the server reports in System/WakeOnLanInfo."""
         return self.care.mac_address
 
+    def wake_on_lan_info(self) -> list[dict[str, Any]]:
+        """Return System/WakeOnLanInfo: the MAC address and the LAN's wake listener."""
+        return self.care.wake_on_lan_info()
+
     @property
     def wake_delay(self) -> float:
         """Return the seconds between a magic packet and the server answering again."""
@@ -59,6 +63,11 @@ class CareApi:
         await self.care.wake()
 
     # -- activity ---------------------------------------------------------------------------
+
+    @property
+    def activity(self) -> list[dict[str, Any]]:
+        """Return the activity log entries, oldest first."""
+        return self.care.activity.entries
 
     def add_activity(
         self,

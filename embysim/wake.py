@@ -100,6 +100,10 @@ class WakeListener:
         self._on_packet = on_packet
         self._transport: asyncio.DatagramTransport | None = None
 
+    def address(self) -> tuple[str, int]:
+        """Return (host, port): what servers report as their Wake-on-LAN target."""
+        return (self.host, self.port)
+
     @property
     def listening(self) -> bool:
         """Return whether the port is bound."""

@@ -10,8 +10,8 @@ import pytest
 
 from embysim import EmbySimulator
 from embysim.activity import ActivityLog, ActivityType
-from embysim.care_routes import parse_min_date
 from embysim.models import emby_date, utcnow
+from embysim.routes.admin import parse_min_date
 from embysim.updates import next_version
 
 from .care_helpers import collect, next_message, wait_until, ws_url

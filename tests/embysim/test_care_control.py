@@ -91,7 +91,7 @@ async def test_activity_over_the_control_api(http, demo) -> None:
     locked = await _call(http, "POST", f"{url}/lock_out", {"user": "kid"}, 201)
     assert locked["Type"] == "UserLockedOut"
     assert server.find_user("kid").is_disabled
-    await _call(http, "POST", f"{url}/lock_out", {"user": "nobody"}, status=400)
+    await _call(http, "POST", f"{url}/lock_out", {"user": "nobody"}, status=404)
     await _call(http, "POST", f"{url}/activity", {"name": "x"}, status=400)
 
 
