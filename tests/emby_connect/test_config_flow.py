@@ -214,6 +214,17 @@ def manual_entry() -> MockConfigEntry:
     )
 
 
+async def set_up(hass: HomeAssistant, setup_entry: AsyncMock, *entries: MockConfigEntry) -> None:
+    """Add entries and set them up, then forget those setups."""
+    for entry in entries:
+        entry.add_to_hass(hass)
+    # Setting up the first entry sets up the integration, and with it every entry.
+    await hass.config_entries.async_setup(entries[0].entry_id)
+    await hass.async_block_till_done()
+    assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
+    setup_entry.reset_mock()
+
+
 def assert_no_secrets(hass: HomeAssistant) -> None:
     """Assert that no password typed in a test was stored in any entry."""
     for entry in hass.config_entries.async_entries(DOMAIN):
@@ -428,6 +439,27 @@ class Failure:
     typed: dict[str, Any] = field(default_factory=dict)
     # A client call the flow must not make after this failure.
     not_called: str | None = None
+
+
+@pytest.fixture
+def mocks(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_connect_class: MagicMock,
+    mock_connect: MagicMock,
+    mock_server_class: MagicMock,
+    mock_server: MagicMock,
+) -> Mocks:
+    """Return Home Assistant, the clock and the mocked clients, for the table-driven tests."""
+    return Mocks(
+        hass=hass,
+        freezer=freezer,
+        connect_class=mock_connect_class,
+        connect=mock_connect,
+        server_class=mock_server_class,
+        server=mock_server,
+    )
 
 
 def raised(*methods: str) -> list[Failure]:
@@ -668,25 +700,14 @@ def _kept(typed: dict[str, Any]) -> dict[tuple[str, ...], Any]:
 )
 async def test_form_shows_the_error_then_recovers(
     hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_connect_class: MagicMock,
-    mock_connect: MagicMock,
-    mock_server_class: MagicMock,
-    mock_server: MagicMock,
+    mocks: Mocks,
     caplog: pytest.LogCaptureFixture,
     form: Form,
     failure: Failure,
 ) -> None:
     """A failed submit says why, keeps what was typed but the password, and can be retried."""
-    mocks = Mocks(
-        hass=hass,
-        freezer=freezer,
-        connect_class=mock_connect_class,
-        connect=mock_connect,
-        server_class=mock_server_class,
-        server=mock_server,
-    )
+    mock_connect_class, mock_connect = mocks.connect_class, mocks.connect
+    mock_server_class, mock_server = mocks.server_class, mocks.server
     result = await form.start(mocks)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == form.step_id
@@ -815,14 +836,8 @@ async def test_connect_adds_only_the_new_server(
         remote_address=None,
     )
     living_room = connect_entry(LIVING_ROOM)
-    living_room.add_to_hass(hass)
     cabin = connect_entry(CABIN)
-    cabin.add_to_hass(hass)
-    # Setting up the first entry sets up the integration, and with it every entry.
-    await hass.config_entries.async_setup(living_room.entry_id)
-    await hass.async_block_till_done()
-    assert cabin.state is ConfigEntryState.LOADED
-    mock_setup_entry.reset_mock()
+    await set_up(hass, mock_setup_entry, living_room, cabin)
     mock_connect.get_servers.return_value = [moved, BASEMENT]
 
     result = await start(hass, "connect")
@@ -847,17 +862,10 @@ async def test_connect_all_configured(
 ) -> None:
     """Test a sign-in whose servers are all configured aborts, touching and reloading nothing."""
     basement = connect_entry(BASEMENT)
-    basement.add_to_hass(hass)
     manual = manual_entry()
-    manual.add_to_hass(hass)
     other_account = connect_entry(CABIN, user_id=OTHER_CONNECT_USER_ID)
-    other_account.add_to_hass(hass)
     entries = (basement, manual, other_account)
-    # Setting up the first entry sets up the integration, and with it every entry.
-    await hass.config_entries.async_setup(basement.entry_id)
-    await hass.async_block_till_done()
-    assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
-    mock_setup_entry.reset_mock()
+    await set_up(hass, mock_setup_entry, *entries)
     before = [dict(entry.data) for entry in entries]
     mock_connect.get_servers.return_value = [LIVING_ROOM, BASEMENT, CABIN]
 
@@ -1404,23 +1412,6 @@ async def test_manual_already_configured_refreshes_address(
     mock_server.authenticate_by_name.assert_not_called()
 
 
-async def test_manual_already_configured_connect(
-    hass: HomeAssistant, mock_server: MagicMock
-) -> None:
-    """Test adding a server that is configured through Emby Connect leaves that entry be."""
-    entry = connect_entry(LIVING_ROOM)
-    entry.add_to_hass(hass)
-    data = dict(entry.data)
-    result = await start(hass, "manual")
-
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    assert entry.data == data
-    mock_server.authenticate_by_name.assert_not_called()
-
-
 async def test_manual_ignored_server(hass: HomeAssistant, mock_server: MagicMock) -> None:
     """Test adding by address a server that was ignored when discovered."""
     MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=SYSTEM_ID).add_to_hass(hass)
@@ -1443,21 +1434,13 @@ async def test_reauth_connect_repairs_the_account(
 ) -> None:
     """Test signing in to Emby Connect again repairs every entry of that account."""
     living_room = connect_entry(LIVING_ROOM)
-    living_room.add_to_hass(hass)
     basement = connect_entry(BASEMENT)
-    basement.add_to_hass(hass)
     attic = connect_entry(ATTIC)
-    attic.add_to_hass(hass)
     other_account = connect_entry(CABIN, user_id=OTHER_CONNECT_USER_ID)
-    other_account.add_to_hass(hass)
-    await hass.config_entries.async_setup(living_room.entry_id)
-    await hass.async_block_till_done()
-    assert other_account.state is ConfigEntryState.LOADED
-    other_data = dict(other_account.data)
     manual = manual_entry()
-    manual.add_to_hass(hass)
+    await set_up(hass, mock_setup_entry, living_room, basement, attic, other_account, manual)
+    other_data = dict(other_account.data)
     manual_data = dict(manual.data)
-    mock_setup_entry.reset_mock()
     rotated = ConnectServer(
         system_id=OTHER_SYSTEM_ID,
         name="Basement",
@@ -1502,14 +1485,10 @@ async def test_reauth_connect_leaves_unchanged_entries(
 ) -> None:
     """Test an entry of the account already holding the new sign-in is not reloaded."""
     living_room = connect_entry(LIVING_ROOM)
-    living_room.add_to_hass(hass)
     basement = connect_entry(
         BASEMENT, changes={CONF_CONNECT_TOKEN: NEW_CONNECT_TOKEN, CONF_CONNECT_USERNAME: "alice"}
     )
-    basement.add_to_hass(hass)
-    await hass.config_entries.async_setup(living_room.entry_id)
-    await hass.async_block_till_done()
-    mock_setup_entry.reset_mock()
+    await set_up(hass, mock_setup_entry, living_room, basement)
     mock_connect.get_servers.return_value = [LIVING_ROOM, BASEMENT]
 
     result = await living_room.start_reauth_flow(hass)
@@ -1523,44 +1502,6 @@ async def test_reauth_connect_leaves_unchanged_entries(
     # Only the entry signed in again was reloaded.
     assert len(mock_setup_entry.mock_calls) == 1
     assert basement.data == connect_data(BASEMENT, username="alice")
-
-
-async def test_reauth_connect_wrong_account(hass: HomeAssistant, mock_connect: MagicMock) -> None:
-    """Test signing in to another Emby Connect account changes nothing."""
-    entry = connect_entry(LIVING_ROOM)
-    entry.add_to_hass(hass)
-    data = dict(entry.data)
-    mock_connect.authenticate.return_value = ConnectLogin(
-        user_id=OTHER_CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN
-    )
-    result = await entry.start_reauth_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: CONNECT_PASSWORD}
-    )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert entry.data == data
-
-
-async def test_reauth_connect_server_not_in_account(
-    hass: HomeAssistant, mock_connect: MagicMock
-) -> None:
-    """Test a reauth when the account no longer lists the server changes nothing."""
-    entry = connect_entry(LIVING_ROOM)
-    entry.add_to_hass(hass)
-    data = dict(entry.data)
-    mock_connect.get_servers.return_value = [BASEMENT]
-    result = await entry.start_reauth_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: CONNECT_USERNAME, CONF_PASSWORD: CONNECT_PASSWORD}
-    )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "server_not_in_account"
-    assert entry.data == data
 
 
 async def test_reauth_manual(
@@ -1597,24 +1538,114 @@ async def test_reauth_manual(
     assert_no_secrets(hass)
 
 
-async def test_reauth_manual_other_server(hass: HomeAssistant, mock_server: MagicMock) -> None:
-    """Test the credentials are not sent when the address now answers as another server."""
-    entry = manual_entry()
+# Refused by aborting: the entry stays as it was, and no credential goes to another server.
+
+
+async def _reauth(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    """Add an entry and start signing it in again."""
     entry.add_to_hass(hass)
-    data = dict(entry.data)
-    mock_server.get_public_info.return_value = PublicSystemInfo(
+    return await entry.start_reauth_flow(hass)
+
+
+async def _reconfigure_manual(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    """Start moving an entry to an address."""
+    return await start_reconfigure(hass, entry, "reconfigure_manual")
+
+
+async def _add_manual(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    """Add an entry and start adding its server by address again."""
+    entry.add_to_hass(hass)
+    return await start(hass, "manual")
+
+
+def _other_account(mocks: Mocks) -> None:
+    """Let the password sign in to another Emby Connect account."""
+    mocks.connect.authenticate.return_value = ConnectLogin(
+        user_id=OTHER_CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN
+    )
+
+
+def _server_gone(mocks: Mocks) -> None:
+    """Let the Emby Connect account no longer list the server."""
+    mocks.connect.get_servers.return_value = [BASEMENT]
+
+
+def _other_server(mocks: Mocks) -> None:
+    """Let the address answer as another server."""
+    mocks.server.get_public_info.return_value = PublicSystemInfo(
         id=OTHER_SYSTEM_ID, server_name="Basement"
     )
-    result = await entry.start_reauth_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD}
-    )
+
+def _as_it_is(mocks: Mocks) -> None:
+    """Change nothing."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    """A submit the flow refuses by aborting."""
+
+    entry: Callable[[], MockConfigEntry]
+    start: Callable[[HomeAssistant, MockConfigEntry], Awaitable[ConfigFlowResult]]
+    prepare: Callable[[Mocks], None]
+    user_input: dict[str, Any]
+    reason: str
+
+
+REFUSALS = {
+    "reauth_connect-wrong_account": Refusal(
+        entry=lambda: connect_entry(LIVING_ROOM),
+        start=_reauth,
+        prepare=_other_account,
+        user_input={CONF_USERNAME: "bob", CONF_PASSWORD: CONNECT_PASSWORD},
+        reason="wrong_account",
+    ),
+    "reauth_connect-server_not_in_account": Refusal(
+        entry=lambda: connect_entry(LIVING_ROOM),
+        start=_reauth,
+        prepare=_server_gone,
+        user_input={CONF_USERNAME: CONNECT_USERNAME, CONF_PASSWORD: CONNECT_PASSWORD},
+        reason="server_not_in_account",
+    ),
+    "reauth_manual-other_server": Refusal(
+        entry=manual_entry,
+        start=_reauth,
+        prepare=_other_server,
+        user_input={CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD},
+        reason="unique_id_mismatch",
+    ),
+    "reconfigure_manual-other_server": Refusal(
+        entry=manual_entry,
+        start=_reconfigure_manual,
+        prepare=_other_server,
+        user_input=MANUAL_INPUT,
+        reason="unique_id_mismatch",
+    ),
+    # A server added through Emby Connect keeps that way of signing in.
+    "manual-configured_by_connect": Refusal(
+        entry=lambda: connect_entry(LIVING_ROOM),
+        start=_add_manual,
+        prepare=_as_it_is,
+        user_input=MANUAL_INPUT,
+        reason="already_configured",
+    ),
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
+async def test_refused_changes_nothing(hass: HomeAssistant, mocks: Mocks, refusal: Refusal) -> None:
+    """The flow aborts, leaves the entry as it was and never signs in to another server."""
+    refusal.prepare(mocks)
+    entry = refusal.entry()
+    data = dict(entry.data)
+    result = await refusal.start(hass, entry)
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], refusal.user_input)
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
+    assert result["reason"] == refusal.reason
     assert entry.data == data
-    mock_server.authenticate_by_name.assert_not_called()
+    mocks.server.authenticate_by_name.assert_not_called()
 
 
 # Reconfiguration
@@ -1674,23 +1705,6 @@ async def test_reconfigure_connect_to_manual(
     assert entry.data == MANUAL_DATA
     assert entry.unique_id == SYSTEM_ID
     assert entry.title == "Living Room"
-
-
-async def test_reconfigure_manual_other_server(hass: HomeAssistant, mock_server: MagicMock) -> None:
-    """Test an address that answers as another server is refused."""
-    entry = manual_entry()
-    data = dict(entry.data)
-    mock_server.get_public_info.return_value = PublicSystemInfo(
-        id=OTHER_SYSTEM_ID, server_name="Basement"
-    )
-    result = await start_reconfigure(hass, entry, "reconfigure_manual")
-
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], MANUAL_INPUT)
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
-    assert entry.data == data
-    mock_server.authenticate_by_name.assert_not_called()
 
 
 async def test_reconfigure_manual_to_connect(hass: HomeAssistant, mock_connect: MagicMock) -> None:
