@@ -150,19 +150,25 @@ async def test_migrate_version_1_without_system_id(
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
-async def test_current_entry_is_not_migrated(
+async def test_newer_minor_version_is_kept(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """An entry of the current version is set up as it is."""
-    mock_config_entry.add_to_hass(hass)
-    data = dict(mock_config_entry.data)
+    """An entry of this version stored by a newer release (a minor version ahead) is set up as it is."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=SYSTEM_ID,
+        version=ENTRY_VERSION,
+        minor_version=2,
+        data=dict(mock_config_entry.data),
+    )
+    entry.add_to_hass(hass)
 
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
 
-    assert mock_config_entry.version == ENTRY_VERSION
-    assert _without_last_mode(mock_config_entry) == {
-        key: value for key, value in data.items() if key != CONF_LAST_MODE
-    }
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (ENTRY_VERSION, 2)
+    assert _without_last_mode(entry) == _without_last_mode(mock_config_entry)
 
 
 def test_mock_manual_entry(mock_manual_config_entry: MockConfigEntry) -> None:
