@@ -1,13 +1,20 @@
-"""The activity log of a simulated server: entries as Emby writes them, paged and filtered by date."""
+"""One server's activity log (Dashboard > Activity): entries as Emby writes them, newest last.
+
+Paged and filtered by date as System/ActivityLog/Entries serves them; watchers (the
+ActivityLogEntry websocket feed) hear of every new entry.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import emby_date, utcnow
+
+if TYPE_CHECKING:
+    from .models import SimUser
 
 
 class ActivityType(StrEnum):
@@ -27,17 +34,22 @@ SEVERITIES = frozenset({"Info", "Debug", "Warn", "Error", "Fatal"})
 
 
 class ActivityLog:
-    """Keep a server's activity entries (oldest first) and report each new one."""
+    """Keep a server's activity entries as ActivityLogEntry dicts (oldest first)."""
 
-    def __init__(self, on_added: Callable[[dict[str, Any]], None] | None = None) -> None:
-        """Start empty; on_added is told about every entry added."""
+    def __init__(self) -> None:
+        """Start empty, with no watcher."""
         self.entries: list[dict[str, Any]] = []
-        self._on_added = on_added
+        self._watchers: list[Callable[[dict[str, Any]], None]] = []
+
+    def watch(self, watcher: Callable[[dict[str, Any]], None]) -> None:
+        """Tell watcher about every entry added from now on."""
+        self._watchers.append(watcher)
 
     def add(
         self,
         name: str,
         kind: str,
+        user: SimUser | None = None,
         *,
         user_id: str | None = None,
         short_overview: str | None = None,
@@ -46,7 +58,7 @@ class ActivityLog:
         item_id: str | None = None,
         date: datetime | None = None,
     ) -> dict[str, Any]:
-        """Append an entry as Emby's ActivityLogEntry and return it."""
+        """Append an entry as Emby's ActivityLogEntry and return it (user or user_id: whose)."""
         if severity not in SEVERITIES:
             message = f"severity must be one of {sorted(SEVERITIES)}, not {severity!r}"
             raise ValueError(message)
@@ -61,12 +73,12 @@ class ActivityLog:
             "ShortOverview": short_overview,
             "Overview": overview,
             "ItemId": item_id,
-            "UserId": user_id,
+            "UserId": user.id if user is not None else user_id,
         }
         entry.update({key: value for key, value in optional.items() if value is not None})
         self.entries.append(entry)
-        if self._on_added is not None:
-            self._on_added(entry)
+        for watcher in list(self._watchers):
+            watcher(entry)
         return entry
 
     def failed_login(self, username: str, remote_end_point: str) -> dict[str, Any]:
@@ -77,6 +89,10 @@ class ActivityLog:
             short_overview=f"IP address: {remote_end_point}",
             severity="Error",
         )
+
+    def newest_first(self) -> list[dict[str, Any]]:
+        """Return the entries, newest first (as the server pages them)."""
+        return list(reversed(self.entries))
 
     def page(
         self, *, start_index: int = 0, limit: int | None = None, min_date: datetime | None = None

@@ -27,6 +27,7 @@ class CareHost(Protocol):
     version: str
     counts: dict[str, int]
     has_update_available: bool
+    activity: ActivityLog
 
     def library_changed(self, items: list[str] | None = None) -> None:
         """Push LibraryChanged with the items added."""
@@ -74,7 +75,9 @@ class ServerCare:
         self.can_self_update = False
         self.scan_duration = 1.0
         self.scan_steps = 10
-        self.activity = ActivityLog(on_added=self._activity_added)
+        # The server's own log (sign-ins land there too); its entries feed ActivityLogEntry.
+        self.activity = server.activity
+        self.activity.watch(self._activity_added)
         self.updates = UpdateCatalog(lambda: server.version)
         self.tasks = TaskManager(ids, on_change=self._tasks_changed, on_ended=self._task_ended)
         self.library = MediaLibrary(ids, server.counts)

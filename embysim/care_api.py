@@ -64,11 +64,6 @@ class CareApi:
 
     # -- activity ---------------------------------------------------------------------------
 
-    @property
-    def activity(self) -> list[dict[str, Any]]:
-        """Return the activity log entries, oldest first."""
-        return self.care.activity.entries
-
     def add_activity(
         self,
         name: str,

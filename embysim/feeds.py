@@ -80,6 +80,8 @@ class Feed:
 
     def send(self, *, force: bool) -> None:
         """Send the feed's current data to every subscriber (unforced: only if its interval passed)."""
+        if not self._subscriptions:
+            return
         now = asyncio.get_running_loop().time()
         connected = set(self._clients())
         for client, subscription in list(self._subscriptions.items()):

@@ -79,5 +79,5 @@ async def activity_log(call: Call) -> web.StreamResponse:
         min_date = parse_min_date(query["mindate"]) if query.get("mindate") else None
     except ValueError:
         return text_response(400, "Invalid StartIndex, Limit or MinDate")
-    page = call.server.care.activity.page(start_index=start, limit=limit, min_date=min_date)
+    page = call.server.activity.page(start_index=start, limit=limit, min_date=min_date)
     return web.json_response(page)

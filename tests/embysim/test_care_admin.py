@@ -116,6 +116,14 @@ def test_activity_log_checks_the_severity() -> None:
         ActivityLog().add("x", "Custom", severity="Loud")
 
 
+def test_activity_log_takes_a_user_or_an_id(server) -> None:
+    bob = server.find_user("bob")
+    assert server.activity.add("a", "Custom", bob)["UserId"] == bob.id
+    assert server.activity.add("b", "Custom", user_id="u1")["UserId"] == "u1"
+    assert "UserId" not in server.activity.add("c", "Custom")
+    assert [e["Name"] for e in server.activity.newest_first()] == ["c", "b", "a"]
+
+
 async def test_activity_feed_signals_each_new_entry(http, server) -> None:
     token = await sign_in(http, server, "alice", "pw")
     async with http.ws_connect(ws_url(server, token)) as ws:
