@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .auth import read_credentials
+from .care import ServerCare
 from .httputil import text_response
 from .listener import SimListener
-from .models import Fault, ListenerName, RecordedRequest
+from .models import Fault, ListenerName, Proxy, RecordedRequest
+from .profiles import DEFAULT_PROFILE, ServerProfile
 from .records import record_request, secrets_in
 from .routes import ROUTE_TABLES
 from .routing import CallStart, Router, strip_base_path
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_COUNTS", "SimServer"]
 
 _LOGGER = logging.getLogger(__name__)
+# Without a simulated LAN (a server made outside a world), WakeOnLanInfo points at loopback.
+NO_WAKE_LISTENER = "127.0.0.1"
 _ROUTER = Router(ROUTE_TABLES)
 
 
@@ -41,19 +45,28 @@ class SimServer(ServerState):
         host: str,
         ids: IdFactory,
         known_secrets: Callable[[], set[str]],
-        version: str = "4.8.11.0",
+        version: str | None = None,
+        profile: str | ServerProfile = DEFAULT_PROFILE,
         base_path: str = "",
         tls: TlsMaterial | None = None,
         local_port: int = 0,
         remote_port: int = 0,
+        wake_address: Callable[[], tuple[str, int]] = lambda: (NO_WAKE_LISTENER, 9),
     ) -> None:
         """Create the server (tls given: HTTPS); call start() to listen.
 
-        known_secrets returns every secret the simulator knows, for received_secrets().
+        known_secrets returns every secret the simulator knows, for received_secrets();
+        wake_address where the simulated LAN's Wake-on-LAN listener is (host, UDP port).
         """
         super().__init__(
-            name=name, system_id=system_id, version=version, https=tls is not None, ids=ids
+            name=name,
+            system_id=system_id,
+            https=tls is not None,
+            ids=ids,
+            version=version,
+            profile=profile,
         )
+        self.care = ServerCare(self, wake_address=wake_address, clients=self.hub.clients)
         self.base_path = _normalise_base_path(base_path)
         self.requests: list[RecordedRequest] = []
         self._tls = tls
@@ -135,6 +148,17 @@ class SimServer(ServerState):
         self.remote.fault = Fault(value)
 
     @property
+    def proxy(self) -> Proxy:
+        """Return what stands in front of the local listener (set: both listeners)."""
+        return self.local.proxy
+
+    @proxy.setter
+    def proxy(self, value: Proxy | str) -> None:
+        """Put a reverse proxy (or none) in front of both listeners."""
+        self.local.proxy = Proxy(value)
+        self.remote.proxy = Proxy(value)
+
+    @property
     def latency(self) -> float:
         """Return the local listener's latency (set: both listeners)."""
         return self.local.latency
@@ -158,8 +182,8 @@ class SimServer(ServerState):
         await self.local.start()
         await self.remote.start()
 
-    async def stop(self, message_type: str = "ServerShuttingDown") -> None:
-        """Stop gracefully: tell websockets, close them, then refuse connections on both ports."""
+    async def stop(self, message_type: str | None = "ServerShuttingDown") -> None:
+        """Stop: tell websockets (None: nothing), close them, then refuse connections on both ports."""
         self.is_shutting_down = True
         await self.hub.close_all(message_type)
         await self.local.stop()
@@ -186,7 +210,8 @@ class SimServer(ServerState):
     async def close(self) -> None:
         """Stop and release everything (the simulator calls this at the end)."""
         await self.stop()
-        await self.cancel_background()
+        await self.care.close()
+        await self.jobs.cancel()
         await self.local.close()
         await self.remote.close()
 
@@ -244,6 +269,8 @@ class SimServer(ServerState):
         _LOGGER.info("%s %s %s %s", self.name, name, request.method, request.path_qs)
         if (faulted := await listener.apply_fault(request)) is not None:
             return faulted
+        if (proxied := listener.apply_proxy(request)) is not None:
+            return proxied
         if path is None:
             return text_response(404, "Not found")
         return await _ROUTER.dispatch(
