@@ -17,6 +17,9 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from .auth import Credentials, Identity, read_credentials
+from .browse import LibraryRoutes
+from .clients import THEATER, WEB, ClientProfile, client_fields
+from .library import SimItem, SimLibrary
 from .listener import SimListener
 from .models import (
     TICKS_PER_SECOND,
@@ -30,7 +33,9 @@ from .models import (
     emby_date,
     utcnow,
 )
+from .playback import start_item
 from .records import record_request, secrets_in
+from .remote import RemoteControl, SimCommand
 
 if TYPE_CHECKING:
     from .simulator import EmbySimulator
@@ -53,24 +58,6 @@ DEFAULT_COUNTS: dict[str, int] = {
     "TrailerCount": 0,
     "ItemCount": 0,
 }
-SUPPORTED_COMMANDS = [
-    "MoveUp",
-    "MoveDown",
-    "MoveLeft",
-    "MoveRight",
-    "Select",
-    "Back",
-    "GoHome",
-    "SetVolume",
-    "Mute",
-    "Unmute",
-    "ToggleMute",
-    "DisplayContent",
-    "DisplayMessage",
-    "Play",
-    "Playstate",
-    "PlayNext",
-]
 _AUDIO_TYPES = frozenset({"Audio", "AudioBook", "MusicVideo"})
 _WS_CLOSE = object()
 _IDENTITY_REQUIRED = "Authorization header with Client and DeviceId is required."
@@ -156,6 +143,14 @@ class SimServer:
         self._remote_address_set = False
         self._clients: set[_WsClient] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self.library = SimLibrary(system_id)
+        self.remote_control = RemoteControl(
+            sessions=self.sessions,
+            library=self.library,
+            changed=self._sessions_changed,
+            spawn=self._spawn,
+        )
+        self._library_routes = LibraryRoutes(library=self.library, find_user=self.find_user)
         ssl_context = sim.tls.server_context() if https else None
         self.local = SimListener(
             name="local",
@@ -341,20 +336,25 @@ class SimServer:
         item_type: str = "Movie",
         paused: bool = False,
         transcoding: bool = False,
-        client: str = "Emby Web",
-        device_name: str = "Firefox",
+        client: str | None = None,
+        device_name: str | None = None,
         device_id: str | None = None,
         series_name: str | None = None,
         runtime_seconds: int = 5400,
         position_seconds: int = 600,
         remote_end_point: str = "192.168.1.50",
+        profile: ClientProfile | str | None = None,
+        item: SimItem | None = None,
     ) -> SimSession:
-        """Start a playing (or paused) session and tell subscribed websockets."""
+        """Start a playing (or paused) session and tell subscribed websockets.
+
+        The client's capabilities come from its profile (embysim.clients), found by client
+        name when not given. With a library `item`, the session plays that item instead.
+        """
         session = SimSession(
             id=self._sim.ids.hex(),
             user=user,
-            client=client,
-            device_name=device_name,
+            **client_fields(profile, client=client, device_name=device_name, default=WEB),
             device_id=device_id or self._sim.ids.hex(8),
             item_name=item_name,
             item_type=item_type,
@@ -366,6 +366,10 @@ class SimServer:
             transcoding=transcoding,
             remote_end_point=remote_end_point,
         )
+        if item is not None:
+            start_item(session, item, self.library, position_seconds)
+            session.queue = [item.id]
+            session.paused = paused
         self.sessions[session.id] = session
         self._sessions_changed()
         return session
@@ -374,17 +378,17 @@ class SimServer:
         self,
         *,
         user: SimUser | None,
-        client: str = "Emby Theater",
-        device_name: str = "Living Room TV",
+        client: str | None = None,
+        device_name: str | None = None,
         device_id: str | None = None,
         remote_end_point: str = "192.168.1.51",
+        profile: ClientProfile | str | None = None,
     ) -> SimSession:
-        """Add a connected session that plays nothing."""
+        """Add a connected session that plays nothing (an Emby Theater unless told)."""
         session = SimSession(
             id=self._sim.ids.hex(),
             user=user,
-            client=client,
-            device_name=device_name,
+            **client_fields(profile, client=client, device_name=device_name, default=THEATER),
             device_id=device_id or self._sim.ids.hex(8),
             remote_end_point=remote_end_point,
         )
@@ -415,6 +419,22 @@ class SimServer:
         """Remove a session (the client disconnected)."""
         self.sessions.pop(session_id, None)
         self._sessions_changed()
+
+    def client_commands(
+        self, session_id: str, *, include_refused: bool = False
+    ) -> list[SimCommand]:
+        """Return the remote-control commands a session's app received, oldest first."""
+        return self.remote_control.commands_for(session_id, include_refused=include_refused)
+
+    @property
+    def client_delay(self) -> float:
+        """Return how long a simulated app takes to obey a command, in seconds."""
+        return self.remote_control.delay
+
+    @client_delay.setter
+    def client_delay(self, value: float) -> None:
+        """Set how long a simulated app takes to obey a command, in seconds."""
+        self.remote_control.delay = value
 
     def _sessions_changed(self) -> None:
         """Send Sessions to every websocket that asked for them."""
@@ -668,6 +688,8 @@ class SimServer:
             ("GET", "/System/ActivityLog/Entries", self._activity_log, "admin"),
             ("POST", "/System/Restart", self._system_restart, "admin"),
             ("GET", "/embywebsocket", self._websocket, "user"),
+            *self.remote_control.routes(),
+            *self._library_routes.routes(),
         ]
         return [
             _Route(
@@ -972,7 +994,8 @@ class SimServer:
                 "EnablePlaybackRemuxing": True,
                 "EnableContentDeletion": user.is_admin,
                 "EnableContentDownloading": True,
-                "EnableAllFolders": True,
+                "EnableAllFolders": user.enabled_folders is None,
+                "EnabledFolders": sorted(user.enabled_folders or ()),
                 "EnableAllChannels": True,
                 "EnableAllDevices": True,
                 "InvalidLoginAttemptCount": 0,
@@ -992,14 +1015,16 @@ class SimServer:
             "CanSeek": session.is_playing,
             "IsPaused": session.paused,
             "IsMuted": session.muted,
-            "RepeatMode": "RepeatNone",
+            "VolumeLevel": session.volume_level,
+            "RepeatMode": session.repeat_mode,
+            "Shuffle": session.shuffle,
         }
         data: dict[str, Any] = {
             "PlayState": play_state,
             "AdditionalUsers": [],
             "RemoteEndPoint": session.remote_end_point,
             "Protocol": "HTTP/1.1",
-            "PlayableMediaTypes": ["Audio", "Video"],
+            "PlayableMediaTypes": list(session.playable_media_types),
             "Id": session.id,
             "ServerId": self.system_id,
             "Client": session.client,
@@ -1007,7 +1032,7 @@ class SimServer:
             "DeviceName": session.device_name,
             "DeviceId": session.device_id,
             "ApplicationVersion": session.application_version,
-            "SupportedCommands": list(SUPPORTED_COMMANDS),
+            "SupportedCommands": list(session.supported_commands),
             "SupportsRemoteControl": session.supports_remote_control,
         }
         if session.user is not None:
@@ -1018,13 +1043,15 @@ class SimServer:
             play_state.update(
                 {
                     "PositionTicks": position * TICKS_PER_SECOND,
-                    "VolumeLevel": session.volume_level,
                     "MediaSourceId": session.item_id,
                     "PlayMethod": "Transcode" if session.transcoding else "DirectPlay",
                     "PlaybackRate": 1.0,
                 }
             )
-            data["NowPlayingItem"] = self._now_playing(session)
+            data["NowPlayingItem"] = session.now_playing or self._now_playing(session)
+            if session.queue:
+                data["PlaylistIndex"] = session.queue_index
+                data["PlaylistLength"] = len(session.queue)
             if session.transcoding:
                 data["TranscodingInfo"] = {
                     "AudioCodec": "aac",
