@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .catalog import LibrarySpec, generate
 from .models import ConnectFault, Fault, SimSession
 
 if TYPE_CHECKING:
@@ -83,6 +84,10 @@ class ControlApi:
             ("POST", server + r"/api_keys", self._add_api_key),
             ("POST", server + r"/play", self._play),
             ("POST", server + r"/idle", self._idle),
+            ("POST", server + r"/clients", self._add_client),
+            ("POST", server + r"/library", self._generate_library),
+            ("POST", server + r"/users/(?P<user>[^/]+)/libraries", self._user_libraries),
+            ("GET", server + r"/sessions/(?P<session>[^/]+)/commands", self._commands),
             ("POST", server + r"/sessions/(?P<session>[^/]+)/stop", self._stop_session),
             ("POST", server + r"/sessions/(?P<session>[^/]+)/pause", self._pause_session),
             ("DELETE", server + r"/sessions/(?P<session>[^/]+)", self._remove_session),
@@ -143,7 +148,7 @@ class ControlApi:
                     setattr(server, key, None if value is None else str(value))
                 case "has_update_available" | "has_pending_restart" | "require_identity":
                     setattr(server, key, bool(value))
-                case "keepalive_interval" | "restart_downtime" | "latency":
+                case "keepalive_interval" | "restart_downtime" | "latency" | "client_delay":
                     setattr(server, key, float(value))
                 case "fault":
                     server.fault = Fault(value)
@@ -236,6 +241,57 @@ class ControlApi:
             device_name=str(body.get("device_name", "Living Room TV")),
         )
         return _json(server.session_json(session), 201)
+
+    async def _add_client(self, match: re.Match[str], body: Body) -> web.Response:
+        """Add an idle app: {"profile": "theater"|"web"|"android_tv"|"dlna"|..., "user"?, ...}."""
+        server = self._server(match)
+        session = server.add_idle_session(
+            user=_local_user(server, body.get("user")),
+            profile=str(body.get("profile", "theater")),
+            device_name=body.get("device_name"),
+            device_id=body.get("device_id"),
+        )
+        return _json(server.session_json(session), 201)
+
+    async def _generate_library(self, match: re.Match[str], body: Body) -> web.Response:
+        """Generate libraries: {"movies"?, "series"?, "songs"?, ...} as LibrarySpec takes them."""
+        server = self._server(match)
+        generate(server.library, LibrarySpec(**{str(k): int(v) for k, v in body.items()}))
+        views = [{"id": view.id, "name": view.name} for view in server.library.views]
+        return _json({"items": len(server.library), "views": views}, 201)
+
+    async def _user_libraries(self, match: re.Match[str], body: Body) -> web.Response:
+        """Restrict a user to some libraries: {"libraries": ["Music", ...]} (null: all)."""
+        server = self._server(match)
+        user = _local_user(server, match.group("user"))
+        assert user is not None  # noqa: S101 - a path always names a user
+        names = body.get("libraries")
+        if names is None:
+            user.enabled_folders = None
+        else:
+            views = [server.library.find_view(str(name)) for name in names]
+            if None in views:
+                raise ControlError(404, f"no library among {names!r} on {server.name}")
+            user.enabled_folders = frozenset(view.id for view in views if view is not None)
+        return _json({"user": user.name, "libraries": names})
+
+    async def _commands(self, match: re.Match[str], _body: Body) -> web.Response:
+        """List the remote-control commands a session's app received (refused ones too)."""
+        server = self._server(match)
+        session = self._session(server, match)
+        return _json(
+            [
+                {
+                    "kind": command.kind,
+                    "name": command.name,
+                    "arguments": command.arguments,
+                    "accepted": command.accepted,
+                    "refused": command.refused,
+                    "time": command.time.isoformat(),
+                }
+                for command in server.client_commands(session.id, include_refused=True)
+            ]
+        )
 
     def _session(self, server: SimServer, match: re.Match[str]) -> SimSession:
         """Return the session a path names."""

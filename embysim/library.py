@@ -51,7 +51,7 @@ class SimItem:
 
     def image_tag(self, image_type: str, index: int = 0) -> str | None:
         """Return the tag of one of the item's images (None: it has no such image)."""
-        if image_type not in self.image_types:
+        if image_type not in self.image_types or index != 0:
             return None
         seed = f"{self.id}:{image_type}:{index}".encode()
         return hashlib.sha256(seed).hexdigest()[:32]
