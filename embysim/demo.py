@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .catalog import generate
 
 if TYPE_CHECKING:
-    from .simulator import EmbySimulator
+    from .world import SimWorld
 
 DEMO_USER = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -21,7 +21,7 @@ _COUNTS = [
 
 
 async def load_demo(
-    sim: EmbySimulator,
+    sim: SimWorld,
     *,
     servers: int = 2,
     https: bool = False,

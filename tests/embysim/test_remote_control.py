@@ -257,7 +257,9 @@ async def test_play_accepts_a_json_body_and_shuffle(http, server, token) -> None
 
 async def test_play_item_directly_and_the_queue_survives_removal(server) -> None:
     episode = server.library.items[_items(server, "Episode")[0]]
-    session = server.play(user=None, item=episode, position_seconds=30, paused=True)
+    session = server.add_idle_session(user=None, profile="theater")
+    server.play_item(session.id, episode, position_seconds=30, paused=True)
+    assert session.position_seconds == 30
     assert session.now_playing is not None
     assert session.now_playing["SeriesName"] == episode.series_name
     assert session.paused is True
