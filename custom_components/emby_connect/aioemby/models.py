@@ -129,6 +129,16 @@ def _str_list(data: JsonObject, *names: str) -> list[str]:
     return [item for item in value if isinstance(item, str)]
 
 
+def _str_map(data: JsonObject, *names: str) -> dict[str, str]:
+    """Read an object of strings (e.g. ImageTags), dropping anything else."""
+    value = _get(data, *names)
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        key: item for key, item in value.items() if isinstance(key, str) and isinstance(item, str)
+    }
+
+
 def _datetime(data: JsonObject, *names: str) -> datetime | None:
     """Read an ISO 8601 timestamp in UTC; Emby sends seven fractional digits, cut to six."""
     value = _str(data, *names)
@@ -397,6 +407,12 @@ class NowPlayingItem:
     artists: list[str] = field(default_factory=list)
     production_year: int | None = None
     run_time_ticks: int | None = None
+    image_tags: dict[str, str] = field(default_factory=dict)
+    series_id: str | None = None
+    series_primary_image_tag: str | None = None
+    album_id: str | None = None
+    album_primary_image_tag: str | None = None
+    album_artist: str | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -415,6 +431,12 @@ class NowPlayingItem:
             artists=_str_list(obj, "Artists"),
             production_year=_int(obj, "ProductionYear"),
             run_time_ticks=_int(obj, "RunTimeTicks"),
+            image_tags=_str_map(obj, "ImageTags"),
+            series_id=_str(obj, "SeriesId"),
+            series_primary_image_tag=_str(obj, "SeriesPrimaryImageTag"),
+            album_id=_str(obj, "AlbumId"),
+            album_primary_image_tag=_str(obj, "AlbumPrimaryImageTag"),
+            album_artist=_str(obj, "AlbumArtist"),
         )
 
 
@@ -427,6 +449,9 @@ class PlayState:
     is_muted: bool = False
     volume_level: int | None = None
     play_method: str | None = None
+    can_seek: bool = False
+    repeat_mode: str | None = None
+    shuffle: bool = False
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -438,6 +463,9 @@ class PlayState:
             is_muted=_bool(obj, "IsMuted"),
             volume_level=_int(obj, "VolumeLevel"),
             play_method=_str(obj, "PlayMethod"),
+            can_seek=_bool(obj, "CanSeek"),
+            repeat_mode=_str(obj, "RepeatMode"),
+            shuffle=_bool(obj, "Shuffle"),
         )
 
 
@@ -458,6 +486,8 @@ class Session:
     play_state: PlayState = field(default_factory=PlayState)
     transcoding: bool = False
     supports_remote_control: bool = False
+    supported_commands: list[str] = field(default_factory=list)
+    playable_media_types: list[str] = field(default_factory=list)
 
     @property
     def is_playing(self) -> bool:
@@ -500,6 +530,8 @@ class Session:
             else PlayState(),
             transcoding=isinstance(_get(obj, "TranscodingInfo"), Mapping),
             supports_remote_control=_bool(obj, "SupportsRemoteControl"),
+            supported_commands=_str_list(obj, "SupportedCommands"),
+            playable_media_types=_str_list(obj, "PlayableMediaTypes"),
         )
 
     @classmethod
