@@ -318,6 +318,7 @@ async def _fetch(
     server: SimServer,
     token: str | None,
     path: str,
+    *,
     params: dict[str, str] | None = None,
     method: str = "GET",
 ) -> Fetched:
@@ -349,7 +350,7 @@ async def test_images_are_generated_pngs_of_the_asked_size(http, server, token) 
     ]
     for item_id, image_type, params, size in cases:
         response = await _fetch(
-            http, server, token, f"/Items/{item_id}/Images/{image_type}", params
+            http, server, token, f"/Items/{item_id}/Images/{image_type}", params=params
         )
         assert response.status == 200, (image_type, params)
         assert response.content_type == "image/png"
@@ -410,7 +411,7 @@ async def test_streams_serve_generated_media(http, server, token) -> None:
         (f"/Audio/{song.id}/universal", "audio/wav"),
         (f"/Audio/{song.id}/universal.mp3", "audio/wav"),
     ]:
-        response = await _fetch(http, server, token, path, {"Static": "true"})
+        response = await _fetch(http, server, token, path, params={"Static": "true"})
         assert response.status == 200, path
         assert response.content_type == content_type
         assert response.headers["Accept-Ranges"] == "bytes"

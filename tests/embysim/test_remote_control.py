@@ -285,7 +285,9 @@ async def test_play_item_directly_and_the_queue_survives_removal(server) -> None
         ("seek", {"SeekPositionTicks": str(99_999 * TPS)}, False, 5400),  # clamped to the end
     ],
 )
-async def test_playstate_commands(http, server, token, command, params, paused, position) -> None:
+async def test_playstate_commands(
+    http, server, token, *, command, params, paused, position
+) -> None:
     with _frozen_wall_clock():
         session = server.play(user=None, client="Emby Theater", position_seconds=600)
         status, _ = await _post(
@@ -479,7 +481,7 @@ async def test_an_app_without_remote_control_refuses_everything(http, server, to
     ],
 )
 async def test_refused_commands_answer_400_and_change_nothing(
-    http, server, token, profile, suffix, params, body, message
+    http, server, token, *, profile, suffix, params, body, message
 ) -> None:
     ids = {
         "{movie}": _items(server, "Movie")[0],

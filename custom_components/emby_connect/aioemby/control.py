@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from aiohttp.hdrs import METH_POST
 
+from ._http import RawResponse
 from .exceptions import EmbyCommandError, EmbyForbiddenError, EmbyResponseError
 from .media_models import GeneralCommand, PlayCommand, PlaystateCommand, RepeatMode
 from .server import EmbyServer
@@ -182,7 +183,7 @@ class EmbyControl:
         """POST one command to a session; a refusal becomes EmbyCommandError."""
         path = f"Sessions/{quote(session_id, safe='')}/{suffix}"
         try:
-            await self.server.request(
+            raw = await self.server.request(
                 METH_POST, path, params=params, json_body=json_body, expect_json=False
             )
         except EmbyForbiddenError as err:
@@ -193,6 +194,13 @@ class EmbyControl:
             if err.status is None:
                 raise
             raise _refused(session_id, command, err.status) from err
+        if isinstance(raw, RawResponse) and (
+            "html" in raw.content_type or raw.body.lstrip()[:1] == b"<"
+        ):
+            # Emby answers a command with no body; a page means something else answered
+            # (a captive portal, a proxy's login page) and the command went nowhere.
+            message = f"Emby server {self.server.url} did not take {command}: a web page answered"
+            raise EmbyResponseError(message)
 
 
 def _refused(session_id: str, command: str, status: int) -> EmbyCommandError:
