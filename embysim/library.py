@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import hashlib
 from typing import Any
@@ -11,6 +11,8 @@ from typing import Any
 from .models import TICKS_PER_SECOND, SimUser, emby_date
 
 type SortKey = Callable[["SimItem"], tuple[bool, Any]]
+
+_KEPT_SELECTIONS = 8
 
 # Images every item of a type has, and the types that also have a backdrop.
 _BACKDROP_TYPES = frozenset({"Movie", "Series", "MusicArtist"})
@@ -129,6 +131,8 @@ class SimLibrary:
         self.items: dict[str, SimItem] = {}
         self._children: dict[str | None, list[SimItem]] = {}
         self._next_id = 1_000_000
+        self._version = 0
+        self._selections: dict[tuple[object, ...], list[SimItem]] = {}
 
     def __len__(self) -> int:
         """Return how many items (views included) the library holds."""
@@ -169,6 +173,7 @@ class SimLibrary:
         """Index a new item under its parent."""
         self.items[item.id] = item
         self._children.setdefault(item.parent_id, []).append(item)
+        self._version += 1
         return item
 
     def find_view(self, name_or_id: str) -> SimItem | None:
@@ -207,10 +212,27 @@ class SimLibrary:
         return len(self._children.get(item.id, ()))
 
     def query(self, query: ItemQuery, user: SimUser | None) -> tuple[list[SimItem], int]:
-        """Return one page of the items a query selects, and how many it selects in all."""
-        selected = [item for item in self._candidates(query, user) if _matches(item, query, user)]
-        for name in reversed(query.sort_by):
-            selected.sort(key=_sort_key(name), reverse=query.descending)
+        """Return one page of the items a query selects, and how many it selects in all.
+
+        The selection of the last few queries is kept, so that paging through a big library
+        costs a slice per page, as an indexed database makes it for Emby.
+        """
+        key = (
+            replace(query, start_index=0, limit=None, fields=frozenset()),
+            user.enabled_folders if user is not None else None,
+            self._version,
+            len(self.items),
+        )
+        selected = self._selections.pop(key, None)
+        if selected is None:
+            selected = [
+                item for item in self._candidates(query, user) if _matches(item, query, user)
+            ]
+            for name in reversed(query.sort_by):
+                selected.sort(key=_sort_key(name), reverse=query.descending)
+        self._selections[key] = selected
+        while len(self._selections) > _KEPT_SELECTIONS:
+            del self._selections[next(iter(self._selections))]
         end = None if query.limit is None else query.start_index + query.limit
         return selected[query.start_index : end], len(selected)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import io
 import time
 from typing import Any
@@ -462,3 +462,21 @@ async def test_streams_only_of_what_the_user_may_play(http, server, token) -> No
         (None, f"/Audio/{song.id}/stream", 401),
     ]:
         assert (await _fetch(http, server, who, path)).status == status, path
+
+
+def test_queries_keep_their_selection_until_the_library_changes() -> None:
+    library = SimLibrary("x")
+    generate(library, LibrarySpec(movies=30))
+    movies = library.find_view("Movies")
+    assert movies is not None
+    query = ItemQuery(parent_id=movies.id, limit=10)
+    first, total = library.query(query, None)
+    second, _ = library.query(replace(query, start_index=10), None)
+    assert (len(first), len(second), total) == (10, 10, 30)
+    assert not set(first) & set(second)
+    for year in range(12):  # more distinct queries than are kept
+        library.query(replace(query, search_term=str(year)), None)
+    library.add_item(movies, name="Aardvark", type="Movie", media_type="Video")
+    again, total = library.query(query, None)
+    assert total == 31
+    assert again[0].name == "Aardvark"

@@ -122,9 +122,14 @@ class EmbyLibrary:
         next_query: ItemQuery | None = query or ItemQuery()
         while next_query is not None:
             page = await self.get_items(next_query)
-            for item in page.items:
-                yield item
             next_query = next_query.next_page(page)
+            items = list(page.items)
+            del page
+            # Hand items out one by one, keeping none: the next page is read with nothing
+            # of this one left, so a walk of any length holds at most one page.
+            items.reverse()
+            while items:
+                yield items.pop()
 
     async def get_item(self, item_id: str) -> MediaItem:
         """Return one item (EmbyNotFoundError when it is unknown or not the user's to see)."""

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 import math
 from typing import Self
 
@@ -21,6 +22,7 @@ from .models import (
     _bool,
     _datetime,
     _each,
+    _fold,
     _get,
     _int,
     _object,
@@ -218,12 +220,15 @@ class SortOrder(StrEnum):
     DESCENDING = "Descending"
 
 
+@cache
+def _members[E: StrEnum](kind: type[E]) -> dict[str, E]:
+    """Return an enum's members by lower-case value."""
+    return {member.value.lower(): member for member in kind}
+
+
 def _enum[E: StrEnum](kind: type[E], value: str | None) -> E | None:
     """Return the member named by a wire value (case-insensitive), or None."""
-    if not value:
-        return None
-    lowered = value.lower()
-    return next((member for member in kind if member.value.lower() == lowered), None)
+    return _members(kind).get(value.lower()) if value else None
 
 
 def _float(data: JsonObject, *names: str) -> float | None:
@@ -233,6 +238,48 @@ def _float(data: JsonObject, *names: str) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None
+
+
+_USER_DATA_FIELDS = (
+    "Played",
+    "PlayCount",
+    "IsFavorite",
+    "PlaybackPositionTicks",
+    "PlayedPercentage",
+    "UnplayedItemCount",
+    "LastPlayedDate",
+)
+_ITEM_FIELDS = (
+    "Id",
+    "Name",
+    "Type",
+    "ServerId",
+    "MediaType",
+    "IsFolder",
+    "CollectionType",
+    "ParentId",
+    "Container",
+    "RunTimeTicks",
+    "ProductionYear",
+    "CommunityRating",
+    "Overview",
+    "IndexNumber",
+    "ParentIndexNumber",
+    "SeriesId",
+    "SeriesName",
+    "SeasonId",
+    "SeasonName",
+    "AlbumId",
+    "Album",
+    "AlbumArtist",
+    "Artists",
+    "ImageTags",
+    "BackdropImageTags",
+    "SeriesPrimaryImageTag",
+    "AlbumPrimaryImageTag",
+    "ChildCount",
+    "UserData",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,7 +297,7 @@ class UserData:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a UserItemDataDto."""
-        obj = _object(data, "UserData")
+        obj = _fold(_object(data, "UserData"), _USER_DATA_FIELDS)
         return cls(
             played=_bool(obj, "Played"),
             play_count=max(_int(obj, "PlayCount") or 0, 0),
@@ -334,7 +381,7 @@ class MediaItem:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a BaseItemDto."""
-        obj = _object(data, "item")
+        obj = _fold(_object(data, "item"), _ITEM_FIELDS)
         type_name = _str(obj, "Type") or ""
         raw_user_data = _get(obj, "UserData")
         user_data: UserData | None = None

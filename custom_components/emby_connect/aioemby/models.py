@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,12 +46,35 @@ def _each[T](parse: Callable[[object], T], data: object, what: str) -> list[T]:
     return parsed
 
 
+class _Folded(dict[str, Any]):
+    """A JSON object re-keyed by the wire names a parser reads: no other spelling is left."""
+
+
+def _fold(data: JsonObject, names: Iterable[str]) -> JsonObject:
+    """Return data keyed by the given wire names, matched case-insensitively, in one pass.
+
+    A parser reading many fields of many objects (library pages) folds each object once, so
+    that a missing field costs one lookup instead of a case-insensitive scan.
+    """
+    canonical = {name.lower(): name for name in names}
+    folded = _Folded()
+    for key, value in data.items():
+        if not isinstance(key, str) or value is None:
+            continue
+        name = canonical.get(key.lower())
+        if name is not None and (key == name or name not in folded):
+            folded[name] = value
+    return folded
+
+
 def _get(data: JsonObject, *names: str) -> Any:
     """Return the first present, non-null value among the wire names (case-insensitive)."""
     for name in names:
         value = data.get(name)
         if value is not None:
             return value
+    if isinstance(data, _Folded):
+        return None
     lowered = {key.lower(): value for key, value in data.items() if isinstance(key, str)}
     for name in names:
         value = lowered.get(name.lower())
