@@ -162,7 +162,7 @@ async def test_play_now_plays_library_items_and_pushes(http, server, token) -> N
         )
         assert status == 204
         assert session.is_playing is False  # the app obeys a moment later
-        (pushed,) = await _next_sessions(ws)
+        (pushed,) = [s for s in await _next_sessions(ws) if s["Id"] == session.id]
     assert pushed["NowPlayingItem"]["Id"] == movies[0]
     assert pushed["NowPlayingItem"]["Type"] == "Movie"
     assert pushed["NowPlayingItem"]["ImageTags"]["Primary"]
@@ -308,7 +308,7 @@ async def test_stop_and_idle_apps_ignore_playstate(http, server, token) -> None:
     assert session.is_playing is False
     data = await _session_json(http, server, token, session)
     assert "NowPlayingItem" not in data
-    assert "PlaylistIndex" not in data
+    assert data["PlaylistLength"] == 0
     status, _ = await _post(http, server, token, f"/Sessions/{session.id}/Playing/Pause")
     await _settled(server)
     assert status == 204
