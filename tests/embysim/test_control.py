@@ -259,8 +259,14 @@ async def test_clients_libraries_and_commands(http, demo) -> None:
     )
     assert status == 201
     assert (client["Client"], client["SupportsRemoteControl"]) == ("DLNA", False)
-    status, theater = await _call(http, demo, "POST", "/servers/0/clients", {})
-    assert theater["Client"] == "Emby Theater"
+    status, theater = await _call(
+        http, demo, "POST", "/servers/0/clients", {"device_name": "Den TV", "device_id": "den"}
+    )
+    assert (theater["Client"], theater["DeviceName"], theater["DeviceId"]) == (
+        "Emby Theater",
+        "Den TV",
+        "den",
+    )
     assert (await _call(http, demo, "POST", "/servers/0/clients", {"profile": "x"}))[0] == 400
     assert (await _call(http, demo, "PATCH", "/servers/0", {"client_delay": 0}))[0] == 200
     assert server.client_delay == 0
