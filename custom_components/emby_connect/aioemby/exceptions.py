@@ -41,6 +41,26 @@ class EmbyForbiddenError(EmbyAuthenticationError):
 class EmbyResponseError(EmbyError):
     """The answer was malformed or not what the API promises."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        """Store the HTTP status of the answer, when it was an HTTP error."""
+        super().__init__(message)
+        self.status = status
+
+
+class EmbyNotFoundError(EmbyResponseError):
+    """The server has no such item (or the signed-in user may not see it): HTTP 404."""
+
+
+class EmbyCommandError(EmbyError):
+    """A client session refused a remote-control command, or is gone (status 404)."""
+
+    def __init__(self, message: str, *, session_id: str, command: str, status: int) -> None:
+        """Store which session refused which command, with the HTTP status."""
+        super().__init__(message)
+        self.session_id = session_id
+        self.command = command
+        self.status = status
+
 
 class EmbyServerMismatchError(EmbyError):
     """An address answered with another server's Id."""
