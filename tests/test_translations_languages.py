@@ -49,17 +49,18 @@ NAMES_ONLY = {"{name}"}
 NAMES = ("Emby Connect", "Emby Server", "Emby", "Home Assistant", "PIN", "AccessKey", "SystemId")
 # Words a language writes exactly as English does. Each is Home Assistant core's own word in that
 # language (Italian core says "Password", German, French, Swedish and Danish core say "Version",
-# Spanish and Portuguese core say "Local") or the word that language's media apps use.
+# Spanish and Portuguese core say "Local", Dutch core says "items") or the word that language's
+# media apps use.
 SAME_AS_ENGLISH: dict[str, set[str]] = {
-    "da": {"Server", "Version", "streams"},
+    "da": {"Server", "Version"},
     "de": {"Server", "Version"},
-    "es": {"Local", "Series", "series"},
-    "fr": {"Albums", "albums", "sessions", "Version"},
+    "es": {"Local", "Series"},
+    "fr": {"Albums", "sessions", "Version"},
     "it": {"Password", "Server"},
     "nb": {"Server"},
-    "nl": {"Albums", "albums", "Series", "series", "Server", "streams", "Trailers", "trailers"},
+    "nl": {"Albums", "items", "Series", "Server", "Trailers"},
     "pl": set(),
-    "pt-BR": {"Local", "Trailers", "trailers"},
+    "pt-BR": {"Local", "Trailers"},
     "sv": {"Server", "Version"},
 }
 
