@@ -41,6 +41,7 @@ from .aioemby import (
     EmbyAuthenticationError,
     EmbyConnect,
     EmbyConnectionError,
+    EmbyForbiddenError,
     EmbyPinExpiredError,
     EmbyResponseError,
     EmbyServer,
@@ -129,7 +130,7 @@ class NotEmbyServerError(Exception):
 
 def _error_key(err: Exception) -> str:
     """Return the form error for an error raised while talking to Emby; log unexpected ones."""
-    if isinstance(err, EmbyAuthenticationError):
+    if isinstance(err, EmbyAuthenticationError | EmbyForbiddenError):
         return "invalid_auth"
     if isinstance(err, EmbyConnectionError | EmbyResponseError):
         return "cannot_connect"

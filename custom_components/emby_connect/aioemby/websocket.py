@@ -227,9 +227,10 @@ class EmbyWebSocket:
     async def connect(self) -> None:
         """Open the websocket and ask for session updates.
 
-        Raises EmbyAuthenticationError (EmbyForbiddenError) when the token is refused,
-        EmbyResponseError when the address answers but refuses a websocket (a proxy without
-        websocket support), EmbyConnectionError (EmbyTimeoutError) when it cannot be reached.
+        Raises EmbyAuthenticationError when the token is refused, EmbyForbiddenError when the
+        user may not open one, EmbyResponseError when the address answers but refuses a
+        websocket (a proxy without websocket support), EmbyConnectionError (EmbyTimeoutError)
+        when it cannot be reached.
         """
         try:
             base = parse_address(self.url)
