@@ -15,14 +15,14 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EmbyConfigEntry, EmbyServerCoordinator
+from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
 from .entity import EmbyEntity
 
-# The coordinator polls; entities only read what it found.
+# The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 
-def _has_system_info(coordinator: EmbyServerCoordinator) -> bool:
+def _has_system_info(coordinator: EmbyStatusCoordinator) -> bool:
     """Return whether the last poll succeeded and the user may read System/Info."""
     return coordinator.last_update_success and coordinator.data.system_info is not None
 
@@ -31,8 +31,8 @@ def _has_system_info(coordinator: EmbyServerCoordinator) -> bool:
 class EmbyBinarySensorEntityDescription(BinarySensorEntityDescription):
     """Describe a binary sensor of an Emby server."""
 
-    available_fn: Callable[[EmbyServerCoordinator], bool] = _has_system_info
-    is_on_fn: Callable[[EmbyServerCoordinator], bool | None]
+    available_fn: Callable[[EmbyStatusCoordinator], bool] = _has_system_info
+    is_on_fn: Callable[[EmbyStatusCoordinator], bool | None]
 
 
 BINARY_SENSORS = [
@@ -68,13 +68,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of an Emby server."""
-    coordinator = entry.runtime_data.coordinator
+    status = entry.runtime_data.status
     async_add_entities(
-        EmbyBinarySensorEntity(coordinator, description) for description in BINARY_SENSORS
+        EmbyBinarySensorEntity(entry, status, description) for description in BINARY_SENSORS
     )
 
 
-class EmbyBinarySensorEntity(EmbyEntity, BinarySensorEntity):
+class EmbyBinarySensorEntity(EmbyEntity[EmbyStatusCoordinator], BinarySensorEntity):
     """A binary sensor of an Emby server."""
 
     entity_description: EmbyBinarySensorEntityDescription

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from typing import Any
+
 from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
-from .const import DOMAIN
-from .coordinator import EmbyServerCoordinator
-
-MANUFACTURER = "Emby"
-MODEL = "Emby Server"
+from .coordinator import EmbyConfigEntry
+from .device import device_info
 
 
-class EmbyEntity(CoordinatorEntity[EmbyServerCoordinator]):
-    """An entity of one Emby server."""
+class EmbyEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity of one Emby server, fed by one of its coordinators."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: EmbyServerCoordinator, description: EntityDescription) -> None:
+    def __init__(
+        self, entry: EmbyConfigEntry, coordinator: CoordinatorT, description: EntityDescription
+    ) -> None:
         """Initialize the entity and describe its server."""
         super().__init__(coordinator=coordinator)
         self.entity_description = description
-        system_id = coordinator.record.system_id
+        runtime_data = entry.runtime_data
+        system_id = runtime_data.connection.system_id
         self._attr_unique_id = f"{system_id}_{description.key}"
-        data = coordinator.data
-        system_info = data.system_info
-        operating_system = system_info.operating_system_display_name if system_info else None
-        self._attr_device_info = DeviceInfo(
-            configuration_url=f"{data.address}/web/index.html",
-            identifiers={(DOMAIN, system_id)},
-            manufacturer=MANUFACTURER,
-            model=f"{MODEL} ({operating_system})" if operating_system else MODEL,
-            name=data.server_name,
-            sw_version=data.version,
-        )
+        self._attr_device_info = device_info(system_id, runtime_data.status.data)

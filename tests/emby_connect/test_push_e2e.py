@@ -69,7 +69,7 @@ async def world(hass: HomeAssistant, emby_sim: EmbySimulator) -> AsyncIterator[W
     await hass.async_block_till_done()
     world = World(hass=hass, server=server, entry=entry)
     await world.wait_for(lambda: server.websocket_count == 1, 2)
-    assert entry.runtime_data.coordinator.update_interval == PUSH_STATUS_INTERVAL
+    assert entry.runtime_data.status.update_interval == PUSH_STATUS_INTERVAL
     yield world
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

@@ -433,7 +433,9 @@ class EmbyWebSocket:
         await self.close()
 
 
-def _handshake_error(what: str, status: int) -> EmbyAuthenticationError | EmbyResponseError:
+def _handshake_error(
+    what: str, status: int
+) -> EmbyAuthenticationError | EmbyForbiddenError | EmbyResponseError:
     """Return the library error for a refused websocket handshake."""
     if status == HTTPStatus.UNAUTHORIZED:
         message = f"{what} refused the token (HTTP {status})"
