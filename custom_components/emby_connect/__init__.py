@@ -51,11 +51,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
     account: EmbyAccountCoordinator | None = None
     if entry.data[CONF_AUTH_METHOD] == AUTH_METHOD_CONNECT:
         registry = async_get_account_registry(hass)
-        account = await registry.async_acquire(entry)
+        account = acquired = await registry.async_acquire(entry)
 
         async def _async_release() -> None:
             """Let go of the shared Emby Connect account."""
-            await registry.async_release(entry)
+            await registry.async_release(acquired, entry.entry_id)
 
         entry.async_on_unload(_async_release)
 

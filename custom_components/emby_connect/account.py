@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import override
 
 from homeassistant.config_entries import (
@@ -13,6 +14,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .aioemby import ConnectLogin, ConnectServer, EmbyAuthenticationError, EmbyConnect, EmbyError
@@ -90,18 +92,18 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
         self.user_id = user_id
         self.username = username
         self.entry_ids: set[str] = set()
-        # Event loop time of the last read's start; None until the first.
-        self.last_read_at: float | None = None
+        # When the last read started; None until the first. (Wall clock, as the hourly read.)
+        self.last_read_at: datetime | None = None
         self._reading: asyncio.Event | None = None
         self._budget = float(CONNECT_READ_BURST)
-        self._budget_at = hass.loop.time()
+        self._budget_at = dt_util.utcnow()
         self._auth_failed = False
 
     @emby_error_handler
     @override
     async def _async_update_data(self) -> list[ConnectServer]:
         """Read the server list; offer servers linked since as discovered."""
-        self.last_read_at = self.hass.loop.time()
+        self.last_read_at = dt_util.utcnow()
         try:
             servers = await self.client.get_servers()
         except EmbyAuthenticationError:
@@ -128,12 +130,10 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
         if (reading := self._reading) is not None:
             await reading.wait()
             return self.last_update_success
-        now = self.hass.loop.time()
-        if self.last_read_at is not None and (
-            now - self.last_read_at < CONNECT_SHARED_WINDOW.total_seconds()
-        ):
+        now = dt_util.utcnow()
+        if self.last_read_at is not None and now - self.last_read_at < CONNECT_SHARED_WINDOW:
             return self.last_update_success
-        refill = (now - self._budget_at) / CONNECT_READ_EVERY.total_seconds()
+        refill = (now - self._budget_at) / CONNECT_READ_EVERY
         self._budget, self._budget_at = min(self._budget + refill, CONNECT_READ_BURST), now
         if self._budget < 1:
             LOGGER.debug("Emby Connect was asked often lately; its server list is not read now")
@@ -210,14 +210,12 @@ class EmbyAccountRegistry:
         self.async_adopt_sign_in(entry)
         return account
 
-    async def async_release(self, entry: ConfigEntry) -> None:
-        """Let go of the entry's account; the last entry to go shuts it down."""
-        key = account_key(entry)
-        if (account := self._accounts.get(key)) is None:
-            return
-        account.entry_ids.discard(entry.entry_id)
+    async def async_release(self, account: EmbyAccountCoordinator, entry_id: str) -> None:
+        """Let an entry go of its account; the last entry to go shuts it down."""
+        account.entry_ids.discard(entry_id)
         if not account.entry_ids:
-            del self._accounts[key]
+            # Keyed as when it was created: the entry's data may name another account by now.
+            del self._accounts[(account.connect_url, account.user_id)]
             await account.async_shutdown()
 
     @callback
@@ -229,6 +227,7 @@ class EmbyAccountRegistry:
         set up are set up again), and the server list is read with it.
         """
         if (account := self._accounts.get(account_key(entry))) is None:
+            # The entry names another account now: its reload takes that one.
             return
         token = entry.data[CONF_CONNECT_TOKEN]
         if account.client.access_token == token:

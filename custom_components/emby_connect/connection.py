@@ -141,6 +141,11 @@ class EmbyConnection:
                 self._async_notify()
             return self._server
 
+    async def async_settled(self) -> None:
+        """Wait until a connect under way, if any, is over."""
+        async with self._lock:
+            return
+
     async def async_call[T](self, call: Callable[[EmbyServer], Awaitable[T]]) -> T:
         """Call the server (connecting first when needed).
 

@@ -222,6 +222,8 @@ class EmbyPushListener:
 
     async def _async_reconnect(self) -> int | None:
         """Return the failed attempts once connected; None when polling is left to find it."""
+        # A poll may be connecting again right now (a refused token): use what it finds.
+        await self._connection.async_settled()
         if self._is_connected():
             return 0
         loop = self.hass.loop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 from unittest.mock import MagicMock
@@ -27,6 +28,7 @@ from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
     CONF_ACCESS_TOKEN,
     CONF_CONNECT_TOKEN,
+    CONF_CONNECT_USER_ID,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
     CONNECT_INTERVAL,
@@ -36,7 +38,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.errors import EmbyUpdateFailed, ErrorReason
 
-from .conftest import OTHER_SYSTEM_ID, load_json
+from .conftest import CONNECT_TOKEN, OTHER_SYSTEM_ID, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -240,12 +242,30 @@ async def test_lost_servers_share_one_read(
     await tick(hass, freezer, timedelta(minutes=10))
     assert mock_emby_connect.get_servers.call_count == 1
 
+    # Emby Connect answers slowly: the second server waits for the read the first started.
+    answer = asyncio.Event()
+    listed = mock_emby_connect.get_servers.return_value
+
+    async def _slow_list() -> list[ConnectServer]:
+        await answer.wait()
+        return listed
+
+    mock_emby_connect.get_servers.side_effect = _slow_list
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("network down")
     mock_connection_manager.connect.side_effect = EmbyConnectionError("network down")
-    for _ in range(3):
-        await tick(hass, freezer)
+    await tick(hass, freezer)
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    for _ in range(30):
+        await asyncio.sleep(0)
+    assert mock_connection_manager.connect.call_count == 2 + 2
+    answer.set()
+    await hass.async_block_till_done()
     assert all(not entry.runtime_data.status.last_update_success for entry in entries)
-    assert mock_connection_manager.connect.call_count >= 2 + 2 * 2
+    assert mock_emby_connect.get_servers.call_count == 2
+
+    # Moments later, a third failure uses the read just made.
+    await tick(hass, freezer)
     assert mock_emby_connect.get_servers.call_count == 2
 
 
@@ -389,6 +409,25 @@ async def test_entry_update_reaches_the_record(
     assert runtime_data.connection.record.access_key == "new-access-key"
     assert runtime_data.account is not None
     assert runtime_data.account.client.access_token == "new-connect-token"
+
+
+async def test_entry_moved_to_another_account(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Entry data naming another account (a reconfigure, before its reload) breaks nothing."""
+    account = init_integration.runtime_data.account
+    assert account is not None
+    hass.config_entries.async_update_entry(
+        init_integration,
+        data={
+            **init_integration.data,
+            CONF_CONNECT_USER_ID: "another-user",
+            CONF_CONNECT_TOKEN: "another-token",
+        },
+    )
+    await hass.async_block_till_done()
+    assert account.client.access_token == CONNECT_TOKEN
+    assert init_integration.state is ConfigEntryState.LOADED
 
 
 @pytest.mark.usefixtures("mock_connection_manager")

@@ -279,6 +279,33 @@ async def test_manual_revoked_token_starts_reauth(
     assert len(reauth_flows(hass, mock_manual_config_entry)) == 1
 
 
+async def test_manual_server_lost_and_back(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_manual_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server added by address has no account to ask: it is polled until it answers."""
+    mock_manual_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
+    assert mock_connection_manager.connect.call_count == 2
+
+    mock_emby_server.get_system_info.side_effect = None
+    mock_connection_manager.connect.side_effect = None
+    await tick(hass, freezer)
+    assert hass.states.get(CONNECTIVITY).state == STATE_ON
+    assert mock_manual_config_entry.state is ConfigEntryState.LOADED
+
+
 async def test_last_mode_follows_the_connection(
     hass: HomeAssistant,
     *,
@@ -416,6 +443,30 @@ async def test_counts_follow_the_server(
     assert mock_emby_server.get_item_counts.call_count == 1
 
 
+async def test_counts_missed_while_away_are_read_when_back(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """Counts due while the server was away are read once it is back, not a period later."""
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    await tick(hass, freezer)
+    await tick(hass, freezer, COUNTS_INTERVAL - STATUS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 1
+    assert hass.states.get(MOVIES).state == STATE_UNAVAILABLE
+
+    mock_emby_server.get_system_info.side_effect = None
+    mock_connection_manager.connect.side_effect = None
+    mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=1300)
+    await tick(hass, freezer)
+    assert mock_emby_server.get_item_counts.call_count == 2
+    assert hass.states.get(MOVIES).state == "1300"
+
+
 # The connection, shared by everything that talks to the server.
 
 
@@ -444,3 +495,13 @@ async def test_commands_share_the_connection(
     with pytest.raises(EmbyAuthenticationError):
         await connection.async_call(lambda server: server.get_sessions())
     assert mock_connection_manager.connect.call_count == 3
+
+    # The address in use answers a quick probe; once dropped, nothing is probed.
+    assert await connection.async_probe(1.0)
+    mock_emby_server.get_public_info.side_effect = EmbyTimeoutError("no answer")
+    assert not await connection.async_probe(1.0)
+    connection.async_drop()
+    assert not connection.connected
+    assert connection.client is None
+    assert not await connection.async_probe(1.0)
+    assert mock_emby_server.get_public_info.call_count == 2

@@ -608,6 +608,34 @@ async def test_flapping_websocket_waits(
     assert channel.opened == 4
 
 
+async def test_flapping_websocket_lost_while_waiting(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server lost while a flapping websocket waits is connected again before it reopens."""
+    channel.end()
+    await _settle(hass)
+    channel.end()
+    await _settle(hass)
+    assert channel.opened == 2
+    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
+    await _status(push_integration).async_refresh()
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    attempts = mock_connection_manager.connect.call_count
+
+    await _tick(hass, freezer, 1.2)
+    assert mock_connection_manager.connect.call_count == attempts + 1
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    await _tick(hass, freezer, 2.4)
+    assert channel.opened == 3
+    assert channel.is_open
+
+
 async def test_poll_failure_closes_the_websocket(
     hass: HomeAssistant,
     *,
