@@ -70,7 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
     library = EmbyLibraryCoordinator(hass, entry, connection)
     await library.async_config_entry_first_refresh()
 
-    if account is not None and account.last_read_at is None:
+    if account is not None and not account.reads and account.last_exception is None:
+        # The account's first entry: read the list once (nothing failed that read it yet).
         connection.async_request_server_list()
 
     push = EmbyPushListener(hass, entry, connection, status=status, library=library)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import override
 
 from homeassistant.config_entries import (
@@ -26,7 +25,6 @@ from .const import (
     CONNECT_INTERVAL,
     CONNECT_READ_BURST,
     CONNECT_READ_EVERY,
-    CONNECT_SHARED_WINDOW,
     DOMAIN,
     LOGGER,
 )
@@ -92,8 +90,8 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
         self.user_id = user_id
         self.username = username
         self.entry_ids: set[str] = set()
-        # When the last read started; None until the first. (Wall clock, as the hourly read.)
-        self.last_read_at: datetime | None = None
+        # How many reads succeeded (the hourly ones too): "read since" without a clock.
+        self.reads = 0
         self._reading: asyncio.Event | None = None
         self._budget = float(CONNECT_READ_BURST)
         self._budget_at = dt_util.utcnow()
@@ -103,7 +101,6 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
     @override
     async def _async_update_data(self) -> list[ConnectServer]:
         """Read the server list; offer servers linked since as discovered."""
-        self.last_read_at = dt_util.utcnow()
         try:
             servers = await self.client.get_servers()
         except EmbyAuthenticationError:
@@ -113,6 +110,7 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
             LOGGER.debug("Emby Connect is unavailable: %s", err)
             raise
         self._auth_failed = False
+        self.reads += 1
         self._async_offer_new_servers(servers)
         return servers
 
@@ -120,19 +118,20 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
         """Return a server of the last list read, None when the account does not list it."""
         return next((item for item in self.data or [] if item.system_id == system_id), None)
 
-    async def async_request_server_list(self) -> bool:
+    async def async_request_server_list(self, *, unless_read_after: int | None = None) -> bool:
         """Read the server list now, sharing reads and within budget; return if one is fresh.
 
-        A read under way, or done moments ago, answers for every server of the account;
+        A read under way answers for every server of the account, and so does one that
+        succeeded since `reads` was unless_read_after (servers lost together share one read);
         otherwise a read is made if the budget allows it (a dead or flapping server must not
         hammer Emby Connect).
         """
         if (reading := self._reading) is not None:
             await reading.wait()
             return self.last_update_success
+        if unless_read_after is not None and self.reads > unless_read_after:
+            return True
         now = dt_util.utcnow()
-        if self.last_read_at is not None and now - self.last_read_at < CONNECT_SHARED_WINDOW:
-            return self.last_update_success
         refill = (now - self._budget_at) / CONNECT_READ_EVERY
         self._budget, self._budget_at = min(self._budget + refill, CONNECT_READ_BURST), now
         if self._budget < 1:

@@ -92,8 +92,9 @@ class EmbyConnection:
         self._result: ConnectionResult | None = None
         self._lock = asyncio.Lock()
         self._listeners: list[CALLBACK_TYPE] = []
-        # Whether Emby Connect's list was read since the server was last reached.
-        self._account_asked = False
+        # How many lists the account had read when the server was lost: a later read answers
+        # for this outage (so Emby Connect is asked once per outage, shared by its servers).
+        self._lost_after = 0 if account is None else account.reads
 
     @property
     def system_id(self) -> str:
@@ -136,7 +137,6 @@ class EmbyConnection:
             if self._server is None:
                 server, result = await self._async_connect()
                 self._server, self._result = server, result
-                self._account_asked = False
                 self._async_store_mode(result.mode)
                 self._async_notify()
             return self._server
@@ -180,6 +180,8 @@ class EmbyConnection:
         if self._server is None or (server is not None and server is not self._server):
             return
         self._server = self._result = None
+        if self.account is not None:
+            self._lost_after = self.account.reads
         self._async_notify()
 
     @callback
@@ -207,12 +209,12 @@ class EmbyConnection:
 
     @callback
     def async_request_server_list(self) -> None:
-        """Read the account's server list in the background (the server may have moved)."""
+        """Read the account's list in the background, unless it was read since the loss."""
         if (account := self.account) is None:
             return
         self.entry.async_create_background_task(
             self.hass,
-            account.async_request_server_list(),
+            account.async_request_server_list(unless_read_after=self._lost_after),
             name=f"Emby Connect server list for {self.entry.title}",
         )
 
@@ -224,9 +226,9 @@ class EmbyConnection:
         except (EmbyConnectionError, EmbyAuthenticationError) as err:
             if self.account is None:
                 raise
-            if self._connect_fields() == tried and not self._account_asked:
+            if self._connect_fields() == tried:
                 # As Emby's apps do: the server may have moved, or its AccessKey changed.
-                self._account_asked = await self.account.async_request_server_list()
+                await self.account.async_request_server_list(unless_read_after=self._lost_after)
             if self._connect_fields() == tried:
                 if isinstance(err, EmbyAuthenticationError) and not (
                     self.account.last_update_success

@@ -74,10 +74,8 @@ CONNECT_INTERVAL: Final = timedelta(hours=1)
 PIN_POLL_INTERVAL: Final = 3.0
 # Outside the hourly read, the Connect server list is read again when no stored address of a
 # server answers (once per outage of that server), when its AccessKey is refused, and when it is
-# back after an outage. Reads are shared: one under way, or done in the last
-# CONNECT_SHARED_WINDOW, answers every server of the account. A budget keeps a flapping or dead
-# server from hammering Connect: CONNECT_READ_BURST reads at once, then one per
-# CONNECT_READ_EVERY.
-CONNECT_SHARED_WINDOW: Final = timedelta(seconds=10)
+# back after an outage in which it was not read. Reads are shared: one under way, or started since a server was lost,
+# answers for it. A budget keeps a flapping or dead server from hammering Connect:
+# CONNECT_READ_BURST reads at once, then one per CONNECT_READ_EVERY.
 CONNECT_READ_BURST: Final = 3
 CONNECT_READ_EVERY: Final = timedelta(minutes=5)

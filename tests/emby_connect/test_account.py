@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from unittest.mock import MagicMock
@@ -205,7 +206,7 @@ async def test_reconnect_after_loss_reads_the_list_once_per_outage(
     mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
 ) -> None:
-    """An outage asks Connect for fresh addresses once, and once more when the server is back."""
+    """An outage asks Connect for fresh addresses once; back, only if it was not asked."""
     await tick(hass, freezer, timedelta(minutes=10))
     assert mock_emby_connect.get_servers.call_count == 1
 
@@ -220,7 +221,17 @@ async def test_reconnect_after_loss_reads_the_list_once_per_outage(
     mock_connection_manager.connect.side_effect = None
     await tick(hass, freezer, timedelta(minutes=5))
     assert state(hass, CONNECTIVITY) == STATE_ON
-    # Back after the loss: the list is read again, in the background.
+    # Back: the list read during the outage answers for its end too.
+    assert mock_emby_connect.get_servers.call_count == 2
+
+    # A loss only the poll saw (the next connect worked): back, the list is read.
+    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("blip"), None]
+    await tick(hass, freezer)
+    assert state(hass, CONNECTIVITY) == STATE_OFF
+    assert mock_emby_connect.get_servers.call_count == 2
+    mock_emby_server.get_system_info.side_effect = None
+    await tick(hass, freezer)
+    assert state(hass, CONNECTIVITY) == STATE_ON
     assert mock_emby_connect.get_servers.call_count == 3
 
 
@@ -293,9 +304,9 @@ async def test_flapping_server_cannot_hammer_connect(
         await tick(hass, freezer)
         assert state(hass, CONNECTIVITY) == STATE_ON
         reads.append(mock_emby_connect.get_servers.call_count)
-    # Sixteen asks in twelve minutes (lost, back): the budget the read at setup left (two),
-    # then one per five minutes.
-    assert reads == [3, 3, 3, 4, 4, 4, 5, 5]
+    # Eight outages in twelve minutes, each asking once: the budget the read at setup left
+    # (two), then one per five minutes.
+    assert reads == [2, 3, 3, 4, 4, 4, 5, 5]
     assert "Emby Connect was asked often lately" in caplog.text
 
     # The budget comes back with time.
@@ -391,9 +402,14 @@ async def test_removed_server_raises_issue(
 
 
 async def test_entry_update_reaches_the_record(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_emby_connect: MagicMock
 ) -> None:
     """Entry data changed by a flow (a sibling's reauth, say) is used without a reload."""
+    # Emby Connect lists the AccessKey the flow stored (the account reads it again).
+    mock_emby_connect.get_servers.return_value = [
+        replace(server, access_key="new-access-key")
+        for server in mock_emby_connect.get_servers.return_value
+    ]
     hass.config_entries.async_update_entry(
         init_integration,
         data={
