@@ -12,6 +12,7 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
     TimestampDataUpdateCoordinator,
+    UpdateFailed,
 )
 
 from .account import EmbyAccountCoordinator
@@ -20,7 +21,7 @@ from .connection import EmbyConnection
 from .const import COUNTS_INTERVAL, LIBRARY_CHANGED_COOLDOWN, LOGGER, STATUS_INTERVAL
 from .data import EmbyData, others_sessions
 from .device import async_update_device
-from .errors import ServerShuttingDownError, emby_error_handler
+from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .push import EmbyPushListener
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
@@ -140,7 +141,6 @@ class EmbyLibraryCoordinator(DataUpdateCoordinator[ItemCounts | None]):
         self._missed = False
         entry.async_on_unload(connection.async_add_listener(self._async_connection_changed))
 
-    @emby_error_handler
     @override
     async def _async_update_data(self) -> ItemCounts | None:
         """Read the library counts; None when the user may not."""
@@ -148,7 +148,14 @@ class EmbyLibraryCoordinator(DataUpdateCoordinator[ItemCounts | None]):
             # Offline: the status coordinator finds the server again, the counts follow then.
             self._missed = True
             return self.data
-        return await self.connection.async_call(_item_counts)
+        try:
+            return await self.connection.async_call(_item_counts)
+        except EmbyError as err:
+            error = update_error(err, self.config_entry)
+            if isinstance(error, UpdateFailed):
+                # Tried again at the pace of the status poll, not a whole period later.
+                error.retry_after = STATUS_INTERVAL.total_seconds()
+            raise error from err
 
     @callback
     def _async_connection_changed(self) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any, Concatenate
 
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .aioemby import (
@@ -74,34 +75,39 @@ def server_error_reason(err: EmbyError) -> ErrorReason:
             return ErrorReason.INVALID_RESPONSE
 
 
+def update_error(err: EmbyError, entry: ConfigEntry | None) -> HomeAssistantError:
+    """Return what a refresh raises for a client error: the one place errors are mapped.
+
+    For a server entry: refused credentials start a reauth (ConfigEntryAuthFailed), anything
+    else is a failed refresh with its reason. For the Emby Connect account (shared by entries,
+    so without one): Connect refusing the sign-in or being unavailable is a failed refresh;
+    the account asks its entries to sign in again itself.
+    """
+    if entry is None:
+        reason = (
+            ErrorReason.CONNECT_AUTHENTICATION_FAILED
+            if isinstance(err, EmbyAuthenticationError)
+            else ErrorReason.CONNECT_UNAVAILABLE
+        )
+        return EmbyUpdateFailed(reason)
+    if isinstance(err, EmbyAuthenticationError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key=ErrorReason.AUTHENTICATION_FAILED.value,
+            translation_placeholders={"name": entry.title},
+        )
+    return EmbyUpdateFailed(server_error_reason(err), name=entry.title)
+
+
 def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
     func: Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]],
 ) -> Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]]:
-    """Map the client errors of a coordinator's refresh to Home Assistant's.
-
-    A server entry's coordinator (it has a config entry): refused credentials start a reauth
-    (ConfigEntryAuthFailed), anything else is a failed refresh with its reason. The Emby
-    Connect account's (shared by entries, so it has none): Connect refusing the sign-in or
-    being unavailable is a failed refresh; the account asks its entries to sign in again.
-    """
+    """Map the client errors of a coordinator's refresh with update_error."""
 
     async def handler(self: CoordinatorT, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await func(self, *args, **kwargs)
         except EmbyError as err:
-            if (entry := self.config_entry) is None:
-                reason = (
-                    ErrorReason.CONNECT_AUTHENTICATION_FAILED
-                    if isinstance(err, EmbyAuthenticationError)
-                    else ErrorReason.CONNECT_UNAVAILABLE
-                )
-                raise EmbyUpdateFailed(reason) from err
-            if isinstance(err, EmbyAuthenticationError):
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN,
-                    translation_key=ErrorReason.AUTHENTICATION_FAILED.value,
-                    translation_placeholders={"name": entry.title},
-                ) from err
-            raise EmbyUpdateFailed(server_error_reason(err), name=entry.title) from err
+            raise update_error(err, self.config_entry) from err
 
     return handler

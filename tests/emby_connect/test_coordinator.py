@@ -405,11 +405,13 @@ async def test_failed_counts_read_keeps_the_counts(
     caplog: pytest.LogCaptureFixture,
     mock_emby_server: MagicMock,
 ) -> None:
-    """A counts read that fails keeps the last counts while the server answers; logged once."""
+    """A counts read that fails keeps the last counts, logged once, tried again soon."""
     assert hass.states.get(MOVIES).state == "1284"
     mock_emby_server.get_item_counts.side_effect = EmbyResponseError("HTTP 500")
     await tick(hass, freezer, COUNTS_INTERVAL)
-    await tick(hass, freezer, COUNTS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 2
+    # At the status poll's pace, not a whole counts period later.
+    await tick(hass, freezer, STATUS_INTERVAL)
     assert mock_emby_server.get_item_counts.call_count == 3
     assert hass.states.get(MOVIES).state == "1284"
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
@@ -417,7 +419,8 @@ async def test_failed_counts_read_keeps_the_counts(
 
     mock_emby_server.get_item_counts.side_effect = None
     mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=1285)
-    await tick(hass, freezer, COUNTS_INTERVAL)
+    await tick(hass, freezer, STATUS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 4
     assert hass.states.get(MOVIES).state == "1285"
     assert "Fetching Emby server Living Room library counts data recovered" in caplog.text
 
