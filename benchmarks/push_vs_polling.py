@@ -50,7 +50,7 @@ from custom_components.emby_connect import (
 from custom_components.emby_connect.aioemby import ConnectLogin, ConnectServer, EmbyConnect
 from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.coordinator import EmbyRuntimeData
-from custom_components.emby_connect.helpers import connect_entry_data
+from custom_components.emby_connect.entry_data import connect_entry_data
 from custom_components.emby_connect.push import EmbyPushListener
 from embysim.proxy import BlackHoleProxy
 

@@ -6,22 +6,27 @@ from .listener import SimListener
 from .models import (
     ConnectFault,
     Fault,
+    Proxy,
     RecordedRequest,
     SimConnectUser,
     SimLink,
     SimPin,
     SimSession,
     SimUser,
+    Transcode,
 )
+from .net import check_loopback
 from .server import SimServer
-from .simulator import DEFAULT_PORT, EmbySimulator, check_loopback
+from .simulator import DEFAULT_PORT, EmbySimulator
 from .tls import TlsMaterial, generate_tls_material
+from .world import SimWorld
 
 __all__ = [
     "DEFAULT_PORT",
     "ConnectFault",
     "EmbySimulator",
     "Fault",
+    "Proxy",
     "RecordedRequest",
     "SimConnectUser",
     "SimLink",
@@ -30,7 +35,9 @@ __all__ = [
     "SimServer",
     "SimSession",
     "SimUser",
+    "SimWorld",
     "TlsMaterial",
+    "Transcode",
     "check_loopback",
     "generate_tls_material",
 ]

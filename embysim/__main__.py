@@ -9,7 +9,9 @@ import logging
 import signal
 import sys
 
-from .simulator import DEFAULT_PORT, EmbySimulator, check_loopback
+from .net import check_loopback
+from .profiles import DEFAULT_PROFILE, PROFILES
+from .simulator import DEFAULT_PORT, EmbySimulator
 
 DESCRIPTION = """\
 Start a simulated Emby Connect and Emby servers on loopback, with a demo account
@@ -68,6 +70,34 @@ def build_parser() -> argparse.ArgumentParser:
         help='serve the servers below a base path, e.g. "/emby" (default: none)',
     )
     parser.add_argument(
+        "--wake-port",
+        type=int,
+        default=0,
+        help="UDP port of the Wake-on-LAN listener on the loopback address the servers report "
+        "in System/WakeOnLanInfo; 0 picks a free port (default %(default)s)",
+    )
+    parser.add_argument(
+        "--wake-delay",
+        type=float,
+        default=2.0,
+        help="seconds a sleeping server takes to answer after its magic packet (default "
+        "%(default)s); POST /_sim/servers/<name>/sleep puts one to sleep",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="kind of server every demo server simulates: Emby 4.6 (too old), 4.7, 4.8, 4.9, "
+        "or a Jellyfin 10.x server (default %(default)s)",
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=("local", "remote", "both"),
+        default=None,
+        help="put a reverse proxy that publishes only /emby/... and /embywebsocket in front of "
+        "that listener of every demo server (default: none)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed ids and tokens for reproducible runs"
     )
     parser.add_argument(
@@ -79,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def serve(args: argparse.Namespace) -> None:
     """Start the simulator, print the summary and serve until a stop signal."""
-    sim = EmbySimulator(host=args.host, port=args.port, seed=args.seed)
+    sim = EmbySimulator(host=args.host, port=args.port, seed=args.seed, wake_port=args.wake_port)
     await sim.start()
     try:
         if not args.empty:
@@ -89,7 +119,11 @@ async def serve(args: argparse.Namespace) -> None:
                 base_path=args.base_path,
                 latency=args.latency,
                 first_port=args.server_port,
+                profile=args.profile,
+                proxy=args.proxy,
             )
+        for server in sim.servers:
+            server.wake_delay = args.wake_delay
         summary = sim.summary()
         if args.https:
             summary["certificate_pem"] = sim.certificate_pem
@@ -113,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.servers < 0:
         parser.error("--servers must be 0 or more")
+    if args.wake_delay < 0:
+        parser.error("--wake-delay must be 0 or more")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .models import Fault
+from .models import Fault, Proxy
+from .net import bind_socket
+
+if TYPE_CHECKING:
+    import socket
 
 type RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -24,22 +28,12 @@ _HTML_200 = (
     "<body><form method='post'><input name='user'><input type='password' name='pass'>"
     "</form></body></html>"
 )
+_NGINX_404 = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 _MALFORMED_JSON = '{"Id": "0123456789abcdef", "ServerName": "Living Room", "Version": '
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind and listen on host:port (0 picks a free port) right away, before serving."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)  # noqa: FBT003 - stdlib signature
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class SimListener:
@@ -61,6 +55,7 @@ class SimListener:
         self.base_path = base_path
         self.port = port
         self.latency: float = 0.0
+        self.proxy = Proxy.NONE
         self.ssl_context = ssl_context
         self._handler = handler
         self._fault = Fault.NONE
@@ -174,6 +169,14 @@ class SimListener:
             raise asyncio.CancelledError
         return fault_response(fault)
 
+    def apply_proxy(self, request: web.Request) -> web.Response | None:
+        """Answer as the proxy in front would for a path it does not publish (None: pass)."""
+        if self.proxy is Proxy.NONE or proxy_publishes(request.path):
+            return None
+        return web.Response(
+            status=404, text=_NGINX_404, content_type="text/html", headers={"Server": "nginx"}
+        )
+
     async def hang(self, request: web.Request) -> None:
         """Never answer: wait until the listener closes or the fault changes, then drop it."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -234,6 +237,11 @@ class SimListener:
         for waiter in list(self._hanging):
             if not waiter.done():
                 waiter.set_result(None)
+
+
+def proxy_publishes(path: str) -> bool:
+    """Return whether an EMBY_PATHS proxy forwards a path (nginx matches case-sensitively)."""
+    return path in ("/emby", "/embywebsocket") or path.startswith("/emby/")
 
 
 def abort_connection(request: web.Request) -> None:

@@ -28,8 +28,9 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .entry_data import ACCOUNT_KEYS, connect_discovery, pick
 from .errors import emby_error_handler
-from .helpers import async_connect_client, connect_entry_data
+from .helpers import async_connect_client
 
 type AccountKey = tuple[str, str]
 
@@ -168,10 +169,7 @@ class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
                 self.hass,
                 DOMAIN,
                 context={"source": SOURCE_INTEGRATION_DISCOVERY},
-                data={
-                    **connect_entry_data(self.connect_url, login, self.username, server),
-                    "name": server.name,
-                },
+                data=connect_discovery(self.connect_url, login, self.username, server),
             )
 
 
@@ -233,7 +231,7 @@ class EmbyAccountRegistry:
             return
         account.client.access_token = token
         account.username = entry.data.get(CONF_CONNECT_USERNAME) or account.username
-        updates = {CONF_CONNECT_TOKEN: token, CONF_CONNECT_USERNAME: account.username}
+        updates = pick(entry.data, ACCOUNT_KEYS)
         siblings = [
             other
             for other in self.hass.config_entries.async_entries(DOMAIN, include_ignore=False)

@@ -16,37 +16,39 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
-from .entity import EmbyEntity
+from .data import EmbyData
+from .entity import EmbyEntityDescription, EmbyStatusEntity, readable
 
 # The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 
-def _has_system_info(coordinator: EmbyStatusCoordinator) -> bool:
-    """Return whether the last poll succeeded and the user may read System/Info."""
-    return coordinator.last_update_success and coordinator.data.system_info is not None
+def _has_system_info(data: EmbyData) -> bool:
+    """Return whether the user may read System/Info (a guest may not)."""
+    return data.system_info is not None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbyBinarySensorEntityDescription(BinarySensorEntityDescription):
+class EmbyBinarySensorEntityDescription(EmbyEntityDescription, BinarySensorEntityDescription):
     """Describe a binary sensor of an Emby server."""
 
-    available_fn: Callable[[EmbyStatusCoordinator], bool] = _has_system_info
     is_on_fn: Callable[[EmbyStatusCoordinator], bool | None]
+    # Reporting the server as unreachable is the point of connectivity: it never goes unavailable.
+    always_available: bool = False
 
 
 BINARY_SENSORS = [
     EmbyBinarySensorEntityDescription(
         key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        # Reporting the server as unreachable is the point, so this one never goes unavailable.
-        available_fn=lambda _: True,
+        always_available=True,
         is_on_fn=lambda coordinator: coordinator.last_update_success,
     ),
     EmbyBinarySensorEntityDescription(
         key="update_available",
         device_class=BinarySensorDeviceClass.UPDATE,
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_has_system_info,
         is_on_fn=lambda coordinator: (
             info.has_update_available if (info := coordinator.data.system_info) else None
         ),
@@ -55,6 +57,7 @@ BINARY_SENSORS = [
         key="restart_pending",
         translation_key="restart_pending",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_has_system_info,
         is_on_fn=lambda coordinator: (
             info.has_pending_restart if (info := coordinator.data.system_info) else None
         ),
@@ -67,14 +70,15 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors of an Emby server."""
+    """Set up the binary sensors of an Emby server that its user may read."""
     status = entry.runtime_data.status
     async_add_entities(
-        EmbyBinarySensorEntity(entry, status, description) for description in BINARY_SENSORS
+        EmbyBinarySensorEntity(entry, status, description)
+        for description in readable(status, BINARY_SENSORS)
     )
 
 
-class EmbyBinarySensorEntity(EmbyEntity[EmbyStatusCoordinator], BinarySensorEntity):
+class EmbyBinarySensorEntity(EmbyStatusEntity, BinarySensorEntity):
     """A binary sensor of an Emby server."""
 
     entity_description: EmbyBinarySensorEntityDescription
@@ -82,8 +86,8 @@ class EmbyBinarySensorEntity(EmbyEntity[EmbyStatusCoordinator], BinarySensorEnti
     @property
     @override
     def available(self) -> bool:
-        """Return whether the state is known."""
-        return self.entity_description.available_fn(self.coordinator)
+        """Return whether the state is known (connectivity always is)."""
+        return self.entity_description.always_available or super().available
 
     @property
     @override

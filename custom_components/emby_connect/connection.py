@@ -30,12 +30,11 @@ from .const import (
     CONF_LAST_MODE,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
-    CONF_SYSTEM_ID,
     CONF_USER_ID,
     LOGGER,
 )
+from .entry_data import connect_server_data, entry_system_id
 from .errors import AccessKeyUnconfirmedError
-from .helpers import connect_server_data
 
 
 def record_from_entry(entry: ConfigEntry) -> ServerRecord:
@@ -44,7 +43,7 @@ def record_from_entry(entry: ConfigEntry) -> ServerRecord:
     if data[CONF_AUTH_METHOD] == AUTH_METHOD_CONNECT:
         last_mode = data.get(CONF_LAST_MODE)
         return ServerRecord(
-            system_id=data[CONF_SYSTEM_ID],
+            system_id=entry_system_id(entry),
             name=entry.title,
             local_address=data.get(CONF_LOCAL_ADDRESS),
             remote_address=data.get(CONF_REMOTE_ADDRESS),
@@ -54,7 +53,7 @@ def record_from_entry(entry: ConfigEntry) -> ServerRecord:
             verify_ssl=data.get(CONF_VERIFY_SSL, True),
         )
     return ServerRecord(
-        system_id=data[CONF_SYSTEM_ID],
+        system_id=entry_system_id(entry),
         name=entry.title,
         manual_address=data[CONF_URL],
         last_mode=ConnectionMode.MANUAL,

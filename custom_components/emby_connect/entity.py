@@ -1,14 +1,32 @@
-"""Base entity of Emby Connect: one device per Emby server."""
+"""Base entities of Emby Connect: one device per Emby server."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, override
 
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
-from .coordinator import EmbyConfigEntry
+from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
+from .data import EmbyData
 from .device import device_info
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbyEntityDescription(EntityDescription):
+    """Describe an entity of an Emby server's status."""
+
+    # Whether the user may read what the entity shows (a guest or non-admin user may not).
+    has_fn: Callable[[EmbyData], bool] = lambda _: True
+
+
+def readable[T: EmbyEntityDescription](
+    coordinator: EmbyStatusCoordinator, descriptions: Iterable[T]
+) -> Iterator[T]:
+    """Return the descriptions the user may read, as the first poll found: no others are created."""
+    return (description for description in descriptions if description.has_fn(coordinator.data))
 
 
 class EmbyEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -26,3 +44,15 @@ class EmbyEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Coo
         system_id = runtime_data.connection.system_id
         self._attr_unique_id = f"{system_id}_{description.key}"
         self._attr_device_info = device_info(system_id, runtime_data.status.data)
+
+
+class EmbyStatusEntity(EmbyEntity[EmbyStatusCoordinator]):
+    """An entity showing what the status coordinator (System/Info, sessions) found."""
+
+    entity_description: EmbyEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the last poll succeeded and the user may (still) read this value."""
+        return super().available and self.entity_description.has_fn(self.coordinator.data)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -18,6 +20,7 @@ from homeassistant.helpers.update_coordinator import (
 from homeassistant.util import dt as dt_util
 
 from .aioemby import (
+    EmbyConnectionError,
     EmbyError,
     EmbyForbiddenError,
     EmbyMessage,
@@ -25,6 +28,7 @@ from .aioemby import (
     EmbyServer,
     EmbyTimeoutError,
     EmbyWebSocket,
+    Feed,
     ItemCounts,
     LibraryChangedMessage,
     RestartRequiredMessage,
@@ -74,6 +78,19 @@ def _refused_delays() -> Iterator[float]:
     return backoff(initial=PUSH_REFUSED_MIN_DELAY, maximum=PUSH_REFUSED_MAX_DELAY)
 
 
+class FeedSender(Protocol):
+    """Ask for a feed on the open websocket, or end it."""
+
+    def __call__(self, feed: Feed, *, start: bool) -> None:
+        """Send `<feed>Start` (start) or `<feed>Stop`."""
+
+
+async def _sent(send: Awaitable[None]) -> None:
+    """Send a message; a broken websocket shows in its listener, not here."""
+    with suppress(EmbyConnectionError):
+        await send
+
+
 def _reached(connection: EmbyConnection, status: DataUpdateCoordinator[EmbyData]) -> bool:
     """Return whether the last poll reached the server and its client is kept."""
     return connection.connected and status.last_update_success
@@ -103,7 +120,12 @@ class EmbyPushListener:
         self._connection = connection
         self._status = status
         self._dispatcher = EmbyPushDispatcher(
-            entry, connection, status=status, library=library, on_going_down=self._async_going_down
+            entry,
+            connection,
+            status=status,
+            library=library,
+            on_going_down=self._async_going_down,
+            on_feed=self._async_send_feed,
         )
         self._task: asyncio.Task[None] | None = None
         self._websocket: EmbyWebSocket | None = None
@@ -122,9 +144,15 @@ class EmbyPushListener:
         return self._websocket is not None and self._websocket.connected
 
     @callback
-    def async_subscribe(self, on_message: Callable[[EmbyMessage], None]) -> CALLBACK_TYPE:
-        """Call on_message with every message the server pushes; return how to stop."""
-        return self._dispatcher.async_subscribe(on_message)
+    def async_subscribe(
+        self, on_message: Callable[[EmbyMessage], None], *, feeds: Iterable[Feed] = ()
+    ) -> CALLBACK_TYPE:
+        """Call on_message with every message the server pushes; return how to stop.
+
+        Feeds (ScheduledTasksInfo, ActivityLogEntry) are asked for while a subscriber needs
+        them, again on every websocket opened.
+        """
+        return self._dispatcher.async_subscribe(on_message, feeds=feeds)
 
     @callback
     def async_start(self) -> None:
@@ -164,6 +192,16 @@ class EmbyPushListener:
         )
 
     @callback
+    def _async_send_feed(self, feed: Feed, *, start: bool) -> None:
+        """Ask for a feed, or end it, on the open websocket (a new one asks for it anyway)."""
+        if (websocket := self._websocket) is None or not websocket.connected:
+            return
+        send = websocket.subscribe(feed) if start else websocket.unsubscribe(feed)
+        self._entry.async_create_background_task(
+            self.hass, _sent(send), name=f"{feed} feed of {self._status.name}"
+        )
+
+    @callback
     def _async_retry(self, _now: datetime) -> None:
         """Ask again for a websocket that was refused."""
         self._retry = None
@@ -174,25 +212,13 @@ class EmbyPushListener:
         """Close the websocket of a dropped connection; poll at the normal pace meanwhile."""
         if self._connection.connected:
             return
-        self._async_set_push(up=False)
+        self._dispatcher.async_set_push(up=False)
         if (websocket := self._websocket) is not None:
             self._websocket = None
             # The push task sees the channel end and asks the connection manager again.
             self._entry.async_create_background_task(
                 self.hass, websocket.close(), name=f"Close the websocket of {self._status.name}"
             )
-
-    @callback
-    def _async_set_push(self, *, up: bool) -> None:
-        """Poll slowly while push is healthy, every STATUS_INTERVAL otherwise."""
-        status = self._status
-        interval = PUSH_STATUS_INTERVAL if up else STATUS_INTERVAL
-        if status.update_interval == interval:
-            return
-        status.update_interval = interval
-        if up and status.last_update_success and status.data is not None:
-            # What the last poll read is current: count the slow interval from now.
-            status.async_set_updated_data(status.data)
 
     async def _async_run(self) -> None:
         """Hold the websocket of the server; after a loss, reconnect through the manager."""
@@ -271,8 +297,10 @@ class EmbyPushListener:
         try:
             await websocket.connect()
             opened = True
+            for feed in self._dispatcher.feeds:
+                await websocket.subscribe(feed)
             self._open_failures = 0
-            self._async_set_push(up=True)
+            self._dispatcher.async_set_push(up=True)
             await websocket.listen(self._dispatcher.async_dispatch)
         except asyncio.CancelledError:
             # Unloading cancels this task, maybe mid-handshake: leave no channel open.
@@ -290,11 +318,11 @@ class EmbyPushListener:
                 return False
             LOGGER.debug("The websocket of Emby server %s ended: %s", self._entry.title, err)
             if opened and isinstance(err, EmbyTimeoutError):
-                await self._async_check_silent(server)
+                await self._dispatcher.async_check_silent(server)
         finally:
             if self._websocket is websocket:
                 self._websocket = None
-            self._async_set_push(up=False)
+            self._dispatcher.async_set_push(up=False)
         if opened:
             self._refusals = _refused_delays()
         # Whatever ended it (a dead server, a moved address, a refused token), the next
@@ -314,22 +342,14 @@ class EmbyPushListener:
         )
         self._retry = async_call_later(self.hass, delay, self._retry_job)
 
-    async def _async_check_silent(self, server: EmbyServer | None) -> None:
-        """After a silent websocket, probe the address once: no answer shows offline at once."""
-        if await self._connection.async_probe(QUICK_PROBE_TIMEOUT):
-            return
-        self._connection.async_drop(server)
-        self._status.async_set_update_error(
-            EmbyUpdateFailed(ErrorReason.CANNOT_CONNECT, name=self._entry.title)
-        )
-
 
 class EmbyPushDispatcher:
     """Hand what a server pushes to its coordinators, then to whoever subscribed.
 
     Sessions reach the status coordinator when what the entities show changed; an announced
-    shutdown or restart marks it offline at once; RestartRequired asks it for a refresh and
-    LibraryChanged the library coordinator, whose debouncer waits out a scan.
+    shutdown or restart, or a silent websocket whose address does not answer, marks it offline
+    at once; RestartRequired asks it for a refresh and LibraryChanged the library coordinator,
+    whose debouncer waits out a scan. While push is healthy the status is polled slowly.
     """
 
     def __init__(
@@ -340,6 +360,7 @@ class EmbyPushDispatcher:
         status: TimestampDataUpdateCoordinator[EmbyData],
         library: DataUpdateCoordinator[ItemCounts | None],
         on_going_down: CALLBACK_TYPE,
+        on_feed: FeedSender,
     ) -> None:
         """Initialize the dispatcher of a server entry."""
         self._entry = entry
@@ -347,18 +368,49 @@ class EmbyPushDispatcher:
         self._status = status
         self._library = library
         self._on_going_down = on_going_down
+        self._on_feed = on_feed
         self._subscribers: list[Callable[[EmbyMessage], None]] = []
+        self._feeds: Counter[Feed] = Counter()
+
+    @property
+    def feeds(self) -> list[Feed]:
+        """Return the feeds some subscriber needs."""
+        return list(self._feeds)
 
     @callback
-    def async_subscribe(self, on_message: Callable[[EmbyMessage], None]) -> CALLBACK_TYPE:
+    def async_subscribe(
+        self, on_message: Callable[[EmbyMessage], None], *, feeds: Iterable[Feed] = ()
+    ) -> CALLBACK_TYPE:
         """Call on_message with every message the server pushes; return how to stop."""
+        feeds = tuple(feeds)
         self._subscribers.append(on_message)
+        for feed in feeds:
+            self._feeds[feed] += 1
+            if self._feeds[feed] == 1:
+                self._on_feed(feed, start=True)
 
         @callback
         def unsubscribe() -> None:
             self._subscribers.remove(on_message)
+            for feed in feeds:
+                self._feeds[feed] -= 1
+                if not self._feeds[feed]:
+                    del self._feeds[feed]
+                    self._on_feed(feed, start=False)
 
         return unsubscribe
+
+    @callback
+    def async_set_push(self, *, up: bool) -> None:
+        """Poll the status slowly while push is healthy, every STATUS_INTERVAL otherwise."""
+        status = self._status
+        interval = PUSH_STATUS_INTERVAL if up else STATUS_INTERVAL
+        if status.update_interval == interval:
+            return
+        status.update_interval = interval
+        if up and status.last_update_success and status.data is not None:
+            # What the last poll read is current: count the slow interval from now.
+            status.async_set_updated_data(status.data)
 
     @callback
     def async_dispatch(self, message: EmbyMessage) -> None:
@@ -402,6 +454,15 @@ class EmbyPushDispatcher:
         if read_at is not None and interval is not None and dt_util.utcnow() - read_at >= interval:
             # Every push postpones the poll: System/Info is still read at its pace.
             self._async_request_refresh(status)
+
+    async def async_check_silent(self, server: EmbyServer | None) -> None:
+        """After a silent websocket, probe the address once: no answer shows offline at once."""
+        if await self._connection.async_probe(QUICK_PROBE_TIMEOUT):
+            return
+        self._connection.async_drop(server)
+        self._status.async_set_update_error(
+            EmbyUpdateFailed(ErrorReason.CANNOT_CONNECT, name=self._entry.title)
+        )
 
     @callback
     def _async_going_down(self, *, restarting: bool) -> None:

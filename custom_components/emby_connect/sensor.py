@@ -18,31 +18,19 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .aioemby import ConnectionMode, ItemCounts, Session
-from .coordinator import EmbyConfigEntry, EmbyLibraryCoordinator, EmbyStatusCoordinator
+from .coordinator import EmbyConfigEntry, EmbyLibraryCoordinator
 from .data import EmbyData
-from .entity import EmbyEntity
+from .entity import EmbyEntity, EmbyEntityDescription, EmbyStatusEntity, readable
 
 # The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbySensorEntityDescription(SensorEntityDescription):
-    """Describe a sensor of an Emby server."""
+class EmbySensorEntityDescription(EmbyEntityDescription, SensorEntityDescription):
+    """Describe a sensor of an Emby server's status."""
 
-    available_fn: Callable[[EmbyData], bool] = lambda _: True
     value_fn: Callable[[EmbyData], StateType]
-
-
-def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorEntityDescription:
-    """Describe a sensor counting sessions, unavailable to users who may not list them."""
-    return EmbySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        state_class=SensorStateClass.MEASUREMENT,
-        available_fn=lambda data: data.sessions is not None,
-        value_fn=lambda data: count_fn(data.sessions) if data.sessions is not None else None,
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,14 +40,34 @@ class EmbyLibrarySensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[ItemCounts], int]
 
 
-def _library(
-    key: str, count_fn: Callable[[ItemCounts], int], *, enabled: bool = True
-) -> EmbyLibrarySensorEntityDescription:
-    """Describe a library count, unavailable to users who may not read the counts."""
-    return EmbyLibrarySensorEntityDescription(
+def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorEntityDescription:
+    """Describe a count of sessions, for users who may list them.
+
+    All three share the unit "sessions", so history draws them in one graph; long-term
+    statistics keep their hourly mean, minimum and maximum (how busy the server was).
+    """
+    return EmbySensorEntityDescription(
         key=key,
         translation_key=key,
         state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda data: data.sessions is not None,
+        value_fn=lambda data: count_fn(data.sessions) if data.sessions is not None else None,
+    )
+
+
+def _library(
+    key: str, count_fn: Callable[[ItemCounts], int], *, enabled: bool = True
+) -> EmbyLibrarySensorEntityDescription:
+    """Describe a library count, for users who may read the counts.
+
+    All share the unit "items", so history draws them in one graph. A count is a total that
+    grows and shrinks: long-term statistics keep it with its change (items added per day or
+    month), where a measurement would keep an hourly mean of it, which nobody reads.
+    """
+    return EmbyLibrarySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.TOTAL,
         entity_registry_enabled_default=enabled,
         value_fn=count_fn,
     )
@@ -102,27 +110,23 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of an Emby server."""
+    """Set up the sensors of an Emby server that its user may read."""
     runtime_data = entry.runtime_data
+    status, library = runtime_data.status, runtime_data.library
     async_add_entities(
-        EmbySensorEntity(entry, runtime_data.status, description) for description in SENSORS
+        EmbySensorEntity(entry, status, description) for description in readable(status, SENSORS)
     )
-    async_add_entities(
-        EmbyLibrarySensorEntity(entry, runtime_data.library, description)
-        for description in LIBRARY_SENSORS
-    )
+    if library.data is not None:
+        # A user who may not read the counts (the first read was refused) gets none.
+        async_add_entities(
+            EmbyLibrarySensorEntity(entry, library, description) for description in LIBRARY_SENSORS
+        )
 
 
-class EmbySensorEntity(EmbyEntity[EmbyStatusCoordinator], SensorEntity):
+class EmbySensorEntity(EmbyStatusEntity, SensorEntity):
     """A sensor of an Emby server's status."""
 
     entity_description: EmbySensorEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return whether the poll succeeded and the user may read this value."""
-        return super().available and self.entity_description.available_fn(self.coordinator.data)
 
     @property
     @override
@@ -155,7 +159,7 @@ class EmbyLibrarySensorEntity(EmbyEntity[EmbyLibraryCoordinator], SensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Return whether the server answers and the user may read the counts."""
+        """Return whether the server answers and the user may (still) read the counts."""
         return self._status.last_update_success and self.coordinator.data is not None
 
     @property

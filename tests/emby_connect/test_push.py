@@ -24,6 +24,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyMessage,
     EmbyResponseError,
     EmbyTimeoutError,
+    Feed,
     ItemCounts,
     LibraryChangedMessage,
     OtherMessage,
@@ -259,7 +260,8 @@ async def test_sessions_ignored_when_not_readable(
     await _settle(hass)
     channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
     await hass.async_block_till_done()
-    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+    # Sensors the user can never read are not created, and a push does not bring them.
+    assert hass.states.get(ACTIVE_SESSIONS) is None
     # Other messages the integration does not use change nothing.
     channel.push(OtherMessage(message_type="UserDataChanged"))
     assert _state(hass, CONNECTIVITY) == STATE_ON
@@ -395,6 +397,56 @@ async def test_subscribers_get_every_message(
     unsubscribe()
     channel.push(OtherMessage(message_type="ScheduledTasksInfo"))
     assert received == messages
+
+
+async def test_subscribers_feeds_are_asked_for(
+    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
+) -> None:
+    """A feed is asked for while a subscriber needs it, on every websocket opened."""
+    websocket = channel.websocket
+    push = _push(push_integration)
+    first = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS])
+    second = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS, Feed.ACTIVITY_LOG])
+    await _settle(hass)
+    assert [call.args for call in websocket.subscribe.await_args_list] == [
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    ]
+
+    # A new websocket asks for them again.
+    websocket.subscribe.reset_mock()
+    channel.end()
+    await _settle(hass)
+    assert channel.is_open
+    assert {call.args for call in websocket.subscribe.await_args_list} == {
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    }
+
+    # A feed ends when its last subscriber goes.
+    first()
+    await _settle(hass)
+    websocket.unsubscribe.assert_not_awaited()
+    second()
+    await _settle(hass)
+    assert {call.args for call in websocket.unsubscribe.await_args_list} == {
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    }
+
+    # Asked for while no websocket is open: the next one asks.
+    channel.websocket.connect.side_effect = _never_open
+    channel.end()
+    await _settle(hass)
+    websocket.subscribe.reset_mock()
+    push.async_subscribe(lambda _: None, feeds=[Feed.ACTIVITY_LOG])
+    await _settle(hass)
+    websocket.subscribe.assert_not_awaited()
+
+
+async def _never_open() -> None:
+    """Wait forever, like a websocket that never opens."""
+    await asyncio.Event().wait()
 
 
 async def test_pushed_sessions_keep_system_info_polled(

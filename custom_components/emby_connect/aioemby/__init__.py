@@ -1,5 +1,20 @@
 """Asynchronous client for Emby Connect and Emby servers."""
 
+from .admin import EmbyAdmin
+from .admin_models import (
+    LIBRARY_SCAN_KEY,
+    ActivityLogEntry,
+    ActivityLogPage,
+    PackageType,
+    PackageVersion,
+    ScheduledTask,
+    TaskResult,
+    TaskState,
+    TaskStatus,
+    WakeOnLanInfo,
+    find_library_scan,
+    normalize_mac,
+)
 from .connect import DEFAULT_CONNECT_URL, EmbyConnect
 from .exceptions import (
     AuthSource,
@@ -13,6 +28,15 @@ from .exceptions import (
     EmbyTimeoutError,
 )
 from .manager import ConnectionManager
+from .messages import (
+    ActivityLogEntryMessage,
+    AdminMessage,
+    AdminMessageType,
+    Feed,
+    RefreshProgressMessage,
+    ScheduledTaskEndedMessage,
+    ScheduledTasksInfoMessage,
+)
 from .models import (
     ClientIdentity,
     ConnectionMode,
@@ -32,6 +56,7 @@ from .models import (
     SystemInfo,
 )
 from .server import EmbyServer, normalize_address
+from .wake import EmbyWakeOnLan, EmbyWakeOnLanError
 from .websocket import (
     EmbyMessage,
     EmbyWebSocket,
@@ -49,6 +74,12 @@ from .websocket import (
 
 __all__ = [
     "DEFAULT_CONNECT_URL",
+    "LIBRARY_SCAN_KEY",
+    "ActivityLogEntry",
+    "ActivityLogEntryMessage",
+    "ActivityLogPage",
+    "AdminMessage",
+    "AdminMessageType",
     "AuthSource",
     "ClientIdentity",
     "ConnectLogin",
@@ -59,6 +90,7 @@ __all__ = [
     "ConnectionManager",
     "ConnectionMode",
     "ConnectionResult",
+    "EmbyAdmin",
     "EmbyAuthenticationError",
     "EmbyConnect",
     "EmbyConnectionError",
@@ -70,16 +102,25 @@ __all__ = [
     "EmbyServer",
     "EmbyServerMismatchError",
     "EmbyTimeoutError",
+    "EmbyWakeOnLan",
+    "EmbyWakeOnLanError",
     "EmbyWebSocket",
+    "Feed",
     "ItemCounts",
     "KeepAliveMessage",
     "LibraryChangedMessage",
     "MessageType",
     "NowPlayingItem",
     "OtherMessage",
+    "PackageType",
+    "PackageVersion",
     "PlayState",
     "PublicSystemInfo",
+    "RefreshProgressMessage",
     "RestartRequiredMessage",
+    "ScheduledTask",
+    "ScheduledTaskEndedMessage",
+    "ScheduledTasksInfoMessage",
     "ServerLogin",
     "ServerRecord",
     "ServerRestartingMessage",
@@ -87,7 +128,13 @@ __all__ = [
     "Session",
     "SessionsMessage",
     "SystemInfo",
+    "TaskResult",
+    "TaskState",
+    "TaskStatus",
+    "WakeOnLanInfo",
     "backoff",
+    "find_library_scan",
     "normalize_address",
+    "normalize_mac",
     "parse_message",
 ]
