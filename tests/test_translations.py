@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
-from custom_components.emby_connect.sensor import SENSORS
+from custom_components.emby_connect.errors import ErrorReason
+from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
 from custom_components.emby_connect.validation import FORM_ERRORS, UNKNOWN_ERROR
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "emby_connect"
@@ -16,7 +17,7 @@ STRINGS: dict[str, Any] = json.loads(
     (INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8")
 )
 ICONS: dict[str, Any] = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
-PLATFORMS = {"sensor": SENSORS, "binary_sensor": BINARY_SENSORS}
+PLATFORMS = {"sensor": [*SENSORS, *LIBRARY_SENSORS], "binary_sensor": BINARY_SENSORS}
 
 
 def _tree(module: str) -> ast.Module:
@@ -98,10 +99,10 @@ def test_enum_states_are_translated() -> None:
 
 def test_exception_strings_match_the_code() -> None:
     """Each exception key raised in the code has a message, and every message is raised."""
-    used: set[str] = set()
-    for module in ("__init__", "coordinator"):
-        tree = _tree(module)
-        used |= _keyword_values(tree, "translation_key") | _returned_by(tree, "_error_key")
+    # Every runtime error is raised with a typed reason whose value is its key.
+    used = {reason.value for reason in ErrorReason}
+    for module in ("__init__", "coordinator", "account", "connection", "push"):
+        used |= _keyword_values(_tree(module), "translation_key")
     used -= set(STRINGS["issues"])
     assert used == set(STRINGS["exceptions"])
     for key in used:
@@ -110,7 +111,7 @@ def test_exception_strings_match_the_code() -> None:
 
 def test_issue_strings_match_the_code() -> None:
     """Each repair issue has a title and a fix flow text; nothing unused."""
-    created = _keyword_values(_tree("coordinator"), "translation_key") & set(STRINGS["issues"])
+    created = _keyword_values(_tree("account"), "translation_key") & set(STRINGS["issues"])
     assert created == set(STRINGS["issues"])
     for key in created:
         issue = STRINGS["issues"][key]

@@ -34,8 +34,18 @@ class EmbyAuthenticationError(EmbyError):
         self.status = status
 
 
-class EmbyForbiddenError(EmbyAuthenticationError):
-    """The user is signed in but lacks the rights for this call (HTTP 403 on a server)."""
+class EmbyForbiddenError(EmbyError):
+    """The user is signed in but lacks the rights for this call (HTTP 403 on a server).
+
+    Not an EmbyAuthenticationError: the sign-in is fine, so catching refused credentials
+    (which asks the person to sign in again) never catches this by accident.
+    """
+
+    def __init__(self, message: str, *, source: AuthSource, status: int | None = None) -> None:
+        """Store who refused and with which HTTP status."""
+        super().__init__(message)
+        self.source = source
+        self.status = status
 
 
 class EmbyResponseError(EmbyError):

@@ -223,8 +223,8 @@ class EmbyServer:
         """Revoke the current token."""
         if not self.access_token:
             return
-        # A refused token is already revoked: the goal is reached.
-        with suppress(EmbyAuthenticationError):
+        # A refused token is already revoked, a forbidden one cannot be used: the goal is reached.
+        with suppress(EmbyAuthenticationError, EmbyForbiddenError):
             await self._request(
                 METH_POST,
                 "Sessions/Logout",
