@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from .catalog import generate
 from .models import Proxy
 from .profiles import DEFAULT_PROFILE
 
@@ -67,6 +68,8 @@ async def load_demo(
             sim.link(demo, server, local_user=guest, user_type="Guest")
         else:
             sim.link(demo, server, local_user=admin, user_type="Linked")
+        # A small library to browse; the counts below stay those of a bigger, realistic one.
+        generate(server.library)
         counts = _COUNTS[index % len(_COUNTS)]
         movies, series = counts["MovieCount"], counts["SeriesCount"]
         episodes, songs = counts["EpisodeCount"], counts["SongCount"]

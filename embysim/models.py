@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+
+from .clients import WEB
 
 type ListenerName = Literal["local", "remote"]
 type UserType = Literal["Linked", "Guest"]
@@ -93,6 +95,8 @@ class SimUser:
     connect_link_type: UserType | None = None
     date_created: datetime = field(default_factory=utcnow)
     last_login: datetime | None = None
+    # The library (view) ids this user may see; None: every library (EnableAllFolders).
+    enabled_folders: frozenset[str] | None = None
 
     @property
     def has_password(self) -> bool:
@@ -154,6 +158,14 @@ class SimSession:
     transcode_reasons: tuple[str, ...] = ()
     bitrate: int | None = 8_000_000
     supports_remote_control: bool = True
+    supported_commands: tuple[str, ...] = WEB.supported_commands
+    playable_media_types: tuple[str, ...] = WEB.playable_media_types
+    repeat_mode: str = "RepeatNone"
+    shuffle: bool = False
+    # The playing library item as a BaseItemDto (None: built from the item_* fields above).
+    now_playing: dict[str, Any] | None = None
+    queue: list[str] = field(default_factory=list)
+    queue_index: int = 0
     token: str | None = field(default=None, repr=False)
 
     @property

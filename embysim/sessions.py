@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
+from .clients import THEATER, WEB, ClientProfile, client_fields
 from .models import IssuedToken, SimSession, SimUser, Transcode, utcnow
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class PlayOptions(TypedDict, total=False):
     runtime_seconds: int
     position_seconds: int
     remote_end_point: str
+    profile: ClientProfile | str | None
 
 
 class IdleOptions(TypedDict, total=False):
@@ -48,6 +50,7 @@ class IdleOptions(TypedDict, total=False):
     device_name: str
     device_id: str | None
     remote_end_point: str
+    profile: ClientProfile | str | None
 
 
 class SessionStore:
@@ -105,12 +108,20 @@ class SessionStore:
             self._on_change()
 
     def play(self, *, user: SimUser | None, **options: Unpack[PlayOptions]) -> SimSession:
-        """Start a playing (or paused) session."""
+        """Start a playing (or paused) session (an Emby Web app unless told).
+
+        The app's capabilities come from its profile (embysim.clients), found by the client
+        name when not given.
+        """
         session = SimSession(
             id=self._ids.hex(),
             user=user,
-            client=options.get("client", "Emby Web"),
-            device_name=options.get("device_name", "Firefox"),
+            **client_fields(
+                options.get("profile"),
+                client=options.get("client"),
+                device_name=options.get("device_name"),
+                default=WEB,
+            ),
             device_id=options.get("device_id") or self._ids.hex(8),
             item_name=options.get("item_name", "Big Buck Bunny"),
             item_type=options.get("item_type", "Movie"),
@@ -129,12 +140,16 @@ class SessionStore:
         return self.add(session)
 
     def add_idle(self, *, user: SimUser | None, **options: Unpack[IdleOptions]) -> SimSession:
-        """Add a connected session that plays nothing."""
+        """Add a connected session that plays nothing (an Emby Theater app unless told)."""
         session = SimSession(
             id=self._ids.hex(),
             user=user,
-            client=options.get("client", "Emby Theater"),
-            device_name=options.get("device_name", "Living Room TV"),
+            **client_fields(
+                options.get("profile"),
+                client=options.get("client"),
+                device_name=options.get("device_name"),
+                default=THEATER,
+            ),
             device_id=options.get("device_id") or self._ids.hex(8),
             remote_end_point=options.get("remote_end_point", "192.168.1.51"),
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from .accounts import ServerAccounts
 from .activity import ActivityLog
+from .apps import AppsAndLibrary
 from .care_api import CareApi
 from .dto.sessions import session_json
 from .jobs import BackgroundJobs
@@ -38,7 +39,7 @@ DEFAULT_COUNTS: dict[str, int] = {
 }
 
 
-class ServerState(CareApi, ABC):
+class ServerState(AppsAndLibrary, CareApi, ABC):
     """Hold a server's identity, flags, accounts, sessions, push channel and library counts.
 
     Route handlers get this (never the simulator); SimServer adds the listeners and the life

@@ -22,7 +22,8 @@ import voluptuous as vol
 
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
 from custom_components.emby_connect.const import DOMAIN
-from custom_components.emby_connect.sensor import SENSORS
+from custom_components.emby_connect.errors import ErrorReason
+from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
 from custom_components.emby_connect.validation import FORM_ERRORS, UNKNOWN_ERROR
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "emby_connect"
@@ -31,7 +32,7 @@ STRINGS: dict[str, Any] = json.loads((TRANSLATIONS / "en.json").read_text(encodi
 # Every language file there is (parametrized, so a new language is checked without a change).
 LANGUAGE_FILES = sorted(TRANSLATIONS.glob("*.json"), key=lambda path: path.stem)
 ICONS: dict[str, Any] = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
-PLATFORMS = {"sensor": SENSORS, "binary_sensor": BINARY_SENSORS}
+PLATFORMS = {"sensor": [*SENSORS, *LIBRARY_SENSORS], "binary_sensor": BINARY_SENSORS}
 
 
 def _tree(module: str) -> ast.Module:
@@ -113,10 +114,10 @@ def test_enum_states_are_translated() -> None:
 
 def test_exception_strings_match_the_code() -> None:
     """Each exception key raised in the code has a message, and every message is raised."""
-    used: set[str] = set()
-    for module in ("__init__", "coordinator"):
-        tree = _tree(module)
-        used |= _keyword_values(tree, "translation_key") | _returned_by(tree, "_error_key")
+    # Every runtime error is raised with a typed reason whose value is its key.
+    used = {reason.value for reason in ErrorReason}
+    for module in ("__init__", "coordinator", "account", "connection", "push"):
+        used |= _keyword_values(_tree(module), "translation_key")
     used -= set(STRINGS["issues"])
     assert used == set(STRINGS["exceptions"])
     for key in used:
@@ -125,7 +126,7 @@ def test_exception_strings_match_the_code() -> None:
 
 def test_issue_strings_match_the_code() -> None:
     """Each repair issue has a title and a fix flow text; nothing unused."""
-    created = _keyword_values(_tree("coordinator"), "translation_key") & set(STRINGS["issues"])
+    created = _keyword_values(_tree("account"), "translation_key") & set(STRINGS["issues"])
     assert created == set(STRINGS["issues"])
     for key in created:
         issue = STRINGS["issues"][key]
@@ -162,9 +163,10 @@ def test_config_flow_strings_match_the_code() -> None:
 # A translation key: lower case letters, digits, - and _, not at either end, never two in a row.
 TRANSLATION_KEY = re.compile(r"^(?![_-])(?!.*[_-]{2})[a-z0-9_-]+(?<![_-])$")
 # URLs belong in description placeholders. hassfest finds a scheme (or www.) before a host with
-# a top-level domain; this finds those and more: any scheme://..., and a bare host/path.
+# a top-level domain; this finds those and more: any scheme://host, and a bare host/path (a
+# scheme named alone, "an http:// or https://-address", is no URL).
 URL = re.compile(
-    r"\b[a-z][a-z0-9+.-]*://\S|\bwww\.[a-z0-9-]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/",
+    r"\b[a-z][a-z0-9+.-]*://[a-z0-9\[]|\bwww\.[a-z0-9-]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/",
     re.IGNORECASE,
 )
 # A placeholder inside single quotes ('{name}') reads wrongly in Lokalise and the frontend.
@@ -368,6 +370,7 @@ def test_the_string_rules_find_bad_strings(text: str, problem: str) -> None:
 def test_the_rules_accept_what_they_should() -> None:
     """An address scheme named alone, placeholders and Markdown are fine."""
     assert _text("Enter an http:// or https:// address such as {example_url}, **{pin}**.")
+    assert _text("Gib eine http://- oder https://-Adresse ein, etwa {example_url}.")
     with pytest.raises(vol.Invalid, match="placeholders"):
         _label("{count} streams")
     with pytest.raises(vol.Invalid, match="not in data"):
@@ -377,30 +380,8 @@ def test_the_rules_accept_what_they_should() -> None:
         assert not TRANSLATION_KEY.match(key), key
 
 
-# -- every language matches English ------------------------------------------------------------
-
-# Words that stay as they are in every language: names of products and protocols.
-NAMES = {"Emby", "Connect", "Jellyfin", "Home", "Assistant", "PIN", "SSL", "HTTPS", "HTTP", "ID"}
-# Words spelled as in English in a language (e.g. German "Server", "Version"): a string made of
-# these and names may equal the English one. Add a language's words with its translation.
-COGNATES: dict[str, set[str]] = {}
-ENGLISH = dict(_leaves(STRINGS))
-
-
-@pytest.mark.parametrize("path", LANGUAGE_FILES, ids=lambda path: path.stem)
-def test_language_matches_english(path: Path) -> None:
-    """Exactly English's keys and placeholders, and nothing left in English but names."""
-    language = dict(_leaves(_load(path)))
-    assert sorted(set(ENGLISH) - set(language)) == [], f"{path.name}: untranslated keys"
-    assert sorted(set(language) - set(ENGLISH)) == [], f"{path.name}: keys English lacks"
-    allowed = NAMES | COGNATES.get(path.stem, set())
-    for key, english in ENGLISH.items():
-        text = language[key]
-        assert _placeholders_of(text) == _placeholders_of(english), f"{path.stem}: {key}"
-        if path.stem == "en" or text != english:
-            continue
-        words = set(re.findall(r"[^\W\d_]+", re.sub(r"\{\w+\}", "", english)))
-        assert words <= allowed, f"{path.stem}: {key} is still English: {english!r}"
+# Every language matching English (keys, placeholders, nothing left in English) is checked in
+# tests/test_translations_languages.py.
 
 
 # -- what the flow shows: every placeholder of a step's texts is filled in ---------------------

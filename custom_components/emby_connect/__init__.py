@@ -4,24 +4,42 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from .account import (
+    DATA_ACCOUNTS,
+    EmbyAccountCoordinator,
+    EmbyAccountRegistry,
+    async_get_account_registry,
+    removed_issue_id,
+)
 from .aioemby import ConnectionManager
+from .connection import EmbyConnection
 from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN, LOGGER
 from .coordinator import (
     EmbyConfigEntry,
-    EmbyConnectCoordinator,
+    EmbyLibraryCoordinator,
     EmbyRuntimeData,
-    EmbyServerCoordinator,
-    async_acquire_account,
-    async_release_account,
-    removed_issue_id,
+    EmbyStatusCoordinator,
 )
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
+from .push import EmbyPushListener
 
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the registry of the Emby Connect accounts the entries share."""
+    hass.data[DATA_ACCOUNTS] = EmbyAccountRegistry(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
@@ -31,36 +49,47 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         session=async_get_clientsession(hass, verify_ssl=entry.data.get(CONF_VERIFY_SSL, True)),
         identity=identity,
     )
-    account: EmbyConnectCoordinator | None = None
+    account: EmbyAccountCoordinator | None = None
     if entry.data[CONF_AUTH_METHOD] == AUTH_METHOD_CONNECT:
-        account = await async_acquire_account(hass, entry)
+        registry = async_get_account_registry(hass)
+        account = acquired = await registry.async_acquire(entry)
 
         async def _async_release() -> None:
             """Let go of the shared Emby Connect account."""
-            await async_release_account(hass, entry)
+            await registry.async_release(acquired, entry.entry_id)
 
         entry.async_on_unload(_async_release)
 
-    coordinator = EmbyServerCoordinator(
-        hass, entry, manager=manager, identity=identity, account=account
-    )
+    connection = EmbyConnection(hass, entry, manager=manager, identity=identity, account=account)
     if account is not None:
         # Listening before the first refresh lets a server list read on failure fix the record.
-        entry.async_on_unload(account.async_add_listener(coordinator.async_handle_account_update))
-        coordinator.async_handle_account_update()
+        entry.async_on_unload(account.async_add_listener(connection.async_handle_account_update))
+        connection.async_handle_account_update()
 
-    await coordinator.async_config_entry_first_refresh()
+    status = EmbyStatusCoordinator(hass, entry, connection)
+    await status.async_config_entry_first_refresh()
+    library = EmbyLibraryCoordinator(hass, entry, connection)
+    await library.async_config_entry_first_refresh()
 
-    if account is not None and account.last_read is None:
-        entry.async_create_background_task(
-            hass,
-            account.async_request_server_list(),
-            name=f"Emby Connect server list for {entry.title}",
-        )
+    if account is not None and not account.reads and account.last_exception is None:
+        # The account's first entry: read the list once (nothing failed that read it yet).
+        connection.async_request_server_list()
 
-    entry.runtime_data = EmbyRuntimeData(coordinator=coordinator, account=account)
+    push = EmbyPushListener(hass, entry, connection, status=status, library=library)
+    entry.runtime_data = EmbyRuntimeData(
+        connection=connection, status=status, library=library, push=push, account=account
+    )
+    push.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
+    """Follow entry data changes without a reload."""
+    entry.runtime_data.connection.async_handle_entry_update()
+    if entry.runtime_data.account is not None:
+        async_get_account_registry(hass).async_adopt_sign_in(entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:

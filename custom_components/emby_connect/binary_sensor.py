@@ -15,10 +15,11 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EmbyConfigEntry, EmbyData, EmbyServerCoordinator
-from .entity import EmbyEntity, EmbyEntityDescription, readable
+from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
+from .data import EmbyData
+from .entity import EmbyEntityDescription, EmbyStatusEntity, readable
 
-# The coordinator polls; entities only read what it found.
+# The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 
@@ -31,7 +32,7 @@ def _has_system_info(data: EmbyData) -> bool:
 class EmbyBinarySensorEntityDescription(EmbyEntityDescription, BinarySensorEntityDescription):
     """Describe a binary sensor of an Emby server."""
 
-    is_on_fn: Callable[[EmbyServerCoordinator], bool | None]
+    is_on_fn: Callable[[EmbyStatusCoordinator], bool | None]
     # Reporting the server as unreachable is the point of connectivity: it never goes unavailable.
     always_available: bool = False
 
@@ -70,14 +71,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of an Emby server that its user may read."""
-    coordinator = entry.runtime_data.coordinator
+    status = entry.runtime_data.status
     async_add_entities(
-        EmbyBinarySensorEntity(coordinator, description)
-        for description in readable(coordinator, BINARY_SENSORS)
+        EmbyBinarySensorEntity(entry, status, description)
+        for description in readable(status, BINARY_SENSORS)
     )
 
 
-class EmbyBinarySensorEntity(EmbyEntity, BinarySensorEntity):
+class EmbyBinarySensorEntity(EmbyStatusEntity, BinarySensorEntity):
     """A binary sensor of an Emby server."""
 
     entity_description: EmbyBinarySensorEntityDescription

@@ -48,12 +48,20 @@ CONF_SERVER: Final = "server"
 
 STATUS_INTERVAL: Final = timedelta(seconds=30)
 # While a server's websocket is open, sessions and outages are pushed: polling only keeps
-# System/Info and the counts fresh, and is the fallback when the websocket is gone.
+# System/Info fresh, and is the fallback when the websocket is gone.
 PUSH_STATUS_INTERVAL: Final = timedelta(minutes=5)
-# After a lost connection or an announced restart, the connection manager is asked again
-# after 1, 2, 4 s and then every 4 s (each +/- 20 %): a server that answers again is back
-# within 5 s. After RECONNECT_WINDOW the 30-second poll takes over, for outages of any length.
+# A ping goes out after PUSH_HEARTBEAT seconds without a frame from the server and the
+# websocket is given up when nothing answers within half of that (a ping is a websocket frame,
+# not an HTTP request). A silent websocket is then followed by one probe of the address in use
+# with QUICK_PROBE_TIMEOUT: a network black hole shows as offline within about 18 s.
+PUSH_HEARTBEAT: Final = 10.0
+QUICK_PROBE_TIMEOUT: Final = 3.0
+# After a lost connection or an announced restart, the connection manager is asked again every
+# second (+/- 20 %) for RECONNECT_FAST_WINDOW: a refused connection costs the server nothing,
+# and a server that answers again is back within about a second. Then after 2 and 4 s and
+# every 4 s; after RECONNECT_WINDOW the 30-second poll takes over, for outages of any length.
 RECONNECT_MIN_DELAY: Final = 1.0
+RECONNECT_FAST_WINDOW: Final = timedelta(minutes=1)
 RECONNECT_MAX_DELAY: Final = 4.0
 RECONNECT_WINDOW: Final = timedelta(minutes=10)
 # A websocket that closes sooner than this after opening counts as flapping: from the second
@@ -64,11 +72,16 @@ PUSH_STABLE_AFTER: Final = timedelta(minutes=1)
 PUSH_REFUSED_MIN_DELAY: Final = 60.0
 PUSH_REFUSED_MAX_DELAY: Final = 3600.0
 # A library scan sends LibraryChanged in bursts: the counts are read once, this long after the
-# first message of a burst (Items/Counts is heavy on big libraries).
-LIBRARY_CHANGED_DELAY: Final = 30.0
+# first message of a burst (Items/Counts is heavy on big libraries), by the counts coordinator's
+# debouncer.
+LIBRARY_CHANGED_COOLDOWN: Final = 30.0
 COUNTS_INTERVAL: Final = timedelta(minutes=30)
 CONNECT_INTERVAL: Final = timedelta(hours=1)
 PIN_POLL_INTERVAL: Final = 3.0
-# Outside the hourly read, the Connect server list is read again when a server cannot be
-# reached or refuses its AccessKey, but never more often than this for one account.
-CONNECT_MIN_INTERVAL: Final = timedelta(minutes=5)
+# Outside the hourly read, the Connect server list is read again when no stored address of a
+# server answers (once per outage of that server), when its AccessKey is refused, and when it is
+# back after an outage in which it was not read. Reads are shared: one under way, or started since a server was lost,
+# answers for it. A budget keeps a flapping or dead server from hammering Connect:
+# CONNECT_READ_BURST reads at once, then one per CONNECT_READ_EVERY.
+CONNECT_READ_BURST: Final = 3
+CONNECT_READ_EVERY: Final = timedelta(minutes=5)

@@ -35,9 +35,10 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EmbyConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
-    coordinator = entry.runtime_data.coordinator
+    status = entry.runtime_data.status
+    counts = entry.runtime_data.library.data
     account = entry.runtime_data.account
-    data = coordinator.data
+    data = status.data
     return async_redact_data(
         {
             "entry": {
@@ -45,14 +46,14 @@ async def async_get_config_entry_diagnostics(
                 "unique_id": entry.unique_id,
                 "data": dict(entry.data),
             },
-            "last_update_success": coordinator.last_update_success,
+            "last_update_success": status.last_update_success,
             "connection": {"mode": data.mode.value, "address": data.address},
             "public_info": asdict(data.public_info),
             "system_info": asdict(data.system_info) if data.system_info else None,
             "sessions": [_session(item) for item in data.sessions]
             if data.sessions is not None
             else None,
-            "counts": asdict(data.counts) if data.counts else None,
+            "counts": asdict(counts) if counts else None,
             "account": None
             if account is None
             else {

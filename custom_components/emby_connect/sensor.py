@@ -18,18 +18,26 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .aioemby import ConnectionMode, ItemCounts, Session
-from .coordinator import EmbyConfigEntry, EmbyData
-from .entity import EmbyEntity, EmbyEntityDescription, readable
+from .coordinator import EmbyConfigEntry, EmbyLibraryCoordinator
+from .data import EmbyData
+from .entity import EmbyEntity, EmbyEntityDescription, EmbyStatusEntity, readable
 
-# The coordinator polls; entities only read what it found.
+# The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class EmbySensorEntityDescription(EmbyEntityDescription, SensorEntityDescription):
-    """Describe a sensor of an Emby server."""
+    """Describe a sensor of an Emby server's status."""
 
     value_fn: Callable[[EmbyData], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbyLibrarySensorEntityDescription(SensorEntityDescription):
+    """Describe a library count of an Emby server."""
+
+    value_fn: Callable[[ItemCounts], int]
 
 
 def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorEntityDescription:
@@ -49,20 +57,19 @@ def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorE
 
 def _library(
     key: str, count_fn: Callable[[ItemCounts], int], *, enabled: bool = True
-) -> EmbySensorEntityDescription:
+) -> EmbyLibrarySensorEntityDescription:
     """Describe a library count, for users who may read the counts.
 
     All share the unit "items", so history draws them in one graph. A count is a total that
     grows and shrinks: long-term statistics keep it with its change (items added per day or
     month), where a measurement would keep an hourly mean of it, which nobody reads.
     """
-    return EmbySensorEntityDescription(
+    return EmbyLibrarySensorEntityDescription(
         key=key,
         translation_key=key,
         state_class=SensorStateClass.TOTAL,
         entity_registry_enabled_default=enabled,
-        has_fn=lambda data: data.counts is not None,
-        value_fn=lambda data: count_fn(data.counts) if data.counts is not None else None,
+        value_fn=count_fn,
     )
 
 
@@ -70,14 +77,6 @@ SENSORS = [
     _sessions("active_sessions", len),
     _sessions("now_playing", lambda sessions: sum(item.is_playing for item in sessions)),
     _sessions("transcoding", lambda sessions: sum(item.is_transcoding for item in sessions)),
-    _library("movies", lambda counts: counts.movie_count),
-    _library("series", lambda counts: counts.series_count),
-    _library("episodes", lambda counts: counts.episode_count),
-    _library("songs", lambda counts: counts.song_count),
-    _library("albums", lambda counts: counts.album_count),
-    _library("music_videos", lambda counts: counts.music_video_count, enabled=False),
-    _library("books", lambda counts: counts.book_count, enabled=False),
-    _library("trailers", lambda counts: counts.trailer_count, enabled=False),
     EmbySensorEntityDescription(
         key="version",
         translation_key="version",
@@ -94,6 +93,17 @@ SENSORS = [
     ),
 ]
 
+LIBRARY_SENSORS = [
+    _library("movies", lambda counts: counts.movie_count),
+    _library("series", lambda counts: counts.series_count),
+    _library("episodes", lambda counts: counts.episode_count),
+    _library("songs", lambda counts: counts.song_count),
+    _library("albums", lambda counts: counts.album_count),
+    _library("music_videos", lambda counts: counts.music_video_count, enabled=False),
+    _library("books", lambda counts: counts.book_count, enabled=False),
+    _library("trailers", lambda counts: counts.trailer_count, enabled=False),
+]
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -101,14 +111,20 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of an Emby server that its user may read."""
-    coordinator = entry.runtime_data.coordinator
+    runtime_data = entry.runtime_data
+    status, library = runtime_data.status, runtime_data.library
     async_add_entities(
-        EmbySensorEntity(coordinator, description) for description in readable(coordinator, SENSORS)
+        EmbySensorEntity(entry, status, description) for description in readable(status, SENSORS)
     )
+    if library.data is not None:
+        # A user who may not read the counts (the first read was refused) gets none.
+        async_add_entities(
+            EmbyLibrarySensorEntity(entry, library, description) for description in LIBRARY_SENSORS
+        )
 
 
-class EmbySensorEntity(EmbyEntity, SensorEntity):
-    """A sensor of an Emby server."""
+class EmbySensorEntity(EmbyStatusEntity, SensorEntity):
+    """A sensor of an Emby server's status."""
 
     entity_description: EmbySensorEntityDescription
 
@@ -117,3 +133,38 @@ class EmbySensorEntity(EmbyEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the state of the sensor."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class EmbyLibrarySensorEntity(EmbyEntity[EmbyLibraryCoordinator], SensorEntity):
+    """A library count: unavailable with the server; a failed read keeps the last count."""
+
+    entity_description: EmbyLibrarySensorEntityDescription
+
+    def __init__(
+        self,
+        entry: EmbyConfigEntry,
+        coordinator: EmbyLibraryCoordinator,
+        description: EmbyLibrarySensorEntityDescription,
+    ) -> None:
+        """Initialize the count; it follows the server's status too."""
+        super().__init__(entry, coordinator, description)
+        self._status = entry.runtime_data.status
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the status coordinator as well: the server's reachability is shown here."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the server answers and the user may (still) read the counts."""
+        return self._status.last_update_success and self.coordinator.data is not None
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the count."""
+        counts = self.coordinator.data
+        return None if counts is None else self.entity_description.value_fn(counts)

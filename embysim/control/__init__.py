@@ -11,7 +11,7 @@ import json
 
 from aiohttp import web
 
-from . import care, connect, servers, sessions
+from . import care, connect, library, servers, sessions
 from .routing import Body, ControlCall, ControlContext, ControlError, ControlTable, json_response
 
 __all__ = ["CONTROL_TABLES", "ControlApi", "ControlContext", "ControlError", "ControlTable"]
@@ -19,6 +19,7 @@ __all__ = ["CONTROL_TABLES", "ControlApi", "ControlContext", "ControlError", "Co
 CONTROL_TABLES: tuple[ControlTable, ...] = (
     care.CALLS,
     connect.CALLS,
+    library.CALLS,
     servers.CALLS,
     sessions.CALLS,
 )

@@ -72,7 +72,7 @@ async def patch_server(call: ControlCall) -> web.Response:
                 | "caller_sessions"
             ):
                 setattr(server, key, bool(value))
-            case "keepalive_interval" | "restart_downtime" | "latency":
+            case "keepalive_interval" | "restart_downtime" | "latency" | "client_delay":
                 setattr(server, key, float(value))
             case "fault":
                 server.fault = Fault(value)

@@ -1,10 +1,11 @@
-"""Control calls for sessions: start playback, idle clients, pause, stop, remove."""
+"""Control calls for sessions: start playback, idle clients, apps, pause, stop, remove, commands."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from embysim.models import Transcode
+from embysim.sessions import IdleOptions
 
 from .routing import SERVER, SESSION, ControlCall, ControlTable, json_response, local_user
 
@@ -73,3 +74,37 @@ async def remove_session(call: ControlCall) -> web.Response:
     server = call.server()
     server.remove_session(call.session(server).id)
     return json_response({"removed": call.match.group("session")})
+
+
+@CALLS.route("POST", SERVER + r"/clients")
+async def add_client(call: ControlCall) -> web.Response:
+    """Add an idle app: {"profile": "theater"|"web"|"android_tv"|"dlna"|..., "user"?, ...}."""
+    server = call.server()
+    body = call.body
+    options: IdleOptions = {"profile": str(body.get("profile", "theater"))}
+    if "device_name" in body:
+        options["device_name"] = str(body["device_name"])
+    if "device_id" in body:
+        options["device_id"] = str(body["device_id"])
+    session = server.add_idle_session(user=local_user(server, body.get("user")), **options)
+    return json_response(server.session_json(session), 201)
+
+
+@CALLS.route("GET", SESSION + r"/commands")
+async def commands(call: ControlCall) -> web.Response:
+    """List the remote-control commands a session's app received (refused ones too)."""
+    server = call.server()
+    session = call.session(server)
+    return json_response(
+        [
+            {
+                "kind": command.kind,
+                "name": command.name,
+                "arguments": command.arguments,
+                "accepted": command.accepted,
+                "refused": command.refused,
+                "time": command.time.isoformat(),
+            }
+            for command in server.client_commands(session.id, include_refused=True)
+        ]
+    )

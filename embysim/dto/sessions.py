@@ -6,24 +6,6 @@ from typing import Any
 
 from embysim.models import TICKS_PER_SECOND, SimSession, Transcode, emby_date
 
-SUPPORTED_COMMANDS = [
-    "MoveUp",
-    "MoveDown",
-    "MoveLeft",
-    "MoveRight",
-    "Select",
-    "Back",
-    "GoHome",
-    "SetVolume",
-    "Mute",
-    "Unmute",
-    "ToggleMute",
-    "DisplayContent",
-    "DisplayMessage",
-    "Play",
-    "Playstate",
-    "PlayNext",
-]
 _AUDIO_TYPES = frozenset({"Audio", "AudioBook", "MusicVideo"})
 
 
@@ -33,14 +15,16 @@ def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
         "CanSeek": session.is_playing,
         "IsPaused": session.paused,
         "IsMuted": session.muted,
-        "RepeatMode": "RepeatNone",
+        "VolumeLevel": session.volume_level,
+        "RepeatMode": session.repeat_mode,
+        "Shuffle": session.shuffle,
     }
     data: dict[str, Any] = {
         "PlayState": play_state,
         "AdditionalUsers": [],
         "RemoteEndPoint": session.remote_end_point,
         "Protocol": "HTTP/1.1",
-        "PlayableMediaTypes": ["Audio", "Video"],
+        "PlayableMediaTypes": list(session.playable_media_types),
         "Id": session.id,
         "ServerId": server_id,
         "Client": session.client,
@@ -50,7 +34,9 @@ def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
         "InternalDeviceId": session.internal_device_id,
         "DeviceType": session.device_type,
         "ApplicationVersion": session.application_version,
-        "SupportedCommands": list(SUPPORTED_COMMANDS) if session.supports_remote_control else [],
+        "SupportedCommands": list(session.supported_commands)
+        if session.supports_remote_control
+        else [],
         "SupportsRemoteControl": session.supports_remote_control,
         "PlaylistIndex": 0,
         "PlaylistLength": 1 if session.is_playing else 0,
@@ -64,13 +50,15 @@ def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
         play_state.update(
             {
                 "PositionTicks": session.current_position() * TICKS_PER_SECOND,
-                "VolumeLevel": session.volume_level,
                 "MediaSourceId": session.item_id,
                 "PlayMethod": "Transcode" if session.transcoding else "DirectPlay",
                 "PlaybackRate": 1.0,
             }
         )
-        data["NowPlayingItem"] = now_playing(session, server_id)
+        data["NowPlayingItem"] = session.now_playing or now_playing(session, server_id)
+        if session.queue:
+            data["PlaylistIndex"] = session.queue_index
+            data["PlaylistLength"] = len(session.queue)
         if session.transcoding and session.transcoding_info:
             data["TranscodingInfo"] = transcoding_info(session)
     return data

@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from embysim.routing import RouteTable
 
-from . import admin, library, scan, sessions, system, updates, users, wake, websocket
+from . import (
+    admin,
+    items,
+    library,
+    media,
+    remote,
+    scan,
+    sessions,
+    system,
+    updates,
+    users,
+    wake,
+    websocket,
+)
 
 ROUTE_TABLES: tuple[RouteTable, ...] = (
     admin.ROUTES,
+    items.ROUTES,
     library.ROUTES,
+    media.ROUTES,
+    remote.ROUTES,
     scan.ROUTES,
     sessions.ROUTES,
     system.ROUTES,

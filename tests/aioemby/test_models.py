@@ -134,7 +134,11 @@ def test_sessions() -> None:
         run_time_ticks=26400000000,
     )
     assert playing.play_state == PlayState(
-        position_ticks=1234560000, volume_level=80, play_method="Transcode"
+        position_ticks=1234560000,
+        volume_level=80,
+        play_method="Transcode",
+        can_seek=True,
+        repeat_mode="RepeatNone",
     )
     assert playing.last_activity_date == datetime(2026, 11, 29, 1, 2, 3, 456789, tzinfo=UTC)
     assert not idle.is_playing

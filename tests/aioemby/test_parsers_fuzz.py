@@ -16,12 +16,15 @@ from custom_components.emby_connect.aioemby import (
     ConnectUser,
     EmbyResponseError,
     ItemCounts,
+    ItemPage,
+    MediaItem,
     NowPlayingItem,
     PlayState,
     PublicSystemInfo,
     ServerLogin,
     Session,
     SystemInfo,
+    UserData,
 )
 
 PARSERS: list[Callable[[Any], object]] = [
@@ -39,6 +42,9 @@ PARSERS: list[Callable[[Any], object]] = [
     Session.from_dict,
     Session.list_from,
     ItemCounts.from_dict,
+    MediaItem.from_dict,
+    ItemPage.from_dict,
+    UserData.from_dict,
 ]
 PARSER_IDS = [f"{parser.__self__.__name__}.{parser.__name__}" for parser in PARSERS]  # type: ignore[attr-defined]
 
@@ -58,6 +64,12 @@ WIRE_NAMES = [
     "ServerName", "SessionInfo", "SongCount", "SupportsHttps", "SupportsRemoteControl",
     "SystemId", "TrailerCount", "TranscodingInfo", "Type", "Url", "User", "UserId", "UserName",
     "UserType", "Version", "VolumeLevel", "WanAddress", "WebSocketPortNumber",
+    "AlbumArtist", "AlbumId", "AlbumPrimaryImageTag", "BackdropImageTags", "CanSeek",
+    "ChildCount", "CollectionType", "CommunityRating", "Container", "ImageTags", "IsFavorite",
+    "IsFolder", "Items", "LastPlayedDate", "ParentId", "PlayCount", "PlayableMediaTypes",
+    "PlaybackPositionTicks", "Played", "PlayedPercentage", "Primary", "RepeatMode", "SeasonId",
+    "SeriesId", "SeriesPrimaryImageTag", "Shuffle", "SupportedCommands", "TotalRecordCount",
+    "UnplayedItemCount", "UserData",
 ]  # fmt: skip
 
 keys = (

@@ -13,12 +13,18 @@ from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionManager,
     EmbyConnect,
+    EmbyControl,
     EmbyError,
+    EmbyLibrary,
     EmbyServer,
+    ImageRef,
+    ItemQuery,
+    MediaType,
     ServerRecord,
     manager as manager_module,
 )
 from embysim import ConnectFault, EmbySimulator, Fault, SimConnectUser, SimLink, SimServer
+from embysim.catalog import LibrarySpec, generate
 
 from .conftest import HostileServer, assert_no_secret, error_texts
 
@@ -235,3 +241,53 @@ async def test_hostile_server_echoing_secrets(
         texts.extend(error_texts(caught.value))
     assert len(hostile.requests) == len(calls)
     assert_no_secret([token, key, LOCAL_PASSWORD], *texts, caplog.text, repr(client))
+
+
+async def test_control_and_library_hand_out_no_secret(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No URL, repr or error of remote control and browsing shows a secret."""
+    server, client = world.server, world.client
+    generate(server.library, LibrarySpec())
+    library, control = EmbyLibrary(client), EmbyControl(client)
+    session = server.add_idle_session(user=server.find_user("bob"), profile="web")
+    dlna = server.add_idle_session(user=server.find_user("bob"), profile="dlna")
+    items = [item async for item in library.iter_items(ItemQuery(recursive=True, limit=50))]
+    urls: list[str] = []
+    for item in items:
+        if (image := item.best_image()) is not None:
+            urls.append(str(library.image_url(image, max_width=300)))
+        if item.is_playable and item.media_type in {MediaType.AUDIO, MediaType.VIDEO}:
+            for direct in (True, False):
+                request = library.stream_request(item, direct=direct)
+                urls.append(str(request.url))
+                world.texts.append(repr(request))
+                assert request.headers["X-Emby-Token"] == client.access_token
+    assert len(urls) > 50
+    picture = await library.fetch_image(next(i for i in items if i.best_image()).best_image())  # type: ignore[arg-type]
+    world.texts += [*urls, repr(picture), repr(library), repr(control), repr(items[0])]
+    assert all("api_key" not in record.query for record in server.requests)
+    assert all(client.access_token not in record.path for record in server.requests)  # type: ignore[operator]
+
+    song = next(i for i in items if i.media_type is MediaType.AUDIO)
+    calls: list[Callable[[], Awaitable[object]]] = [
+        lambda: control.pause(dlna.id),
+        lambda: control.set_volume("gone", 5),
+        lambda: control.play(session.id, ["999"]),
+        lambda: library.get_item("999"),
+        lambda: library.fetch_image(ImageRef(item_id=song.id)),
+    ]
+    for call in calls:
+        await world.expect_error(call)
+    for fault in [f for f in Fault if f is not Fault.NONE]:
+        server.fault = fault
+        failing: list[Callable[[], Awaitable[object]]] = [
+            library.get_views,
+            lambda: library.fetch_image(ImageRef(item_id=song.id)),
+        ]
+        if fault is not Fault.MALFORMED_JSON:  # a command reads no body: any JSON is an answer
+            failing.append(lambda: control.mute(session.id))
+        for call in failing:
+            await world.expect_error(call)
+    server.fault = Fault.NONE
+    world.check(caplog)

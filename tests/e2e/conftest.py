@@ -21,7 +21,14 @@ import pytest
 import pytest_socket
 
 from .browser import Browser, Ui
-from .hass_process import HomeAssistant, integration_problems, is_prepared, prepare, versions
+from .hass_process import (
+    HomeAssistant,
+    integration_problems,
+    is_prepared,
+    known_problem,
+    prepare,
+    versions,
+)
 from .simulator import Simulator
 from .world import ARTIFACTS, LoopbackWorld, find_chromium
 
@@ -148,14 +155,18 @@ def e2e(chromium: str) -> Iterator[E2E]:
         if (log := config_dir / "home-assistant.log").exists():
             shutil.copy(log, ARTIFACTS / log.name)
         # Whichever release runs: nothing deprecated, no blocking call, no traceback of ours.
+        known: list[str] = []
         for path in (ARTIFACTS / "home-assistant.log", ARTIFACTS / "hass.log"):
             if path.exists():
-                problems += [
-                    f"{path.name}: {record}"
-                    for record in integration_problems(path.read_text(errors="replace"))
-                ]
+                for record in integration_problems(path.read_text(errors="replace")):
+                    if (why := known_problem(record)) is None:
+                        problems.append(f"{path.name}: {record}")
+                    else:
+                        known.append(f"{why}: {record.splitlines()[0][:300]}")
+        _SUMMARY["known"] = sorted(set(known))
         shutil.rmtree(config_dir, ignore_errors=True)
         _SUMMARY.update(mode=world.mode, versions=versions(), timings=timings)
+        _SUMMARY.setdefault("known", [])
     assert not problems, f"the e2e world did not stop cleanly: {problems}"
 
 
@@ -188,3 +199,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(f"e2e: ran in {_SUMMARY['mode']}")
     terminalreporter.write_line(f"e2e: {_SUMMARY['versions']}; started: {timings}")
     terminalreporter.write_line(f"e2e: screenshots and logs in {ARTIFACTS}")
+    for line in _SUMMARY["known"]:
+        terminalreporter.write_line(f"e2e: KNOWN PROBLEM in Home Assistant's log ({line})")

@@ -174,7 +174,7 @@ async def _never_opens() -> None:
 def mock_websocket() -> Generator[MagicMock]:
     """Patch the push channel; by default it never opens, so polling goes on as without it."""
     with patch(
-        "custom_components.emby_connect.coordinator.EmbyWebSocket", autospec=True
+        "custom_components.emby_connect.push.EmbyWebSocket", autospec=True
     ) as websocket_class:
         websocket = websocket_class.return_value
         websocket.connect.side_effect = _never_opens

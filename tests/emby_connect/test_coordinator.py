@@ -1,4 +1,4 @@
-"""Tests for the server coordinator of Emby Connect: polling, outages, tokens, entry data."""
+"""Tests for a server's coordinators and connection: polling, outages, tokens, entry data."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
-    SOURCE_INTEGRATION_DISCOVERY,
-    SOURCE_REAUTH,
     ConfigEntryState,
 )
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.emby_connect.aioemby import (
@@ -33,88 +30,69 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
-    SystemInfo,
+    ItemCounts,
 )
 from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
     CONF_LAST_MODE,
-    CONF_LOCAL_ADDRESS,
-    CONF_REMOTE_ADDRESS,
-    CONF_SYSTEM_ID,
-    CONNECT_INTERVAL,
     COUNTS_INTERVAL,
     DOMAIN,
     STATUS_INTERVAL,
 )
-from custom_components.emby_connect.coordinator import DATA_ACCOUNTS
 
-from .conftest import OTHER_SYSTEM_ID, REMOTE_ADDRESS, SYSTEM_ID, load_json
-
-CONNECTIVITY = "binary_sensor.living_room_connectivity"
-ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
-CONNECTION = "sensor.living_room_connection"
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta = STATUS_INTERVAL
-) -> None:
-    """Let time pass and the polls it triggers finish."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+from .conftest import REMOTE_ADDRESS, SYSTEM_ID, load_json
+from .helpers import (
+    ACTIVE_SESSIONS,
+    CONNECTION,
+    CONNECTIVITY,
+    MOVIES,
+    load_system_info,
+    reauth_flows,
+    tick,
+    unauthorized,
+)
 
 
-def _unauthorized() -> EmbyAuthenticationError:
-    """Return the error of a token the server no longer accepts."""
-    return EmbyAuthenticationError("Unauthorized", source=AuthSource.SERVER, status=401)
-
-
-def _reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[object]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"].get("entry_id") == entry.entry_id
-    ]
-
-
-@pytest.mark.usefixtures("init_integration")
 async def test_polling_intervals(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_emby_server: MagicMock
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
 ) -> None:
     """Status is read every 30 seconds, library counts at most every 30 minutes."""
     assert mock_emby_server.get_system_info.call_count == 1
     assert mock_emby_server.get_sessions.call_count == 1
     assert mock_emby_server.get_item_counts.call_count == 1
 
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     assert mock_emby_server.get_system_info.call_count == 2
     assert mock_emby_server.get_sessions.call_count == 2
     assert mock_emby_server.get_item_counts.call_count == 1
 
     for _ in range(COUNTS_INTERVAL // STATUS_INTERVAL - 2):
-        await _tick(hass, freezer)
+        await tick(hass, freezer)
     assert mock_emby_server.get_item_counts.call_count == 1
 
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     assert mock_emby_server.get_system_info.call_count == COUNTS_INTERVAL // STATUS_INTERVAL + 1
     assert mock_emby_server.get_item_counts.call_count == 2
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_forbidden_counts_not_asked_every_poll(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_emby_server: MagicMock
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
 ) -> None:
     """A user who may not read counts is not asked again at every poll."""
     mock_emby_server.get_item_counts.side_effect = EmbyForbiddenError(
         "Forbidden", source=AuthSource.SERVER, status=403
     )
-    await _tick(hass, freezer, COUNTS_INTERVAL)
+    await tick(hass, freezer, COUNTS_INTERVAL)
     assert mock_emby_server.get_item_counts.call_count == 2
     assert hass.states.get("sensor.living_room_movies").state == STATE_UNAVAILABLE
 
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     assert mock_emby_server.get_item_counts.call_count == 2
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
 
@@ -136,7 +114,7 @@ async def test_connection_lost_and_back(
     mock_emby_server.get_system_info.side_effect = EmbyTimeoutError("timeout")
     mock_connection_manager.connect.side_effect = EmbyConnectionError("unreachable")
     for _ in range(3):
-        await _tick(hass, freezer)
+        await tick(hass, freezer)
 
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(ACTIVE_SESSIONS).state == STATE_UNAVAILABLE
@@ -148,8 +126,8 @@ async def test_connection_lost_and_back(
 
     mock_emby_server.get_system_info.side_effect = None
     mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer)
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
+    await tick(hass, freezer)
 
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
@@ -179,13 +157,13 @@ async def test_other_errors_are_update_failures(
 ) -> None:
     """A server answering as another or talking nonsense makes entities unavailable."""
     mock_emby_server.get_sessions.side_effect = error
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
 
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(ACTIVE_SESSIONS).state == STATE_UNAVAILABLE
     assert message in caplog.text
     assert init_integration.state is ConfigEntryState.LOADED
-    assert not _reauth_flows(hass, init_integration)
+    assert not reauth_flows(hass, init_integration)
 
 
 async def test_revoked_token_reconnects_once(
@@ -196,12 +174,12 @@ async def test_revoked_token_reconnects_once(
     mock_emby_server: MagicMock,
 ) -> None:
     """A 401 drops the client and exchanges the AccessKey again; success needs no reauth."""
-    mock_emby_server.get_system_info.side_effect = [_unauthorized(), load_system_info()]
-    await _tick(hass, freezer)
+    mock_emby_server.get_system_info.side_effect = [unauthorized(), load_system_info()]
+    await tick(hass, freezer)
 
     assert mock_connection_manager.connect.call_count == 2
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
-    assert not _reauth_flows(hass, init_integration)
+    assert not reauth_flows(hass, init_integration)
 
 
 async def test_refused_again_starts_reauth(
@@ -213,12 +191,12 @@ async def test_refused_again_starts_reauth(
 ) -> None:
     """Refused again after one new exchange: reauth starts, the entry data stays as it was."""
     data_before = dict(init_integration.data)
-    mock_emby_server.get_system_info.side_effect = _unauthorized()
-    await _tick(hass, freezer)
+    mock_emby_server.get_system_info.side_effect = unauthorized()
+    await tick(hass, freezer)
 
     assert mock_connection_manager.connect.call_count == 2
     assert hass.states.get(ACTIVE_SESSIONS).state == STATE_UNAVAILABLE
-    assert len(_reauth_flows(hass, init_integration)) == 1
+    assert len(reauth_flows(hass, init_integration)) == 1
     assert init_integration.data == data_before
 
 
@@ -233,15 +211,15 @@ async def test_refused_exchange_starts_reauth(
 ) -> None:
     """When the AccessKey itself is refused and Connect knows no newer one, reauth starts."""
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("restarting")
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
         "refused", source=AuthSource.SERVER, status=401
     )
-    await _tick(hass, freezer, timedelta(minutes=6))
+    await tick(hass, freezer, timedelta(minutes=6))
 
     # Connect was asked for a newer AccessKey, which did not change.
     assert mock_emby_connect.get_servers.call_count == 2
-    assert len(_reauth_flows(hass, init_integration)) == 1
+    assert len(reauth_flows(hass, init_integration)) == 1
 
 
 async def test_refused_exchange_while_connect_is_down_retries(
@@ -255,16 +233,16 @@ async def test_refused_exchange_while_connect_is_down_retries(
 ) -> None:
     """A refused AccessKey is no reason to sign in again while Connect cannot be asked."""
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("restarting")
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
         "refused", source=AuthSource.SERVER, status=401
     )
     mock_emby_connect.get_servers.side_effect = EmbyConnectionError("Connect is down")
-    await _tick(hass, freezer, timedelta(minutes=6))
+    await tick(hass, freezer, timedelta(minutes=6))
 
-    assert not _reauth_flows(hass, init_integration)
+    assert not reauth_flows(hass, init_integration)
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
-    error = init_integration.runtime_data.coordinator.last_exception
+    error = init_integration.runtime_data.status.last_exception
     assert "refused its Emby Connect AccessKey, and Emby Connect cannot be reached" in str(error)
 
     # Connect answers again with a renewed AccessKey: the server is back, no sign-in needed.
@@ -274,11 +252,11 @@ async def test_refused_exchange_while_connect_is_down_retries(
     )
     mock_emby_server.get_system_info.side_effect = None
     mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer, timedelta(minutes=6))
+    await tick(hass, freezer, timedelta(minutes=6))
 
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     assert init_integration.data[CONF_ACCESS_KEY] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-    assert not _reauth_flows(hass, init_integration)
+    assert not reauth_flows(hass, init_integration)
 
 
 async def test_manual_revoked_token_starts_reauth(
@@ -294,11 +272,38 @@ async def test_manual_revoked_token_starts_reauth(
     await hass.async_block_till_done()
     assert hass.states.get(CONNECTION).state == "local"
 
-    mock_emby_server.get_system_info.side_effect = _unauthorized()
-    await _tick(hass, freezer)
+    mock_emby_server.get_system_info.side_effect = unauthorized()
+    await tick(hass, freezer)
 
     assert mock_connection_manager.connect.call_count == 1
-    assert len(_reauth_flows(hass, mock_manual_config_entry)) == 1
+    assert len(reauth_flows(hass, mock_manual_config_entry)) == 1
+
+
+async def test_manual_server_lost_and_back(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_manual_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server added by address has no account to ask: it is polled until it answers."""
+    mock_manual_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
+    assert mock_connection_manager.connect.call_count == 2
+
+    mock_emby_server.get_system_info.side_effect = None
+    mock_connection_manager.connect.side_effect = None
+    await tick(hass, freezer)
+    assert hass.states.get(CONNECTIVITY).state == STATE_ON
+    assert mock_manual_config_entry.state is ConfigEntryState.LOADED
 
 
 async def test_last_mode_follows_the_connection(
@@ -312,11 +317,11 @@ async def test_last_mode_follows_the_connection(
 ) -> None:
     """The mode that won is stored without a reload; a failed poll changes nothing."""
     assert init_integration.data[CONF_LAST_MODE] == "local"
-    coordinator = init_integration.runtime_data.coordinator
-    assert coordinator.record.last_mode is ConnectionMode.LOCAL
+    connection = init_integration.runtime_data.connection
+    assert connection.record.last_mode is ConnectionMode.LOCAL
 
     mock_emby_server.get_sessions.side_effect = EmbyConnectionError("lan down")
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
     assert init_integration.data[CONF_LAST_MODE] == "local"
 
     mock_emby_server.get_sessions.side_effect = None
@@ -324,18 +329,25 @@ async def test_last_mode_follows_the_connection(
         mock_emby_server,
         replace(connection_result, mode=ConnectionMode.REMOTE, address=REMOTE_ADDRESS),
     )
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
 
     assert init_integration.data[CONF_LAST_MODE] == "remote"
     assert init_integration.state is ConfigEntryState.LOADED
     assert hass.states.get(CONNECTION).state == "remote"
-    assert coordinator.record.last_mode is ConnectionMode.REMOTE
+    assert connection.record.last_mode is ConnectionMode.REMOTE
     # The device follows the address in use.
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, SYSTEM_ID), init_integration.entry_id
     )
     assert device is not None
     assert device.configuration_url == f"{REMOTE_ADDRESS}/web/index.html"
+
+
+def _device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
+    """Return the device of the entry's server."""
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SYSTEM_ID), entry.entry_id)
+    assert device is not None
+    return device
 
 
 async def test_device_follows_the_version(
@@ -345,261 +357,154 @@ async def test_device_follows_the_version(
     mock_emby_server: MagicMock,
 ) -> None:
     """After a server update the device shows the new version."""
+    assert _device(hass, init_integration).entry_type is None
     mock_emby_server.get_system_info.return_value = replace(
         load_system_info(), version="4.9.0.0", has_update_available=False
     )
-    await _tick(hass, freezer)
+    await tick(hass, freezer)
 
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, SYSTEM_ID), init_integration.entry_id
-    )
-    assert device is not None
+    device = _device(hass, init_integration)
     assert device.sw_version == "4.9.0.0"
+    assert device.model == "Emby Server (Linux)"
     assert hass.states.get("sensor.living_room_version").state == "4.9.0.0"
     assert hass.states.get("binary_sensor.living_room_update").state == STATE_OFF
 
 
-def load_system_info() -> SystemInfo:
-    """Return the recorded System/Info of the server."""
-    return SystemInfo.from_dict(load_json("system_info.json"))
-
-
-# The Emby Connect account coordinator, shared by the entries of one account.
-
-
-def _second_entry(
-    mock_config_entry: MockConfigEntry, system_id: str, title: str
-) -> MockConfigEntry:
-    """Return another server entry of the same Emby Connect account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=title,
-        unique_id=system_id,
-        data={**mock_config_entry.data, CONF_SYSTEM_ID: system_id},
-    )
-
-
-@pytest.mark.usefixtures("mock_connection_manager")
-async def test_account_shared_and_hourly(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_connect: MagicMock,
-) -> None:
-    """Three entries of one account share one server list read per hour."""
-    entries = [
-        mock_config_entry,
-        _second_entry(mock_config_entry, "1" * 32, "Basement"),
-        _second_entry(mock_config_entry, "2" * 32, "Office"),
-    ]
-    for entry in entries:
-        entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
-
-    accounts = hass.data[DATA_ACCOUNTS]
-    assert len(accounts) == 1
-    account = next(iter(accounts.values()))
-    assert account.entry_ids == {entry.entry_id for entry in entries}
-    assert all(entry.runtime_data.account is account for entry in entries)
-    assert mock_emby_connect.get_servers.call_count == 1
-
-    for _ in range(CONNECT_INTERVAL // STATUS_INTERVAL - 1):
-        freezer.tick(STATUS_INTERVAL)
-        async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert mock_emby_connect.get_servers.call_count == 1
-
-    await _tick(hass, freezer)
-    assert mock_emby_connect.get_servers.call_count == 2
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    assert mock_emby_connect.get_servers.call_count == 3
-
-    # The account lives until its last entry goes.
-    await hass.config_entries.async_unload(entries[0].entry_id)
-    await hass.config_entries.async_unload(entries[1].entry_id)
-    assert account.entry_ids == {entries[2].entry_id}
-    assert accounts
-    await hass.config_entries.async_unload(entries[2].entry_id)
-    await hass.async_block_till_done()
-    assert not accounts
-
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    assert mock_emby_connect.get_servers.call_count == 3
-
-
-async def test_account_refreshes_entries_and_offers_new_servers(
+async def test_device_follows_the_operating_system(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
 ) -> None:
-    """Moved addresses and a new AccessKey are stored; a newly linked server is offered."""
-    coordinator = init_integration.runtime_data.coordinator
-    mock_emby_connect.get_servers.return_value = ConnectServer.list_from(
-        load_json("connect_servers_changed.json")
+    """A server moved to another machine shows its new operating system; none when unread."""
+    assert _device(hass, init_integration).model == "Emby Server (Linux)"
+    mock_emby_server.get_system_info.return_value = replace(
+        load_system_info(), operating_system_display_name="Windows"
     )
-    await _tick(hass, freezer, CONNECT_INTERVAL)
+    await tick(hass, freezer)
+    assert _device(hass, init_integration).model == "Emby Server (Windows)"
 
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert init_integration.data[CONF_LOCAL_ADDRESS] == "http://192.168.1.30:8096"
-    assert init_integration.data[CONF_REMOTE_ADDRESS] == "https://emby.example.org:8920"
-    assert init_integration.data[CONF_ACCESS_KEY] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-    assert coordinator.record.local_address == "http://192.168.1.30:8096"
-    assert coordinator.record.access_key == "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-
-    flows = [
-        flow
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if flow["context"]["source"] == SOURCE_INTEGRATION_DISCOVERY
-    ]
-    assert len(flows) == 1
-    assert flows[0]["context"]["unique_id"] == OTHER_SYSTEM_ID
-
-    # Read again an hour later, the same server is not offered twice.
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
+    # A user who may no longer read System/Info: the model says no operating system.
+    mock_emby_server.get_system_info.side_effect = EmbyForbiddenError(
+        "Forbidden", source=AuthSource.SERVER, status=403
+    )
+    await tick(hass, freezer)
+    device = _device(hass, init_integration)
+    assert device.model == "Emby Server"
+    assert device.sw_version == "4.8.11.0"
 
 
-async def test_moved_server_found_through_connect(
+# Library counts: their own coordinator, on their own clock.
+
+
+async def test_failed_counts_read_keeps_the_counts(
     hass: HomeAssistant,
     *,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
     mock_emby_server: MagicMock,
-    connection_result: ConnectionResult,
 ) -> None:
-    """A server that moved while Home Assistant was off is found at setup through Connect."""
-    mock_connection_manager.connect.side_effect = [
-        EmbyConnectionError("nothing at the old address"),
-        (mock_emby_server, connection_result),
-    ]
-    mock_emby_connect.get_servers.return_value = ConnectServer.list_from(
-        load_json("connect_servers_changed.json")
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    """A counts read that fails keeps the last counts, logged once, tried again soon."""
+    assert hass.states.get(MOVIES).state == "1284"
+    mock_emby_server.get_item_counts.side_effect = EmbyResponseError("HTTP 500")
+    await tick(hass, freezer, COUNTS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 2
+    # At the status poll's pace, not a whole counts period later.
+    await tick(hass, freezer, STATUS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 3
+    assert hass.states.get(MOVIES).state == "1284"
+    assert hass.states.get(CONNECTIVITY).state == STATE_ON
+    assert caplog.text.count("Error fetching Emby server Living Room library counts data") == 1
 
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_connection_manager.connect.call_count == 2
-    record = mock_connection_manager.connect.call_args.args[0]
-    assert record.local_address == "http://192.168.1.30:8096"
-    assert mock_config_entry.data[CONF_LOCAL_ADDRESS] == "http://192.168.1.30:8096"
-    # The read during setup counts: no second read right after.
-    assert mock_emby_connect.get_servers.call_count == 1
+    mock_emby_server.get_item_counts.side_effect = None
+    mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=1285)
+    await tick(hass, freezer, STATUS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 4
+    assert hass.states.get(MOVIES).state == "1285"
+    assert "Fetching Emby server Living Room library counts data recovered" in caplog.text
 
 
-async def test_reconnect_after_loss_reads_the_list_sparingly(
+async def test_counts_follow_the_server(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
 ) -> None:
-    """Outages ask Connect for fresh addresses, at most once per few minutes per account."""
-    await _tick(hass, freezer, timedelta(minutes=10))
-    assert mock_emby_connect.get_servers.call_count == 1
-
+    """The counts go unavailable with the server and come back with it, without a read."""
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
     mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-    for _ in range(6):
-        await _tick(hass, freezer)
-    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
-    assert mock_emby_connect.get_servers.call_count == 2
+    await tick(hass, freezer)
+    assert hass.states.get(MOVIES).state == STATE_UNAVAILABLE
 
     mock_emby_server.get_system_info.side_effect = None
     mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer, timedelta(minutes=5))
-    assert hass.states.get(CONNECTIVITY).state == STATE_ON
-    # Back after the loss: the list is read again, in the background.
-    assert mock_emby_connect.get_servers.call_count == 3
+    await tick(hass, freezer)
+    assert hass.states.get(MOVIES).state == "1284"
+    assert mock_emby_server.get_item_counts.call_count == 1
 
 
-async def test_connect_down_keeps_servers_running(
+async def test_counts_missed_while_away_are_read_when_back(
     hass: HomeAssistant,
+    *,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
 ) -> None:
-    """When Emby Connect is down the servers keep working with what is stored."""
-    data_before = dict(init_integration.data)
-    mock_emby_connect.get_servers.side_effect = EmbyConnectionError("Connect is down")
-    await _tick(hass, freezer, CONNECT_INTERVAL)
+    """Counts due while the server was away are read once it is back, not a period later."""
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    await tick(hass, freezer)
+    await tick(hass, freezer, COUNTS_INTERVAL - STATUS_INTERVAL)
+    assert mock_emby_server.get_item_counts.call_count == 1
+    assert hass.states.get(MOVIES).state == STATE_UNAVAILABLE
 
-    assert mock_emby_connect.get_servers.call_count == 2
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert hass.states.get(CONNECTIVITY).state == STATE_ON
-    assert hass.states.get(ACTIVE_SESSIONS).state == "3"
-    assert init_integration.data == data_before
-    assert not ir.async_get(hass).issues
+    mock_emby_server.get_system_info.side_effect = None
+    mock_connection_manager.connect.side_effect = None
+    mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=1300)
+    await tick(hass, freezer)
+    assert mock_emby_server.get_item_counts.call_count == 2
+    assert hass.states.get(MOVIES).state == "1300"
 
 
-async def test_connect_refused_starts_reauth(
+# The connection, shared by everything that talks to the server.
+
+
+async def test_commands_share_the_connection(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
+    *,
     init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
 ) -> None:
-    """A refused Connect token asks to sign in again, while the server keeps running."""
-    # An entry of the domain outside this account is left alone.
-    other = MockConfigEntry(domain=DOMAIN, unique_id=OTHER_SYSTEM_ID, data={})
-    other.add_to_hass(hass)
-    mock_emby_connect.get_servers.side_effect = EmbyAuthenticationError(
-        "Unauthorized", source=AuthSource.CONNECT, status=401
-    )
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    await _tick(hass, freezer, CONNECT_INTERVAL)
+    """A command goes through the entry's connection: no new connect, a 401 exchanged once."""
+    connection = init_integration.runtime_data.connection
+    assert connection.connected
+    assert connection.client is mock_emby_server
 
-    assert len(_reauth_flows(hass, init_integration)) == 1
-    assert not _reauth_flows(hass, other)
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert hass.states.get(CONNECTIVITY).state == STATE_ON
-    assert hass.states.get(ACTIVE_SESSIONS).state == "3"
+    sessions = await connection.async_call(lambda server: server.get_sessions())
+    assert len(sessions) == 4
+    assert mock_connection_manager.connect.call_count == 1
 
-    # Signed in again: the next refusal asks again.
-    mock_emby_connect.get_servers.side_effect = None
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    assert init_integration.runtime_data.account._auth_failed is False
+    mock_emby_server.get_sessions.side_effect = [unauthorized(), []]
+    assert await connection.async_call(lambda server: server.get_sessions()) == []
+    assert mock_connection_manager.connect.call_count == 2
 
+    # Refused again after the new exchange: the error is the caller's to show.
+    mock_emby_server.get_sessions.side_effect = unauthorized()
+    with pytest.raises(EmbyAuthenticationError):
+        await connection.async_call(lambda server: server.get_sessions())
+    assert mock_connection_manager.connect.call_count == 3
 
-async def test_removed_server_raises_issue(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
-) -> None:
-    """A server the account no longer lists raises a repair issue, gone when it is back."""
-    issue_registry = ir.async_get(hass)
-    issue_id = f"server_removed_{init_integration.entry_id}"
-    mock_emby_connect.get_servers.return_value = []
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.is_fixable
-    assert issue.translation_key == "server_removed"
-    assert issue.translation_placeholders == {"name": "Living Room"}
-    assert hass.states.get(CONNECTIVITY).state == STATE_ON
-
-    mock_emby_connect.get_servers.return_value = ConnectServer.list_from(
-        load_json("connect_servers.json")
-    )
-    await _tick(hass, freezer, CONNECT_INTERVAL)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_entry_has_no_update_listener(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """Flows reload the entries whose data they change; nothing listens for updates besides.
-
-    Home Assistant reports an update listener on an entry a flow updates and reloads (it stops
-    working in 2026.12); the running server takes up its own changes (mode, addresses) itself.
-    """
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert not init_integration.update_listeners
+    # The address in use answers a quick probe; once dropped, nothing is probed.
+    assert await connection.async_probe(1.0)
+    mock_emby_server.get_public_info.side_effect = EmbyTimeoutError("no answer")
+    assert not await connection.async_probe(1.0)
+    connection.async_drop()
+    assert not connection.connected
+    assert connection.client is None
+    assert not await connection.async_probe(1.0)
+    assert mock_emby_server.get_public_info.call_count == 2

@@ -12,17 +12,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.emby_connect.account import async_get_account_registry
 from custom_components.emby_connect.aioemby import (
     AuthSource,
     ConnectionResult,
     EmbyAuthenticationError,
     EmbyConnectionError,
+    EmbyForbiddenError,
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
 )
 from custom_components.emby_connect.const import DOMAIN
-from custom_components.emby_connect.coordinator import DATA_ACCOUNTS
 
 from .conftest import LOCAL_ADDRESS, MANUAL_TOKEN, SERVER_USER_ID, SYSTEM_ID
 
@@ -34,13 +35,14 @@ async def test_load_unload(
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.runtime_data.account is not None
     assert mock_emby_connect.get_servers.call_count == 1
-    assert len(hass.data[DATA_ACCOUNTS]) == 1
+    registry = async_get_account_registry(hass)
+    assert registry.accounts == [init_integration.runtime_data.account]
 
     await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
 
     assert init_integration.state is ConfigEntryState.NOT_LOADED
-    assert not hass.data[DATA_ACCOUNTS]
+    assert not registry.accounts
 
 
 async def test_manual_entry(
@@ -65,7 +67,7 @@ async def test_manual_entry(
     assert record.user_id == SERVER_USER_ID
     assert record.access_token == MANUAL_TOKEN
     assert record.access_key is None
-    assert not hass.data.get(DATA_ACCOUNTS)
+    assert not async_get_account_registry(hass).accounts
 
     await hass.config_entries.async_unload(mock_manual_config_entry.entry_id)
     assert mock_manual_config_entry.state is ConfigEntryState.NOT_LOADED
@@ -81,6 +83,11 @@ async def test_manual_entry(
             "server_mismatch",
         ),
         (EmbyResponseError("garbage"), "invalid_response"),
+        # A 403 is no refused sign-in: it never starts a reauth.
+        (
+            EmbyForbiddenError("forbidden", source=AuthSource.SERVER, status=403),
+            "invalid_response",
+        ),
     ],
 )
 @pytest.mark.usefixtures("mock_emby_connect")
@@ -99,8 +106,9 @@ async def test_setup_not_ready(
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.error_reason_translation_key == translation_key
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     # The account was let go of with the failed setup.
-    assert not hass.data[DATA_ACCOUNTS]
+    assert not async_get_account_registry(hass).accounts
 
 
 @pytest.mark.usefixtures("mock_emby_connect")
@@ -172,7 +180,7 @@ async def test_remove_entry_drops_its_issue(
     assert not ir.async_get(hass).issues
 
 
-@pytest.mark.usefixtures("mock_emby_connect")
+@pytest.mark.usefixtures("mock_emby_connect", "mock_websocket")
 async def test_identity_is_the_installation(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,

@@ -1,4 +1,4 @@
-"""Tests for push updates: the server coordinator's websocket, reconnects and polling fallback."""
+"""Tests for push updates: the websocket listener, reconnects and the polling fallback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
@@ -24,6 +24,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyMessage,
     EmbyResponseError,
     EmbyTimeoutError,
+    Feed,
     ItemCounts,
     LibraryChangedMessage,
     OtherMessage,
@@ -33,28 +34,36 @@ from custom_components.emby_connect.aioemby import (
     ServerShuttingDownMessage,
     Session,
     SessionsMessage,
-    SystemInfo,
 )
 from custom_components.emby_connect.const import (
     DOMAIN,
-    LIBRARY_CHANGED_DELAY,
+    LIBRARY_CHANGED_COOLDOWN,
+    PUSH_HEARTBEAT,
     PUSH_REFUSED_MIN_DELAY,
     PUSH_STATUS_INTERVAL,
+    QUICK_PROBE_TIMEOUT,
+    RECONNECT_FAST_WINDOW,
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from custom_components.emby_connect.coordinator import EmbyServerCoordinator
+from custom_components.emby_connect.coordinator import EmbyStatusCoordinator
+from custom_components.emby_connect.push import EmbyPushListener
 
 from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, load_json
-
-CONNECTIVITY = "binary_sensor.living_room_connectivity"
-ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
-NOW_PLAYING = "sensor.living_room_now_playing"
-MOVIES = "sensor.living_room_movies"
-RESTART_PENDING = "binary_sensor.living_room_restart_pending"
-LOST = "Error requesting Emby server Living Room data"
-FAILED = "Error fetching Emby server Living Room data"
-RECOVERED = "Fetching Emby server Living Room data recovered"
+from .helpers import (
+    ACTIVE_SESSIONS,
+    CONNECTIVITY,
+    FAILED,
+    LOST,
+    MOVIES,
+    NOW_PLAYING,
+    RECOVERED,
+    RESTART_PENDING,
+    load_system_info as load_info,
+    settle as _settle,
+    state as _state,
+    tick,
+)
 
 
 class FakeChannel:
@@ -112,30 +121,19 @@ class FakeChannel:
             self._end.set_exception(error or EmbyConnectionError("closed the websocket"))
 
 
-async def _settle(hass: HomeAssistant) -> None:
-    """Let the push task and what it starts run (they are background tasks)."""
-    for _ in range(30):
-        await asyncio.sleep(0)
-    await hass.async_block_till_done()
-
-
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Let time pass, fire what is due and let it finish."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await _settle(hass)
+    """Let seconds pass, fire what is due and let it finish."""
+    await tick(hass, freezer, seconds)
 
 
-def _coordinator(entry: MockConfigEntry) -> EmbyServerCoordinator:
-    """Return the server coordinator of an entry."""
-    return entry.runtime_data.coordinator
+def _status(entry: MockConfigEntry) -> EmbyStatusCoordinator:
+    """Return the status coordinator of an entry."""
+    return entry.runtime_data.status
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return the state of an entity."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
+def _push(entry: MockConfigEntry) -> EmbyPushListener:
+    """Return the push listener of an entry."""
+    return entry.runtime_data.push
 
 
 @pytest.fixture
@@ -189,9 +187,10 @@ async def test_websocket_opens_and_polling_slows(
     assert kwargs["access_token"] == SERVER_TOKEN
     assert kwargs["device_id"] == HA_DEVICE_ID
     assert kwargs["verify_ssl"] is True
-    coordinator = _coordinator(push_integration)
-    assert coordinator.push_connected
-    assert coordinator.update_interval == PUSH_STATUS_INTERVAL
+    # A ping after PUSH_HEARTBEAT seconds of silence: a frame, not an HTTP request.
+    assert kwargs["heartbeat"] == PUSH_HEARTBEAT
+    assert _push(push_integration).connected
+    assert _status(push_integration).update_interval == PUSH_STATUS_INTERVAL
 
     for _ in range(9):
         await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
@@ -218,23 +217,28 @@ async def test_sessions_are_pushed(
     await hass.async_block_till_done()
     assert _state(hass, ACTIVE_SESSIONS) == "2"
     assert _state(hass, NOW_PLAYING) == "2"
-    coordinator = _coordinator(push_integration)
+    coordinator = _status(push_integration)
     assert [item.id for item in coordinator.data.sessions or []] == ["a", "b"]
     assert mock_emby_server.get_sessions.call_count == 1
 
-    # Only the play position moved: the data follows, the entities are not woken up.
+    # Only the play position moved: the entities are not woken up; the position reaches
+    # whoever follows the push messages.
     listener = MagicMock()
     coordinator.async_add_listener(listener)
+    received: list[EmbyMessage] = []
+    _push(push_integration).async_subscribe(received.append)
     moved = [
         sessions[0],
         *(replace(item, play_state=PlayState(position_ticks=5)) for item in sessions[1:]),
     ]
     channel.push(SessionsMessage(sessions=moved))
     assert listener.call_count == 0
-    assert (coordinator.data.sessions or [])[0].play_state.position_ticks == 5
+    assert received == [SessionsMessage(sessions=moved)]
+    assert [item.id for item in coordinator.data.sessions or []] == ["a", "b"]
     channel.push(SessionsMessage(sessions=[]))
     assert listener.call_count == 1
     assert _state(hass, ACTIVE_SESSIONS) == "0"
+    assert mock_emby_server.get_sessions.call_count == 1
 
 
 async def test_sessions_ignored_when_not_readable(
@@ -294,16 +298,20 @@ async def test_announced_outage(
     channel.end()
     await _settle(hass)
     assert mock_connection_manager.connect.call_count == 1
-    coordinator = _coordinator(push_integration)
+    coordinator = _status(push_integration)
     assert coordinator.update_interval == STATUS_INTERVAL
 
+    # Asked every second (+/- 20 %) for the first minute: refused connections cost nothing.
+    fast = int(RECONNECT_FAST_WINDOW.total_seconds() / 1.2)
+    for attempt in range(fast):
+        await _tick(hass, freezer, 1.2)
+        assert mock_connection_manager.connect.call_count == 2 + attempt
+    # Then after 2 and 4 s, and every 4 s (each +/- 20 %): 5 to 7 attempts in 24 s.
     await _tick(hass, freezer, 1.2)
-    assert mock_connection_manager.connect.call_count == 2
-    await _tick(hass, freezer, 2.4)
-    assert mock_connection_manager.connect.call_count == 3
-    for _ in range(3):
-        await _tick(hass, freezer, 4.8)
-    assert mock_connection_manager.connect.call_count == 6
+    attempts = mock_connection_manager.connect.call_count
+    for _ in range(20):
+        await _tick(hass, freezer, 1.2)
+    assert 5 <= mock_connection_manager.connect.call_count - attempts <= 7
     assert _state(hass, CONNECTIVITY) == STATE_OFF
 
     # It answers again: connected within the next delay (at most 4.8 s), websocket reopened.
@@ -337,6 +345,126 @@ async def test_closed_socket_reconnects_at_once(
     assert _state(hass, CONNECTIVITY) == STATE_ON
     assert LOST not in caplog.text
     assert FAILED not in caplog.text
+
+
+async def test_silent_socket_probes_once(
+    hass: HomeAssistant,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A silent websocket whose address does not answer one quick probe: offline at once."""
+    caplog.set_level(logging.INFO)
+    connecting = asyncio.Event()
+
+    async def _black_hole(_record: object) -> None:
+        # The full reconnect waits for its probes to time out.
+        connecting.set()
+        await asyncio.Event().wait()
+
+    mock_emby_server.get_public_info.side_effect = EmbyTimeoutError("no answer")
+    mock_connection_manager.connect.side_effect = _black_hole
+    channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
+    await _settle(hass)
+    probe = mock_emby_server.get_public_info.call_args
+    assert probe.kwargs == {"timeout": QUICK_PROBE_TIMEOUT}
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+    assert caplog.text.count(LOST) == 1
+    assert "could not be reached on any of its addresses" in caplog.text
+    # The reconnect goes on behind it.
+    assert connecting.is_set()
+
+
+async def test_subscribers_get_every_message(
+    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
+) -> None:
+    """Other parts follow the push messages (those the integration uses and others) typed."""
+    received: list[EmbyMessage] = []
+    unsubscribe = _push(push_integration).async_subscribe(received.append)
+    messages: list[EmbyMessage] = [
+        OtherMessage(message_type="UserDataChanged", data={"UserId": "a"}),
+        LibraryChangedMessage(items_added=["1"]),
+        SessionsMessage(sessions=[]),
+    ]
+    for message in messages:
+        channel.push(message)
+    assert received == messages
+
+    unsubscribe()
+    channel.push(OtherMessage(message_type="ScheduledTasksInfo"))
+    assert received == messages
+
+
+async def test_subscribers_feeds_are_asked_for(
+    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
+) -> None:
+    """A feed is asked for while a subscriber needs it, on every websocket opened."""
+    websocket = channel.websocket
+    push = _push(push_integration)
+    first = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS])
+    second = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS, Feed.ACTIVITY_LOG])
+    await _settle(hass)
+    assert [call.args for call in websocket.subscribe.await_args_list] == [
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    ]
+
+    # A new websocket asks for them again.
+    websocket.subscribe.reset_mock()
+    channel.end()
+    await _settle(hass)
+    assert channel.is_open
+    assert {call.args for call in websocket.subscribe.await_args_list} == {
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    }
+
+    # A feed ends when its last subscriber goes.
+    first()
+    await _settle(hass)
+    websocket.unsubscribe.assert_not_awaited()
+    second()
+    await _settle(hass)
+    assert {call.args for call in websocket.unsubscribe.await_args_list} == {
+        (Feed.SCHEDULED_TASKS,),
+        (Feed.ACTIVITY_LOG,),
+    }
+
+    # Asked for while no websocket is open: the next one asks.
+    channel.websocket.connect.side_effect = _never_open
+    channel.end()
+    await _settle(hass)
+    websocket.subscribe.reset_mock()
+    push.async_subscribe(lambda _: None, feeds=[Feed.ACTIVITY_LOG])
+    await _settle(hass)
+    websocket.subscribe.assert_not_awaited()
+
+
+async def _never_open() -> None:
+    """Wait forever, like a websocket that never opens."""
+    await asyncio.Event().wait()
+
+
+async def test_pushed_sessions_keep_system_info_polled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """Sessions that change every minute do not keep System/Info from its 5-minute poll."""
+    for minute in range(6):
+        await _tick(hass, freezer, 60)
+        playing = [_session(str(index), f"tv{index}", playing=True) for index in range(minute)]
+        channel.push(SessionsMessage(sessions=playing))
+        await _settle(hass)
+    assert _state(hass, ACTIVE_SESSIONS) == "5"
+    assert mock_emby_server.get_system_info.call_count == 2
+    assert mock_emby_server.get_sessions.call_count == 2
 
 
 async def test_failed_socket_and_unreachable_server(
@@ -379,9 +507,7 @@ async def test_broken_server_is_left_to_polling(
     await _settle(hass)
     assert mock_emby_server.get_system_info.call_count == 2
     assert _state(hass, CONNECTIVITY) == STATE_OFF
-    coordinator = _coordinator(push_integration)
-    assert coordinator._push is not None
-    assert coordinator._push.done()
+    # No reconnect loop: nothing is asked before the next poll.
     await _tick(hass, freezer, 10)
     assert mock_emby_server.get_system_info.call_count == 2
     mock_emby_server.get_system_info.side_effect = None
@@ -406,11 +532,9 @@ async def test_long_outage_is_left_to_polling(
     while elapsed <= RECONNECT_WINDOW.total_seconds():
         await _tick(hass, freezer, 4.8)
         elapsed += 4.8
-    coordinator = _coordinator(push_integration)
-    assert coordinator._push is not None
-    assert coordinator._push.done()
+    coordinator = _status(push_integration)
 
-    # A day later: a poll every 30 s, nothing more.
+    # The reconnects stopped: a poll every 30 s, nothing more, a day later too.
     attempts = mock_connection_manager.connect.call_count
     for _ in range(10):
         await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
@@ -440,9 +564,8 @@ async def test_refused_websocket_falls_back_to_polling(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await _settle(hass)
     assert channel.opened == 1
-    coordinator = _coordinator(mock_config_entry)
-    assert coordinator.update_interval == STATUS_INTERVAL
-    assert not coordinator.push_connected
+    assert _status(mock_config_entry).update_interval == STATUS_INTERVAL
+    assert not _push(mock_config_entry).connected
 
     await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
     assert mock_emby_server.get_system_info.call_count == 2
@@ -471,11 +594,12 @@ async def test_websocket_blocked_falls_back_to_polling(
     # The end and the first failed open each asked the manager; the second failed open did not.
     assert mock_connection_manager.connect.call_count == 3
     assert channel.opened == 3
-    coordinator = _coordinator(push_integration)
-    assert coordinator._push is not None
-    assert coordinator._push.done()
-    assert coordinator.update_interval == STATUS_INTERVAL
+    assert _status(push_integration).update_interval == STATUS_INTERVAL
     assert _state(hass, CONNECTIVITY) == STATE_ON
+    # No reconnect loop: nothing more until the websocket is asked for again.
+    await _tick(hass, freezer, 10)
+    assert mock_connection_manager.connect.call_count == 3
+    assert channel.opened == 3
 
 
 async def test_refused_token_exchanges_again(
@@ -493,6 +617,7 @@ async def test_refused_token_exchanges_again(
 
 async def test_revoked_for_good_stops_push(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     push_integration: MockConfigEntry,
     channel: FakeChannel,
     mock_connection_manager: MagicMock,
@@ -503,9 +628,10 @@ async def test_revoked_for_good_stops_push(
     )
     channel.end()
     await _settle(hass)
-    coordinator = _coordinator(push_integration)
-    assert coordinator._push is not None
-    assert coordinator._push.done()
+    attempts = mock_connection_manager.connect.call_count
+    await _tick(hass, freezer, 10)
+    assert mock_connection_manager.connect.call_count == attempts
+    assert channel.opened == 1
     assert any(
         flow["context"]["source"] == SOURCE_REAUTH
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -532,6 +658,34 @@ async def test_flapping_websocket_waits(
     channel.end()
     await _settle(hass)
     assert channel.opened == 4
+
+
+async def test_flapping_websocket_lost_while_waiting(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_connection_manager: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A server lost while a flapping websocket waits is connected again before it reopens."""
+    channel.end()
+    await _settle(hass)
+    channel.end()
+    await _settle(hass)
+    assert channel.opened == 2
+    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
+    await _status(push_integration).async_refresh()
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    attempts = mock_connection_manager.connect.call_count
+
+    await _tick(hass, freezer, 1.2)
+    assert mock_connection_manager.connect.call_count == attempts + 1
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    await _tick(hass, freezer, 2.4)
+    assert channel.opened == 3
+    assert channel.is_open
 
 
 async def test_poll_failure_closes_the_websocket(
@@ -566,11 +720,12 @@ async def test_shutting_down_in_system_info(
 
 async def test_restart_required_reads_system_info(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     push_integration: MockConfigEntry,
     channel: FakeChannel,
     mock_emby_server: MagicMock,
 ) -> None:
-    """RestartRequired reads System/Info at once: restart pending turns on."""
+    """RestartRequired refreshes the status at once: restart pending turns on."""
     assert _state(hass, RESTART_PENDING) == STATE_OFF
     mock_emby_server.get_system_info.return_value = replace(load_info(), has_pending_restart=True)
     channel.push(RestartRequiredMessage())
@@ -578,10 +733,16 @@ async def test_restart_required_reads_system_info(
     assert mock_emby_server.get_system_info.call_count == 2
     assert _state(hass, RESTART_PENDING) == STATE_ON
 
+    # Another moments later is read once the refresh cooldown (10 s) is over; a read that
+    # fails then is a failed poll like any other.
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
     channel.push(RestartRequiredMessage())
     await _settle(hass)
+    assert mock_emby_server.get_system_info.call_count == 2
     assert _state(hass, RESTART_PENDING) == STATE_ON
+    await _tick(hass, freezer, 10)
+    assert mock_emby_server.get_system_info.call_count >= 3
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
 
 
 async def test_library_changed_reads_counts_once(
@@ -595,15 +756,15 @@ async def test_library_changed_reads_counts_once(
     mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=99)
     for _ in range(5):
         channel.push(LibraryChangedMessage(items_added=["1"]))
-    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY / 2)
+    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN / 2)
     assert mock_emby_server.get_item_counts.call_count == 1
-    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY / 2 + 1)
+    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN / 2 + 1)
     assert mock_emby_server.get_item_counts.call_count == 2
     assert _state(hass, MOVIES) == "99"
 
     mock_emby_server.get_item_counts.side_effect = EmbyConnectionError("gone")
     channel.push(LibraryChangedMessage())
-    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY + 1)
+    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
     assert mock_emby_server.get_item_counts.call_count == 3
     assert _state(hass, MOVIES) == "99"
 
@@ -623,7 +784,7 @@ async def test_reads_skipped_while_offline(
     channel.push(ServerShuttingDownMessage())
     channel.push(RestartRequiredMessage())
     channel.push(SessionsMessage(sessions=[]))
-    await _tick(hass, freezer, LIBRARY_CHANGED_DELAY + 1)
+    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
     assert mock_emby_server.get_item_counts.call_count == 1
     assert mock_emby_server.get_system_info.call_count == 1
     assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
@@ -634,19 +795,22 @@ async def test_unload_stops_push(
     freezer: FrozenDateTimeFactory,
     push_integration: MockConfigEntry,
     channel: FakeChannel,
+    mock_emby_server: MagicMock,
 ) -> None:
     """Unloading closes the websocket and cancels pending reads; nothing is left running."""
     channel.push(LibraryChangedMessage())
-    coordinator = _coordinator(push_integration)
-    push = coordinator._push
-    assert push is not None
+    push, status = _push(push_integration), _status(push_integration)
     await hass.config_entries.async_unload(push_integration.entry_id)
     await hass.async_block_till_done()
     assert push_integration.state is ConfigEntryState.NOT_LOADED
-    assert push.done()
-    assert coordinator._counts_due is None
-    # An unloaded coordinator does not open a websocket again.
-    coordinator.async_update_listeners()
+    assert not channel.is_open
+    assert not push.connected
+    # The read the library change asked for is not made.
+    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
+    assert mock_emby_server.get_item_counts.call_count == 1
+    # An unloaded entry does not open a websocket again.
+    status.async_update_listeners()
+    await _settle(hass)
     assert channel.opened == 1
 
 
@@ -663,7 +827,7 @@ async def test_unload_while_opening_closes_the_websocket(
 
     channel.websocket.connect.side_effect = _slow_connect
     channel.websocket.close.reset_mock()
-    coordinator = _coordinator(push_integration)
+    coordinator = _status(push_integration)
     await coordinator.async_refresh()
     await _settle(hass)
     assert opening.is_set()
@@ -672,8 +836,3 @@ async def test_unload_while_opening_closes_the_websocket(
     await hass.async_block_till_done()
 
     channel.websocket.close.assert_awaited()
-
-
-def load_info() -> SystemInfo:
-    """Return the recorded System/Info."""
-    return SystemInfo.from_dict(load_json("system_info.json"))

@@ -14,7 +14,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import EmbyConnect
-from custom_components.emby_connect.const import DOMAIN, PUSH_STATUS_INTERVAL
+from custom_components.emby_connect.const import (
+    CONF_LOCAL_ADDRESS,
+    DOMAIN,
+    PUSH_STATUS_INTERVAL,
+)
 from custom_components.emby_connect.entry_data import connect_entry_data
 from embysim import EmbySimulator, Fault, SimServer
 
@@ -28,8 +32,13 @@ class World:
     """A Connect account with one linked server, set up in Home Assistant."""
 
     hass: HomeAssistant
+    sim: EmbySimulator
     server: SimServer
     entry: MockConfigEntry
+
+    def connect_reads(self) -> int:
+        """Return how often Emby Connect's server list was read."""
+        return sum(request.path.endswith("/servers") for request in self.sim.connect_requests)
 
     def state(self, entity_id: str) -> str:
         """Return the state of an entity."""
@@ -67,9 +76,9 @@ async def world(hass: HomeAssistant, emby_sim: EmbySimulator) -> AsyncIterator[W
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    world = World(hass=hass, server=server, entry=entry)
+    world = World(hass=hass, sim=emby_sim, server=server, entry=entry)
     await world.wait_for(lambda: server.websocket_count == 1, 2)
-    assert entry.runtime_data.coordinator.update_interval == PUSH_STATUS_INTERVAL
+    assert entry.runtime_data.status.update_interval == PUSH_STATUS_INTERVAL
     yield world
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -111,3 +120,24 @@ async def test_stop_start_restart_kill(world: World) -> None:
     await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_ON, 5)
     await world.wait_for(lambda: server.websocket_count == 1, 2)
     assert world.state(ACTIVE_SESSIONS) == "0"
+
+
+async def test_moved_server_is_found_at_once(world: World) -> None:
+    """A server moved to new ports, Emby Connect listing them: back within seconds."""
+    server = world.server
+    old_address = world.entry.data[CONF_LOCAL_ADDRESS]
+    connect_reads = world.connect_reads()
+    await server.move()
+    assert server.local_address != old_address
+    took = await world.wait_for(
+        lambda: (
+            world.entry.data[CONF_LOCAL_ADDRESS] == server.local_address
+            and server.websocket_count == 1
+            and world.state(CONNECTIVITY) == STATE_ON
+        ),
+        5,
+    )
+    assert took < 5
+    assert world.state(ACTIVE_SESSIONS) == "0"
+    # The websocket dropped, no stored address answered: Emby Connect was asked once.
+    assert world.connect_reads() == connect_reads + 1

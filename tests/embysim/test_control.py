@@ -249,3 +249,54 @@ async def test_bad_requests(http, demo) -> None:
 async def test_control_api_ignores_connect_faults(http, demo) -> None:
     demo.connect_fault = ConnectFault.DOWN
     assert (await _call(http, demo, "GET", "/summary"))[0] == 200
+
+
+async def test_clients_libraries_and_commands(http, demo) -> None:
+    server = demo.servers[0]
+    assert len(server.library) > 0  # the demo has a library to browse
+    status, client = await _call(
+        http, demo, "POST", "/servers/0/clients", {"profile": "dlna", "user": "family"}
+    )
+    assert status == 201
+    assert (client["Client"], client["SupportsRemoteControl"]) == ("DLNA", False)
+    status, theater = await _call(
+        http, demo, "POST", "/servers/0/clients", {"device_name": "Den TV", "device_id": "den"}
+    )
+    assert (theater["Client"], theater["DeviceName"], theater["DeviceId"]) == (
+        "Emby Theater",
+        "Den TV",
+        "den",
+    )
+    assert (await _call(http, demo, "POST", "/servers/0/clients", {"profile": "x"}))[0] == 400
+    assert (await _call(http, demo, "PATCH", "/servers/0", {"client_delay": 0}))[0] == 200
+    assert server.client_delay == 0
+
+    before = len(server.library)
+    status, generated = await _call(http, demo, "POST", "/servers/0/library", {"movies": 3})
+    assert status == 201
+    assert generated["items"] == len(server.library) > before
+    assert (await _call(http, demo, "POST", "/servers/0/library", {"films": 3}))[0] == 400
+
+    status, restricted = await _call(
+        http, demo, "POST", "/servers/0/users/kid/libraries", {"libraries": ["music"]}
+    )
+    assert (status, restricted["libraries"]) == (200, ["music"])
+    assert server.find_user("kid").enabled_folders == {server.library.find_view("Music").id}
+    body = {"libraries": ["Nope"]}
+    assert (await _call(http, demo, "POST", "/servers/0/users/kid/libraries", body))[0] == 404
+    await _call(http, demo, "POST", "/servers/0/users/kid/libraries", {"libraries": None})
+    assert server.find_user("kid").enabled_folders is None
+
+    token = await sign_in(http, server, "admin", "admin-password")
+    for session_id in (client["Id"], theater["Id"]):
+        async with http.post(
+            f"{server.url}/Sessions/{session_id}/Command/GoHome", headers=with_token(token)
+        ) as response:
+            assert response.status in {204, 400}
+    _, refused = await _call(http, demo, "GET", f"/servers/0/sessions/{client['Id']}/commands")
+    assert [(c["name"], c["accepted"]) for c in refused] == [("GoHome", False)]
+    _, obeyed = await _call(http, demo, "GET", f"/servers/0/sessions/{theater['Id']}/commands")
+    assert [(c["kind"], c["name"], c["accepted"]) for c in obeyed] == [
+        ("GeneralCommand", "GoHome", True)
+    ]
+    assert (await _call(http, demo, "GET", "/servers/0/sessions/nope/commands"))[0] == 404

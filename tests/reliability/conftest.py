@@ -57,6 +57,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
 
+from custom_components.emby_connect.account import DATA_ACCOUNTS
 from custom_components.emby_connect.aioemby import (
     ConnectionManager,
     EmbyConnect,
@@ -69,7 +70,6 @@ from custom_components.emby_connect.const import (
     CONF_SERVER,
     DOMAIN,
 )
-from custom_components.emby_connect.coordinator import DATA_ACCOUNTS
 from custom_components.emby_connect.diagnostics import async_get_config_entry_diagnostics
 from embysim import EmbySimulator, SimConnectUser, SimServer, SimUser
 from embysim.records import secrets_in
@@ -374,14 +374,12 @@ class Stack:
         They take real time (a probe waits for its timeout); without this, the next steps would
         let simulated minutes pass while one request is still on its way.
         """
-        coordinators: list[DataUpdateCoordinator[Any]] = list(
-            self.hass.data.get(DATA_ACCOUNTS, {}).values()
-        )
-        coordinators.extend(
-            runtime.coordinator
-            for entry in self.entries()
-            if (runtime := getattr(entry, "runtime_data", None)) is not None
-        )
+        coordinators: list[DataUpdateCoordinator[Any]] = []
+        if (registry := self.hass.data.get(DATA_ACCOUNTS)) is not None:
+            coordinators.extend(registry.accounts)
+        for entry in self.entries():
+            if (runtime := getattr(entry, "runtime_data", None)) is not None:
+                coordinators.extend((runtime.status, runtime.library))
         async with asyncio.timeout(TASK_LIMIT):
             for coordinator in coordinators:
                 async with coordinator._debounced_refresh.async_lock():
@@ -619,7 +617,8 @@ class Stack:
             texts.append(f"{entry.title} {entry.reason} {entry.state}")
             runtime = getattr(entry, "runtime_data", None)
             for coordinator in (
-                getattr(runtime, "coordinator", None),
+                getattr(runtime, "status", None),
+                getattr(runtime, "library", None),
                 getattr(runtime, "account", None),
             ):
                 if coordinator is not None and coordinator.last_exception is not None:

@@ -42,7 +42,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.emby_connect import coordinator as coordinator_module
+from custom_components.emby_connect import push as push_module
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionManager,
@@ -59,7 +59,7 @@ from custom_components.emby_connect.const import (
     CONF_USER_ID,
     DOMAIN,
 )
-from custom_components.emby_connect.coordinator import EmbyServerCoordinator
+from custom_components.emby_connect.coordinator import EmbyRuntimeData
 
 from .conftest import report, serve_on_loopback
 
@@ -376,9 +376,9 @@ def quick_push_reconnects() -> Iterator[None]:
     the backoff for a flapping proxy does not slow the examples down.
     """
     with (
-        patch.object(coordinator_module, "RECONNECT_MIN_DELAY", 0.01),
-        patch.object(coordinator_module, "RECONNECT_MAX_DELAY", 0.01),
-        patch.object(coordinator_module, "PUSH_STABLE_AFTER", timedelta(0)),
+        patch.object(push_module, "RECONNECT_MIN_DELAY", 0.01),
+        patch.object(push_module, "RECONNECT_MAX_DELAY", 0.01),
+        patch.object(push_module, "PUSH_STABLE_AFTER", timedelta(0)),
     ):
         yield
 
@@ -431,13 +431,13 @@ def _assert_valid_states(states: dict[str, str]) -> None:
         assert value in {STATE_UNAVAILABLE, STATE_UNKNOWN} or (value.isdigit()), (key, value)
 
 
-async def _push_connected(coordinator: EmbyServerCoordinator) -> bool:
+async def _push_connected(runtime: EmbyRuntimeData) -> bool:
     """Wait a moment for the push channel to be open; return whether it is."""
     for _ in range(100):
-        if coordinator.push_connected:
+        if runtime.push.connected:
             return True
         await asyncio.sleep(0.005)
-    return coordinator.push_connected
+    return runtime.push.connected
 
 
 async def _deliver(hostile: HostileEmby, batch: list[str | bytes]) -> None:
@@ -468,33 +468,36 @@ async def test_coordinator_survives_hostile_answers_and_frames(
     batch: list[str | bytes],
 ) -> None:
     """Hostile polls and pushes end in a mapped error at worst, and the server comes back."""
-    coordinator: EmbyServerCoordinator = fuzzed_entry.runtime_data.coordinator
+    runtime: EmbyRuntimeData = fuzzed_entry.runtime_data
+    coordinator, library = runtime.status, runtime.library
     counts["examples"] += 1
 
     # Frames come down an open websocket, while the server answers polls properly.
-    if await _push_connected(coordinator):
+    if await _push_connected(runtime):
         await _deliver(hostile_emby, batch)
         counts["frames delivered"] += len(batch)
     else:
         counts["push not open"] += 1
     _assert_valid_states(_states(hass, fuzzed_entry))
 
-    # Then the polls get hostile answers.
+    # Then the polls (status, then library counts) get hostile answers.
     hostile_emby.answers = {**VALID, **endpoints}
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-    error = coordinator.last_exception
-    assert coordinator.last_update_success or isinstance(
-        error, UpdateFailed | ConfigEntryAuthFailed
-    ), repr(error)
+    for polled in (coordinator, library):
+        await polled.async_refresh()
+        await hass.async_block_till_done()
+        error = polled.last_exception
+        assert polled.last_update_success or isinstance(
+            error, UpdateFailed | ConfigEntryAuthFailed
+        ), repr(error)
     counts["polls failed" if not coordinator.last_update_success else "polls succeeded"] += 1
     _assert_valid_states(_states(hass, fuzzed_entry))
 
     # Answering properly again shows the server again: nothing got stuck.
     hostile_emby.answers = dict(VALID)
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-    assert coordinator.last_update_success, repr(coordinator.last_exception)
+    for polled in (coordinator, library):
+        await polled.async_refresh()
+        await hass.async_block_till_done()
+        assert polled.last_update_success, repr(polled.last_exception)
     assert _states(hass, fuzzed_entry)[CONNECTIVITY] == STATE_ON
     assert fuzzed_entry.state is ConfigEntryState.LOADED
     assert not [

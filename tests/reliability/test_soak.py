@@ -25,7 +25,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 import pytest
 
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
-from custom_components.emby_connect.sensor import SENSORS
+from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
 from embysim import ConnectFault, Fault, SimServer
 
 from .conftest import Resources, Stack, report
@@ -368,7 +368,9 @@ def _check_calm(stack: Stack, subjects: list[Subject]) -> int:
     assert len(stack.entries()) == len(subjects)
     assert len(stack.devices()) == len(subjects)
     entities = stack.registry_entities()
-    assert len(entities) == len(subjects) * (len(SENSORS) + len(BINARY_SENSORS))
+    assert len(entities) == len(subjects) * (
+        len(SENSORS) + len(LIBRARY_SENSORS) + len(BINARY_SENSORS)
+    )
     assert len({entity.entity_id for entity in entities}) == len(entities)
     assert not [entity.entity_id for entity in entities if entity.entity_id.endswith("_2")]
     assert not stack.reauth_flows()

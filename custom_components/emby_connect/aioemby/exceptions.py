@@ -34,12 +34,42 @@ class EmbyAuthenticationError(EmbyError):
         self.status = status
 
 
-class EmbyForbiddenError(EmbyAuthenticationError):
-    """The user is signed in but lacks the rights for this call (HTTP 403 on a server)."""
+class EmbyForbiddenError(EmbyError):
+    """The user is signed in but lacks the rights for this call (HTTP 403 on a server).
+
+    Not an EmbyAuthenticationError: the sign-in is fine, so catching refused credentials
+    (which asks the person to sign in again) never catches this by accident.
+    """
+
+    def __init__(self, message: str, *, source: AuthSource, status: int | None = None) -> None:
+        """Store who refused and with which HTTP status."""
+        super().__init__(message)
+        self.source = source
+        self.status = status
 
 
 class EmbyResponseError(EmbyError):
     """The answer was malformed or not what the API promises."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        """Store the HTTP status of the answer, when it was an HTTP error."""
+        super().__init__(message)
+        self.status = status
+
+
+class EmbyNotFoundError(EmbyResponseError):
+    """The server has no such item (or the signed-in user may not see it): HTTP 404."""
+
+
+class EmbyCommandError(EmbyError):
+    """A client session refused a remote-control command, or is gone (status 404)."""
+
+    def __init__(self, message: str, *, session_id: str, command: str, status: int) -> None:
+        """Store which session refused which command, with the HTTP status."""
+        super().__init__(message)
+        self.session_id = session_id
+        self.command = command
+        self.status = status
 
 
 class EmbyServerMismatchError(EmbyError):

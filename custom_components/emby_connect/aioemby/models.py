@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,12 +46,35 @@ def _each[T](parse: Callable[[object], T], data: object, what: str) -> list[T]:
     return parsed
 
 
+class _Folded(dict[str, Any]):
+    """A JSON object re-keyed by the wire names a parser reads: no other spelling is left."""
+
+
+def _fold(data: JsonObject, names: Iterable[str]) -> JsonObject:
+    """Return data keyed by the given wire names, matched case-insensitively, in one pass.
+
+    A parser reading many fields of many objects (library pages) folds each object once, so
+    that a missing field costs one lookup instead of a case-insensitive scan.
+    """
+    canonical = {name.lower(): name for name in names}
+    folded = _Folded()
+    for key, value in data.items():
+        if not isinstance(key, str) or value is None:
+            continue
+        name = canonical.get(key.lower())
+        if name is not None and (key == name or name not in folded):
+            folded[name] = value
+    return folded
+
+
 def _get(data: JsonObject, *names: str) -> Any:
     """Return the first present, non-null value among the wire names (case-insensitive)."""
     for name in names:
         value = data.get(name)
         if value is not None:
             return value
+    if isinstance(data, _Folded):
+        return None
     lowered = {key.lower(): value for key, value in data.items() if isinstance(key, str)}
     for name in names:
         value = lowered.get(name.lower())
@@ -127,6 +150,16 @@ def _str_list(data: JsonObject, *names: str) -> list[str]:
     if not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, str)]
+
+
+def _str_map(data: JsonObject, *names: str) -> dict[str, str]:
+    """Read an object of strings (e.g. ImageTags), dropping anything else."""
+    value = _get(data, *names)
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        key: item for key, item in value.items() if isinstance(key, str) and isinstance(item, str)
+    }
 
 
 def _datetime(data: JsonObject, *names: str) -> datetime | None:
@@ -397,6 +430,12 @@ class NowPlayingItem:
     artists: list[str] = field(default_factory=list)
     production_year: int | None = None
     run_time_ticks: int | None = None
+    image_tags: dict[str, str] = field(default_factory=dict)
+    series_id: str | None = None
+    series_primary_image_tag: str | None = None
+    album_id: str | None = None
+    album_primary_image_tag: str | None = None
+    album_artist: str | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -415,6 +454,12 @@ class NowPlayingItem:
             artists=_str_list(obj, "Artists"),
             production_year=_int(obj, "ProductionYear"),
             run_time_ticks=_int(obj, "RunTimeTicks"),
+            image_tags=_str_map(obj, "ImageTags"),
+            series_id=_str(obj, "SeriesId"),
+            series_primary_image_tag=_str(obj, "SeriesPrimaryImageTag"),
+            album_id=_str(obj, "AlbumId"),
+            album_primary_image_tag=_str(obj, "AlbumPrimaryImageTag"),
+            album_artist=_str(obj, "AlbumArtist"),
         )
 
 
@@ -427,6 +472,9 @@ class PlayState:
     is_muted: bool = False
     volume_level: int | None = None
     play_method: str | None = None
+    can_seek: bool = False
+    repeat_mode: str | None = None
+    shuffle: bool = False
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -438,6 +486,9 @@ class PlayState:
             is_muted=_bool(obj, "IsMuted"),
             volume_level=_int(obj, "VolumeLevel"),
             play_method=_str(obj, "PlayMethod"),
+            can_seek=_bool(obj, "CanSeek"),
+            repeat_mode=_str(obj, "RepeatMode"),
+            shuffle=_bool(obj, "Shuffle"),
         )
 
 
@@ -458,6 +509,8 @@ class Session:
     play_state: PlayState = field(default_factory=PlayState)
     transcoding: bool = False
     supports_remote_control: bool = False
+    supported_commands: list[str] = field(default_factory=list)
+    playable_media_types: list[str] = field(default_factory=list)
 
     @property
     def is_playing(self) -> bool:
@@ -500,6 +553,8 @@ class Session:
             else PlayState(),
             transcoding=isinstance(_get(obj, "TranscodingInfo"), Mapping),
             supports_remote_control=_bool(obj, "SupportsRemoteControl"),
+            supported_commands=_str_list(obj, "SupportedCommands"),
+            playable_media_types=_str_list(obj, "PlayableMediaTypes"),
         )
 
     @classmethod

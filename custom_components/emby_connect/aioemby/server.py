@@ -10,6 +10,7 @@ from typing import Any, Self
 
 from aiohttp import ClientSession
 from aiohttp.hdrs import METH_GET, METH_POST
+from yarl import URL
 
 from ._http import decode_json, header_value, join_url, parse_address, send
 from .exceptions import (
@@ -125,19 +126,12 @@ class EmbyServer:
             raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=raw.status)
         if not HTTPStatus.OK <= raw.status < HTTPStatus.MULTIPLE_CHOICES:
             message = f"{what} answered with HTTP {raw.status}"
-            raise EmbyResponseError(message)
-        return decode_json(raw, what) if expect_json else None
+            raise EmbyResponseError(message, status=raw.status)
+        return decode_json(raw, what) if expect_json else raw
 
-    async def _user_request(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None
-    ) -> Any:
-        """Send one call as the signed-in user."""
-        if not self.access_token:
-            message = "Not signed in to the Emby server"
-            raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
-        return await self._request(
-            method, path, token=self.access_token, user_id=self.user_id, params=params
-        )
+    def url_for(self, path: str) -> URL:
+        """Return the address of an API path on this server; it never carries a token."""
+        return join_url(parse_address(self.url), path)
 
     async def request(
         self,
@@ -148,9 +142,11 @@ class EmbyServer:
         json_body: Any = None,
         expect_json: bool = True,
     ) -> Any:
-        """Send one call as the signed-in user; return its decoded JSON (None if not expected).
+        """Send one call as the signed-in user: the primitive the control and library APIs use.
 
-        The building block of the API areas kept in their own modules (e.g. `admin`).
+        Return the decoded JSON answer, or the RawResponse (body, content type) when
+        expect_json is False. HTTP errors raise as for every call (EmbyResponseError with the
+        status; 401 EmbyAuthenticationError; 403 EmbyForbiddenError).
         """
         if not self.access_token:
             message = "Not signed in to the Emby server"
@@ -164,6 +160,12 @@ class EmbyServer:
             json_body=json_body,
             expect_json=expect_json,
         )
+
+    async def _user_request(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> Any:
+        """Send one call as the signed-in user."""
+        return await self.request(method, path, params=params)
 
     def _store(self, login: ServerLogin) -> ServerLogin:
         """Keep the local user and token of a successful sign-in or exchange."""
@@ -221,8 +223,8 @@ class EmbyServer:
         """Revoke the current token."""
         if not self.access_token:
             return
-        # A refused token is already revoked: the goal is reached.
-        with suppress(EmbyAuthenticationError):
+        # A refused token is already revoked, a forbidden one cannot be used: the goal is reached.
+        with suppress(EmbyAuthenticationError, EmbyForbiddenError):
             await self._request(
                 METH_POST,
                 "Sessions/Logout",

@@ -230,9 +230,10 @@ class EmbyWebSocket:
     async def connect(self) -> None:
         """Open the websocket and ask for session updates.
 
-        Raises EmbyAuthenticationError (EmbyForbiddenError) when the token is refused,
-        EmbyResponseError when the address answers but refuses a websocket (a proxy without
-        websocket support), EmbyConnectionError (EmbyTimeoutError) when it cannot be reached.
+        Raises EmbyAuthenticationError when the token is refused, EmbyForbiddenError when the
+        user may not open one, EmbyResponseError when the address answers but refuses a
+        websocket (a proxy without websocket support), EmbyConnectionError (EmbyTimeoutError)
+        when it cannot be reached.
         """
         try:
             base = parse_address(self.url)
@@ -450,7 +451,9 @@ class EmbyWebSocket:
         await self.close()
 
 
-def _handshake_error(what: str, status: int) -> EmbyAuthenticationError | EmbyResponseError:
+def _handshake_error(
+    what: str, status: int
+) -> EmbyAuthenticationError | EmbyForbiddenError | EmbyResponseError:
     """Return the library error for a refused websocket handshake."""
     if status == HTTPStatus.UNAUTHORIZED:
         message = f"{what} refused the token (HTTP {status})"

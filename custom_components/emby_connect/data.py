@@ -1,0 +1,54 @@
+"""What the status coordinator of a server holds, and how its sessions compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .aioemby import ConnectionMode, PublicSystemInfo, Session, SystemInfo
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbyData:
+    """What one poll of a server found; None where the user may not read it."""
+
+    mode: ConnectionMode
+    address: str
+    public_info: PublicSystemInfo
+    system_info: SystemInfo | None
+    sessions: list[Session] | None
+
+    @property
+    def server_name(self) -> str:
+        """Return the name the server gives itself."""
+        if self.system_info is not None:
+            return self.system_info.server_name
+        return self.public_info.server_name
+
+    @property
+    def version(self) -> str | None:
+        """Return the version of Emby Server."""
+        if self.system_info is not None and self.system_info.version:
+            return self.system_info.version
+        return self.public_info.version
+
+    @property
+    def operating_system(self) -> str | None:
+        """Return the operating system the server runs on, when the user may read it."""
+        if self.system_info is None:
+            return None
+        return self.system_info.operating_system_display_name or None
+
+
+def others_sessions(sessions: list[Session], device_id: str) -> list[Session]:
+    """Return the sessions but Home Assistant's own (it is no one watching anything)."""
+    return [item for item in sessions if item.device_id != device_id]
+
+
+def as_shown(sessions: list[Session]) -> list[Session]:
+    """Return sessions without what moves on its own while playing (no entity shows it)."""
+    return [
+        replace(
+            item, last_activity_date=None, play_state=replace(item.play_state, position_ticks=None)
+        )
+        for item in sessions
+    ]

@@ -1,0 +1,113 @@
+"""The one place where client errors become what Home Assistant shows: typed reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from enum import StrEnum
+from typing import Any, Concatenate
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .aioemby import (
+    EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyError,
+    EmbyServerMismatchError,
+)
+from .const import DOMAIN
+
+
+class ErrorReason(StrEnum):
+    """Why a refresh failed; the value is the translation key of the message."""
+
+    AUTHENTICATION_FAILED = "authentication_failed"
+    CANNOT_CONNECT = "cannot_connect"
+    ACCESS_KEY_UNCONFIRMED = "access_key_unconfirmed"
+    SERVER_MISMATCH = "server_mismatch"
+    INVALID_RESPONSE = "invalid_response"
+    SERVER_SHUTTING_DOWN = "server_shutting_down"
+    SERVER_RESTARTING = "server_restarting"
+    CONNECT_AUTHENTICATION_FAILED = "connect_authentication_failed"
+    CONNECT_UNAVAILABLE = "connect_unavailable"
+
+    @property
+    def unreachable(self) -> bool:
+        """Return whether the server is not there (yet): asking again soon may find it."""
+        return self in {ErrorReason.CANNOT_CONNECT, ErrorReason.SERVER_SHUTTING_DOWN}
+
+
+class EmbyUpdateFailed(UpdateFailed):
+    """A refresh failed for a known reason, with a translated message."""
+
+    def __init__(self, reason: ErrorReason, *, name: str | None = None) -> None:
+        """Store the reason; name is the server's, in the message."""
+        super().__init__(
+            translation_domain=DOMAIN,
+            translation_key=reason.value,
+            translation_placeholders=None if name is None else {"name": name},
+        )
+        self.reason = reason
+
+
+class AccessKeyUnconfirmedError(EmbyError):
+    """The server refused its AccessKey while Emby Connect could not be asked for a new one."""
+
+
+class ServerShuttingDownError(EmbyError):
+    """The server answered, but says it is shutting down."""
+
+
+def server_error_reason(err: EmbyError) -> ErrorReason:
+    """Return why talking to a server failed (refused credentials aside)."""
+    match err:
+        case EmbyServerMismatchError():
+            return ErrorReason.SERVER_MISMATCH
+        case AccessKeyUnconfirmedError():
+            return ErrorReason.ACCESS_KEY_UNCONFIRMED
+        case ServerShuttingDownError():
+            return ErrorReason.SERVER_SHUTTING_DOWN
+        case EmbyConnectionError():
+            return ErrorReason.CANNOT_CONNECT
+        case _:
+            # A bad answer, or a refusal (HTTP 403) of a call every user may make.
+            return ErrorReason.INVALID_RESPONSE
+
+
+def update_error(err: EmbyError, entry: ConfigEntry | None) -> HomeAssistantError:
+    """Return what a refresh raises for a client error: the one place errors are mapped.
+
+    For a server entry: refused credentials start a reauth (ConfigEntryAuthFailed), anything
+    else is a failed refresh with its reason. For the Emby Connect account (shared by entries,
+    so without one): Connect refusing the sign-in or being unavailable is a failed refresh;
+    the account asks its entries to sign in again itself.
+    """
+    if entry is None:
+        reason = (
+            ErrorReason.CONNECT_AUTHENTICATION_FAILED
+            if isinstance(err, EmbyAuthenticationError)
+            else ErrorReason.CONNECT_UNAVAILABLE
+        )
+        return EmbyUpdateFailed(reason)
+    if isinstance(err, EmbyAuthenticationError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key=ErrorReason.AUTHENTICATION_FAILED.value,
+            translation_placeholders={"name": entry.title},
+        )
+    return EmbyUpdateFailed(server_error_reason(err), name=entry.title)
+
+
+def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
+    func: Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]]:
+    """Map the client errors of a coordinator's refresh with update_error."""
+
+    async def handler(self: CoordinatorT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await func(self, *args, **kwargs)
+        except EmbyError as err:
+            raise update_error(err, self.config_entry) from err
+
+    return handler
