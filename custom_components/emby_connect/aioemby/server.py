@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Self
+from typing import Any
 
-from aiohttp import ClientSession
 from aiohttp.hdrs import METH_GET, METH_POST
 
-from ._http import decode_json, header_value, join_url, parse_address, send
+from ._http import SessionClient, decode_json, header_value, join_url, parse_address, send
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -59,17 +58,15 @@ def identity_headers(
 
 
 @dataclass(kw_only=True)
-class EmbyServer:
+class EmbyServer(SessionClient):
     """Talk to one Emby server at one address (with or without an /emby base path)."""
 
     url: str
     identity: ClientIdentity
-    session: ClientSession | None = None
     verify_ssl: bool = True
     request_timeout: float = 10.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
-    _close_session: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Normalise the address; an unusable one fails on the first request instead."""
@@ -99,12 +96,8 @@ class EmbyServer:
             raise EmbyConnectionError(message) from err
         what = f"Emby server {base} ({path})"
 
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
-
         raw = await send(
-            self.session,
+            self.http_session(),
             method,
             join_url(base, path),
             what=what,
@@ -205,18 +198,3 @@ class EmbyServer:
                 expect_json=False,
             )
         self.access_token = None
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
-
-    async def __aenter__(self) -> Self:
-        """Enter the async context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close on exit."""
-        await self.close()

@@ -11,12 +11,11 @@ from http import HTTPStatus
 import json
 import logging
 import random
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import (
     ClientError,
-    ClientSession,
     ClientWebSocketResponse,
     ClientWSTimeout,
     WebSocketError,
@@ -26,7 +25,7 @@ from aiohttp import (
 )
 from yarl import URL
 
-from ._http import MAX_RESPONSE_BYTES, join_url, parse_address
+from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -201,20 +200,18 @@ def _websocket_url(base: URL) -> URL:
 
 
 @dataclass(kw_only=True)
-class EmbyWebSocket:
+class EmbyWebSocket(SessionClient):
     """Hold the push channel of one Emby server for one token."""
 
     url: str
     access_token: str = field(repr=False)
     device_id: str
-    session: ClientSession | None = None
     verify_ssl: bool = True
     connect_timeout: float = CONNECT_TIMEOUT
     heartbeat: float = HEARTBEAT
     _ws: ClientWebSocketResponse | None = field(default=None, init=False, repr=False)
     _what: str = field(default="Emby server", init=False, repr=False)
     _closing: bool = field(default=False, init=False, repr=False)
-    _close_session: bool = field(default=False, init=False, repr=False)
     _keepalive: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _pinger: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _last_frame: float = field(default=0.0, init=False, repr=False)
@@ -237,10 +234,8 @@ class EmbyWebSocket:
             message = "The server address is not a valid http(s) address"
             raise EmbyConnectionError(message) from err
         what = self._what = f"Emby server {base} (websocket)"
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
-        if self.session.closed:
+        session = self.http_session()
+        if session.closed:
             message = f"Cannot talk to {what}: the HTTP session is closed"
             raise EmbyConnectionError(message)
         self._closing = False
@@ -249,7 +244,7 @@ class EmbyWebSocket:
         # carries it is chained.
         try:
             async with asyncio.timeout(self.connect_timeout):
-                ws = await self.session.ws_connect(
+                ws = await session.ws_connect(
                     _websocket_url(base),
                     params={"api_key": self.access_token, "deviceId": self.device_id},
                     # Pings and pongs come to listen(): they are its heartbeat.
@@ -329,10 +324,7 @@ class EmbyWebSocket:
         """Close the websocket (a running listen() returns) and a session created here."""
         self._closing = True
         await self._stop()
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
+        await super().close()
 
     async def _stop(self) -> None:
         """Stop the periodic senders and close the websocket."""
@@ -422,14 +414,6 @@ class EmbyWebSocket:
             if secret:
                 text = text.replace(secret, "**REDACTED**")
         return text
-
-    async def __aenter__(self) -> Self:
-        """Enter the async context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close on exit."""
-        await self.close()
 
 
 def _handshake_error(what: str, status: int) -> EmbyAuthenticationError | EmbyResponseError:
