@@ -22,6 +22,7 @@ from custom_components.emby_connect.aioemby import (
     ServerLogin,
     Session,
     SystemInfo,
+    TranscodingInfo,
 )
 
 PARSERS: list[Callable[[Any], object]] = [
@@ -36,6 +37,7 @@ PARSERS: list[Callable[[Any], object]] = [
     ServerLogin.from_exchange,
     NowPlayingItem.from_dict,
     PlayState.from_dict,
+    TranscodingInfo.from_dict,
     Session.from_dict,
     Session.list_from,
     ItemCounts.from_dict,
@@ -58,6 +60,13 @@ WIRE_NAMES = [
     "ServerName", "SessionInfo", "SongCount", "SupportsHttps", "SupportsRemoteControl",
     "SystemId", "TrailerCount", "TranscodingInfo", "Type", "Url", "User", "UserId", "UserName",
     "UserType", "Version", "VolumeLevel", "WanAddress", "WebSocketPortNumber",
+    # Real-server shapes (issue #14).
+    "AppIconUrl", "AudioCodec", "Bitrate", "CanSeek", "Container", "DeviceType", "GameCount",
+    "GameSystemCount", "InternalDeviceId", "IsAudioDirect", "IsInMaintenanceMode",
+    "IsVideoDirect", "PlayableMediaTypes", "PlaylistIndex", "PlaylistLength", "ProductName",
+    "ProgramCount", "SupportedCommands", "TranscodeReasons", "VideoCodec",
+    "VideoDecoderHwAccel", "VideoDecoderIsHardware", "VideoEncoderHwAccel",
+    "VideoEncoderIsHardware",
 ]  # fmt: skip
 
 keys = (
@@ -71,7 +80,18 @@ scalars = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text()
     | st.sampled_from(
-        ["true", "false", "2026-11-29T01:02:03.1234567Z", "Guest", "Transcode", "1e999"]
+        [
+            "true",
+            "false",
+            "2026-11-29T01:02:03.1234567Z",
+            "Guest",
+            "Transcode",
+            "DirectStream",
+            "1e999",
+            "4.6.0.0",
+            "10.8.13",
+            "None",
+        ]
     )
 )
 
@@ -128,6 +148,28 @@ def test_parsers_only_raise_response_error(data: Any) -> None:
     for parser in PARSERS:
         with contextlib.suppress(EmbyResponseError):
             parser(data)
+
+
+sessions = st.fixed_dictionaries(
+    {"Id": st.just("s")},
+    optional={
+        "NowPlayingItem": _json(4),
+        "PlayState": st.dictionaries(keys, _json(3), max_size=6),
+        "TranscodingInfo": st.dictionaries(keys, _json(3), max_size=8) | _json(3),
+    },
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=sessions)
+def test_session_figures_never_fail(data: Any) -> None:
+    """Whatever a session holds, its figures are plain values and consistent."""
+    session = Session.from_dict(data)
+    assert session.is_playing + session.is_paused == session.has_media
+    assert not session.is_transcoding or session.has_media
+    assert isinstance(session.transcode_reasons, list)
+    if session.transcode_reasons:
+        assert session.is_transcoding
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)

@@ -203,9 +203,10 @@ async def test_status_calls(
     assert info.http_port == server.local.port
 
     sessions = await client.get_sessions()
-    playing = [s for s in sessions if s.is_playing]
+    playing = [s for s in sessions if s.has_media]
     assert len(sessions) == 2
     assert len(playing) == 1
+    assert not playing[0].is_playing
     assert playing[0].is_paused
     assert playing[0].is_transcoding
     assert playing[0].now_playing is not None

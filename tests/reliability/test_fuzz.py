@@ -78,6 +78,7 @@ WIRE_NAMES = [
     "PositionTicks", "RemoteAddresses", "SeriesCount", "ServerId", "ServerName",
     "SessionInfo", "SystemId", "TranscodingInfo", "Url", "User", "UserId", "UserType",
     "Version", "WanAddress",
+    "IsAudioDirect", "IsInMaintenanceMode", "IsVideoDirect", "ProductName", "TranscodeReasons",
 ]  # fmt: skip
 MESSAGE_TYPES = [
     "Sessions", "ServerShuttingDown", "ServerRestarting", "RestartRequired", "LibraryChanged",

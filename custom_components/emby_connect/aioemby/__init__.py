@@ -23,30 +23,28 @@ from .models import (
     ConnectUser,
     ConnectUserType,
     ItemCounts,
-    NowPlayingItem,
-    PlayState,
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
-    Session,
     SystemInfo,
 )
 from .server import EmbyServer, normalize_address
+from .sessions import NowPlayingItem, PlayMethod, PlayState, Session, TranscodingInfo
 from .websocket import (
     EmbyMessage,
     EmbyWebSocket,
-    KeepAliveMessage,
     LibraryChangedMessage,
-    MessageType,
     OtherMessage,
     RestartRequiredMessage,
     ServerRestartingMessage,
     ServerShuttingDownMessage,
     SessionsMessage,
     backoff,
-    parse_message,
 )
 
+# The names the integration uses, and the types its calls return or take. The websocket's
+# parser (parse_message, MessageType, KeepAliveMessage) stays in aioemby.websocket: listen()
+# delivers parsed messages and keeps keepalives to itself.
 __all__ = [
     "DEFAULT_CONNECT_URL",
     "AuthSource",
@@ -72,11 +70,10 @@ __all__ = [
     "EmbyTimeoutError",
     "EmbyWebSocket",
     "ItemCounts",
-    "KeepAliveMessage",
     "LibraryChangedMessage",
-    "MessageType",
     "NowPlayingItem",
     "OtherMessage",
+    "PlayMethod",
     "PlayState",
     "PublicSystemInfo",
     "RestartRequiredMessage",
@@ -87,7 +84,7 @@ __all__ = [
     "Session",
     "SessionsMessage",
     "SystemInfo",
+    "TranscodingInfo",
     "backoff",
     "normalize_address",
-    "parse_message",
 ]

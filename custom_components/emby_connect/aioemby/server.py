@@ -18,7 +18,8 @@ from .exceptions import (
     EmbyForbiddenError,
     EmbyResponseError,
 )
-from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, Session, SystemInfo
+from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, SystemInfo
+from .sessions import Session
 
 # Emby refuses a Connect/Exchange (AccessKey revoked, user unlinked) with any of these.
 _EXCHANGE_REFUSED = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})

@@ -26,6 +26,7 @@ from aiohttp import (
 from yarl import URL
 
 from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address
+from ._wire import JsonObject, as_mapping, as_object, get_value, read_int, read_str, read_str_list
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -34,7 +35,7 @@ from .exceptions import (
     EmbyResponseError,
     EmbyTimeoutError,
 )
-from .models import JsonObject, Session, _get, _int, _mapping, _object, _str, _str_list
+from .sessions import Session
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -130,25 +131,25 @@ type EmbyMessage = (
 
 def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
     """Build LibraryChanged from its message."""
-    changes = _mapping(_get(obj, "Data"))
+    changes = as_mapping(get_value(obj, "Data"))
     return LibraryChangedMessage(
-        items_added=_str_list(changes, "ItemsAdded"),
-        items_removed=_str_list(changes, "ItemsRemoved"),
-        items_updated=_str_list(changes, "ItemsUpdated"),
-        folders_added_to=_str_list(changes, "FoldersAddedTo"),
-        folders_removed_from=_str_list(changes, "FoldersRemovedFrom"),
+        items_added=read_str_list(changes, "ItemsAdded"),
+        items_removed=read_str_list(changes, "ItemsRemoved"),
+        items_updated=read_str_list(changes, "ItemsUpdated"),
+        folders_added_to=read_str_list(changes, "FoldersAddedTo"),
+        folders_removed_from=read_str_list(changes, "FoldersRemovedFrom"),
     )
 
 
 def _force_keep_alive(obj: JsonObject) -> KeepAliveMessage:
     """Build ForceKeepAlive from its message (Data: the server's timeout in seconds)."""
-    timeout = _int(obj, "Data")
+    timeout = read_int(obj, "Data")
     return KeepAliveMessage(forced=True, timeout=timeout if timeout and timeout > 0 else None)
 
 
 _BUILDERS: dict[str, Callable[[JsonObject], EmbyMessage]] = {
     MessageType.SESSIONS: lambda obj: SessionsMessage(
-        sessions=Session.list_from(_get(obj, "Data"))
+        sessions=Session.list_from(get_value(obj, "Data"))
     ),
     MessageType.SERVER_SHUTTING_DOWN: lambda _: ServerShuttingDownMessage(),
     MessageType.SERVER_RESTARTING: lambda _: ServerRestartingMessage(),
@@ -167,13 +168,13 @@ def parse_message(text: str | bytes) -> EmbyMessage:
         # ValueError covers bad UTF-8 and integers too long to convert.
         message = "The websocket message is not valid JSON"
         raise EmbyResponseError(message) from err
-    obj = _object(raw, "websocket message")
-    message_type = _str(obj, "MessageType")
+    obj = as_object(raw, "websocket message")
+    message_type = read_str(obj, "MessageType")
     if not message_type:
         message = "The websocket message has no MessageType"
         raise EmbyResponseError(message)
     if (builder := _BUILDERS.get(message_type)) is None:
-        return OtherMessage(message_type=message_type, data=_get(obj, "Data"))
+        return OtherMessage(message_type=message_type, data=get_value(obj, "Data"))
     return builder(obj)
 
 
@@ -194,7 +195,12 @@ def backoff(
 
 
 def _websocket_url(base: URL) -> URL:
-    """Return the embywebsocket address below a server address (keeping its base path)."""
+    """Return {address}/embywebsocket (ws or wss), where Emby's apps open the push channel.
+
+    The web app's ApiClient turns `{address}/emby/socket` into `{address}/embywebsocket`, and
+    an address that ends in /emby keeps it: `{host}/emby/embywebsocket`. Both are what real
+    servers and a reverse proxy publishing only /emby and /embywebsocket accept.
+    """
     url = join_url(base, "embywebsocket")
     return url.with_scheme("wss" if base.scheme == "https" else "ws")
 
