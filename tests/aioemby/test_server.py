@@ -79,9 +79,10 @@ async def test_base_path(
         "/System/Info",
     }
 
-    without_base = EmbyServer(url=server.local.origin, identity=identity, session=session)
-    with pytest.raises(EmbyResponseError, match="HTTP 404"):
-        await without_base.get_public_info()
+    # The bare host works too: every call goes below /emby, as Emby's apps send it.
+    bare_host = EmbyServer(url=server.local.origin, identity=identity, session=session)
+    assert (await bare_host.get_public_info()).id == server.system_id
+    assert bare_host.emby_prefix is True
 
 
 async def test_authenticate_by_name(

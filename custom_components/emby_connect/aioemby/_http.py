@@ -98,8 +98,24 @@ def address_key(url: URL) -> tuple[str, str, int | None, str]:
 
 
 def join_url(base: URL, path: str) -> URL:
-    """Append an API path to a base address, keeping its base path (e.g. /emby)."""
+    """Append a path to a base address, keeping its base path (e.g. /emby)."""
     return base.with_path(f"{base.path.rstrip('/')}/{path.lstrip('/')}")
+
+
+def has_emby_base(base: URL) -> bool:
+    """Return whether an address already ends in /emby (typed so, or a Connect URL)."""
+    return base.path.rstrip("/").lower().endswith("/emby")
+
+
+def api_url(base: URL, path: str, *, prefixed: bool = True) -> URL:
+    """Return the URL of an API path: {address}/emby/{path}, as Emby's apps build it.
+
+    An address that already ends in /emby is not doubled; prefixed=False gives the bare
+    {address}/{path} that servers (and the published documentation) accept as well.
+    """
+    if prefixed and not has_emby_base(base):
+        return join_url(base, f"emby/{path.lstrip('/')}")
+    return join_url(base, path)
 
 
 @dataclass(frozen=True, slots=True)

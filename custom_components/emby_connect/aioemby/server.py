@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -10,7 +11,16 @@ from typing import Any
 
 from aiohttp.hdrs import METH_GET, METH_POST
 
-from ._http import SessionClient, decode_json, header_value, join_url, parse_address, send
+from ._http import (
+    RawResponse,
+    SessionClient,
+    api_url,
+    decode_json,
+    has_emby_base,
+    header_value,
+    parse_address,
+    send,
+)
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -60,7 +70,12 @@ def identity_headers(
 
 @dataclass(kw_only=True)
 class EmbyServer(SessionClient):
-    """Talk to one Emby server at one address (with or without an /emby base path)."""
+    """Talk to one Emby server at one address, the way Emby's apps address it.
+
+    Every API path goes below `/emby` (`{address}/emby/{path}`, as the apps' getEmbyServerUrl
+    builds it); an address that already ends in /emby is not doubled. Real servers answer
+    with and without the prefix; a reverse proxy may publish only the prefixed paths.
+    """
 
     url: str
     identity: ClientIdentity
@@ -68,6 +83,10 @@ class EmbyServer(SessionClient):
     request_timeout: float = 10.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    # Whether this address answers below /emby: None until an answer tells. Calls go there
+    # first; a 404 falls back to the bare path once, and whichever answered is kept (True or
+    # False). The connection manager remembers it per address between connects.
+    emby_prefix: bool | None = None
 
     def __post_init__(self) -> None:
         """Normalise the address; an unusable one fails on the first request instead."""
@@ -96,18 +115,32 @@ class EmbyServer(SessionClient):
             message = "The server address is not a valid http(s) address"
             raise EmbyConnectionError(message) from err
         what = f"Emby server {base} ({path})"
+        limit = self.request_timeout if time_limit is None else time_limit
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
 
-        raw = await send(
-            self.http_session(),
-            method,
-            join_url(base, path),
-            what=what,
-            time_limit=self.request_timeout if time_limit is None else time_limit,
-            headers=identity_headers(self.identity, user_id=user_id, token=token),
-            params=params,
-            json_body=json_body,
-            ssl=self.verify_ssl,
-        )
+        async def attempt(*, prefixed: bool) -> RawResponse:
+            return await send(
+                self.http_session(),
+                method,
+                api_url(base, path, prefixed=prefixed),
+                what=what,
+                time_limit=max(deadline - loop.time(), 0.0),
+                headers=identity_headers(self.identity, user_id=user_id, token=token),
+                params=params,
+                json_body=json_body,
+                ssl=self.verify_ssl,
+            )
+
+        raw = await attempt(prefixed=self.emby_prefix is not False)
+        if self.emby_prefix is None and not has_emby_base(base):
+            if raw.status != HTTPStatus.NOT_FOUND:
+                self.emby_prefix = True
+            elif (bare := await attempt(prefixed=False)).status != HTTPStatus.NOT_FOUND:
+                # Served only without the prefix (an old or foreign server, a custom base
+                # path): the one fallback, kept for this address.
+                self.emby_prefix = False
+                raw = bare
         if exchange and raw.status in _EXCHANGE_REFUSED:
             message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
