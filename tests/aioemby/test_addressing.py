@@ -196,6 +196,25 @@ async def test_custom_base_path_served_bare(
     assert client.emby_prefix is False
 
 
+async def test_manager_remembers_per_address(
+    hostile: HostileServer, session: ClientSession, identity: ClientIdentity
+) -> None:
+    """The second connect to a bare-only address asks the bare path straight away."""
+    hostile.emby_prefix = False
+    hostile.answer_json(PUBLIC, PUBLIC_INFO)
+    hostile.answer_json("/Connect/Exchange", {"LocalUserId": "u", "AccessToken": "x"})
+    manager = ConnectionManager(session=session, identity=identity)
+    record = ServerRecord(
+        system_id=SYSTEM_ID, local_address=hostile.url, access_key="k", connect_user_id="79718"
+    )
+    server, _ = await manager.connect(record)
+    assert server.emby_prefix is False
+    assert _paths(hostile) == ["/emby/System/Info/Public", PUBLIC, "/Connect/Exchange"]
+    hostile.requests.clear()
+    await manager.connect(record)
+    assert _paths(hostile) == [PUBLIC, "/Connect/Exchange"]
+
+
 # -- behind a reverse proxy that publishes only /emby and /embywebsocket --------------------
 
 

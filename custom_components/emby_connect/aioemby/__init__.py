@@ -12,7 +12,7 @@ from .exceptions import (
     EmbyServerMismatchError,
     EmbyTimeoutError,
 )
-from .manager import ConnectionManager
+from .manager import ConnectionManager, ProbeSchedule
 from .models import (
     ClientIdentity,
     ConnectionMode,
@@ -75,6 +75,7 @@ __all__ = [
     "OtherMessage",
     "PlayMethod",
     "PlayState",
+    "ProbeSchedule",
     "PublicSystemInfo",
     "RestartRequiredMessage",
     "ServerLogin",
