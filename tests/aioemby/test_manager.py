@@ -17,8 +17,10 @@ from custom_components.emby_connect.aioemby import (
     EmbyConnectionError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
+    EmbyUnsupportedServerError,
     ProbeSchedule,
     ServerRecord,
+    UnsupportedReason,
     manager as manager_module,
 )
 from embysim import EmbySimulator, Fault, SimConnectUser, SimLink, SimServer
@@ -445,3 +447,43 @@ async def test_cancelled_connect_leaves_no_task(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert _probe_tasks() == []
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [("4.6.7.0", UnsupportedReason.TOO_OLD), ("10.8.13", UnsupportedReason.NOT_EMBY)],
+)
+async def test_unsupported_server_gets_no_secret(
+    emby_sim: EmbySimulator,
+    manager: ConnectionManager,
+    version: str,
+    reason: UnsupportedReason,
+) -> None:
+    """The version gate runs on every connect, before the AccessKey is sent."""
+    server, user, link = await _connect_server(emby_sim, version=version)
+    with pytest.raises(EmbyUnsupportedServerError) as caught:
+        await manager.connect(_record(server, user, link))
+    assert (caught.value.reason, caught.value.version) == (reason, version)
+    assert link.access_key not in str(caught.value)
+    assert [r.path for r in server.requests] == [PUBLIC]
+    assert server.received_secrets() == set()
+
+
+async def test_unsupported_manual_server_keeps_its_token(
+    emby_sim: EmbySimulator, manager: ConnectionManager
+) -> None:
+    server = await emby_sim.add_server(version="4.5.4.0")
+    token = server.issue_token(server.add_user("bob", "pw"))
+    record = ServerRecord(system_id=server.system_id, manual_address=server.url, access_token=token)
+    with pytest.raises(EmbyUnsupportedServerError, match=r"4\.5\.4\.0.*oldest supported is 4\.7"):
+        await manager.connect(record)
+    assert server.received_secrets() == set()
+
+
+@pytest.mark.parametrize("version", ["4.7.0.0", "4.8.11.0", "4.9.1.90"])
+async def test_supported_versions_connect(
+    emby_sim: EmbySimulator, manager: ConnectionManager, version: str
+) -> None:
+    server, user, link = await _connect_server(emby_sim, version=version)
+    _, result = await manager.connect(_record(server, user, link))
+    assert result.info.version == version

@@ -15,6 +15,7 @@ from custom_components.emby_connect.aioemby import (
     ConnectServer,
     ConnectUser,
     EmbyResponseError,
+    EmbyUnsupportedServerError,
     ItemCounts,
     NowPlayingItem,
     PlayState,
@@ -23,6 +24,7 @@ from custom_components.emby_connect.aioemby import (
     Session,
     SystemInfo,
     TranscodingInfo,
+    check_supported,
 )
 
 PARSERS: list[Callable[[Any], object]] = [
@@ -170,6 +172,13 @@ def test_session_figures_never_fail(data: Any) -> None:
     assert isinstance(session.transcode_reasons, list)
     if session.transcode_reasons:
         assert session.is_transcoding
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=objects)
+def test_version_gate_only_raises_its_error(data: Any) -> None:
+    with contextlib.suppress(EmbyResponseError, EmbyUnsupportedServerError):
+        check_supported(PublicSystemInfo.from_dict({**data, "Id": "s"}))
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)

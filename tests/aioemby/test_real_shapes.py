@@ -12,12 +12,15 @@ from custom_components.emby_connect.aioemby import (
     ConnectServer,
     ConnectUser,
     ConnectUserType,
+    EmbyUnsupportedServerError,
     ItemCounts,
     PlayMethod,
     PublicSystemInfo,
     Session,
     SystemInfo,
     TranscodingInfo,
+    UnsupportedReason,
+    check_supported,
 )
 from tests.fixtures import load_fixture
 
@@ -40,6 +43,7 @@ def test_public_info_of_every_supported_version(name: str, version: str) -> None
     assert (info.id, info.server_name, info.version) == (SYSTEM_ID, "Living Room", version)
     assert info.product_name is None
     assert not info.is_in_maintenance_mode
+    check_supported(info)
     # What the full System/Info repeats of it reads the same.
     assert PublicSystemInfo.from_dict(load_fixture(name)) == info
     assert SystemInfo.from_dict(load_fixture(name)).local_address == info.local_address
@@ -62,6 +66,68 @@ def test_public_info_4_9_maintenance_mode() -> None:
     payload = {**load_fixture("system_info_public_4.9_local.json"), "IsInMaintenanceMode": True}
     assert PublicSystemInfo.from_dict(payload).is_in_maintenance_mode
     assert SystemInfo.from_dict(payload).is_in_maintenance_mode
+
+
+def test_jellyfin_is_not_emby() -> None:
+    info = PublicSystemInfo.from_dict(load_fixture("system_info_public_jellyfin.json"))
+    assert (info.version, info.product_name) == ("10.8.13", "Jellyfin Server")
+    with pytest.raises(EmbyUnsupportedServerError) as caught:
+        check_supported(info)
+    assert caught.value.reason is UnsupportedReason.NOT_EMBY
+    assert (caught.value.version, caught.value.product_name) == ("10.8.13", "Jellyfin Server")
+    assert "Jellyfin Server 10.8.13" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("version", "product", "reason"),
+    [
+        ("4.6.7.0", None, UnsupportedReason.TOO_OLD),
+        ("3.5.3.0", None, UnsupportedReason.TOO_OLD),
+        ("4", None, UnsupportedReason.TOO_OLD),
+        ("8.0.0", None, UnsupportedReason.NOT_EMBY),
+        ("10.9.11", None, UnsupportedReason.NOT_EMBY),
+        ("4.8.11.0", "Jellyfin Server", UnsupportedReason.NOT_EMBY),
+        (None, "Some Media Server", UnsupportedReason.NOT_EMBY),
+    ],
+)
+def test_unsupported_servers(
+    version: str | None, product: str | None, reason: UnsupportedReason
+) -> None:
+    info = PublicSystemInfo(id="s", server_name="n", version=version, product_name=product)
+    with pytest.raises(EmbyUnsupportedServerError) as caught:
+        check_supported(info)
+    assert caught.value.reason is reason
+    assert caught.value.version == version
+
+
+@pytest.mark.parametrize(
+    ("version", "product"),
+    [
+        ("4.7.0.0", None),
+        ("4.7", None),
+        ("4.10.0.1", None),
+        ("7.99", None),
+        ("4.9.1.90-beta", None),
+        ("4.8.11.0", "Emby Server"),
+        (None, None),
+        ("beta", None),
+        ("", None),
+    ],
+)
+def test_supported_servers(version: str | None, product: str | None) -> None:
+    check_supported(
+        PublicSystemInfo(id="s", server_name="n", version=version, product_name=product)
+    )
+
+
+def test_unsupported_error_is_bounded() -> None:
+    """A hostile version or product name does not make the message huge."""
+    info = PublicSystemInfo(id="s" * 500, server_name="n", version="99" + "9" * 500)
+    with pytest.raises(EmbyUnsupportedServerError) as caught:
+        check_supported(info)
+    assert len(str(caught.value)) < 300
+    assert caught.value.version is not None
+    assert len(caught.value.version) <= 64
 
 
 # -- sessions -------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from .exceptions import (
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
+    EmbyUnsupportedServerError,
+    UnsupportedReason,
 )
 from .manager import ConnectionManager, ProbeSchedule
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
 )
 from .server import EmbyServer, normalize_address
 from .sessions import NowPlayingItem, PlayMethod, PlayState, Session, TranscodingInfo
+from .support import MIN_SERVER_VERSION, check_supported
 from .websocket import (
     EmbyMessage,
     EmbyWebSocket,
@@ -47,6 +50,7 @@ from .websocket import (
 # delivers parsed messages and keeps keepalives to itself.
 __all__ = [
     "DEFAULT_CONNECT_URL",
+    "MIN_SERVER_VERSION",
     "AuthSource",
     "ClientIdentity",
     "ConnectLogin",
@@ -68,6 +72,7 @@ __all__ = [
     "EmbyServer",
     "EmbyServerMismatchError",
     "EmbyTimeoutError",
+    "EmbyUnsupportedServerError",
     "EmbyWebSocket",
     "ItemCounts",
     "LibraryChangedMessage",
@@ -86,6 +91,8 @@ __all__ = [
     "SessionsMessage",
     "SystemInfo",
     "TranscodingInfo",
+    "UnsupportedReason",
     "backoff",
+    "check_supported",
     "normalize_address",
 ]

@@ -21,6 +21,7 @@ from .exceptions import (
 )
 from .models import ClientIdentity, ConnectionMode, ConnectionResult, PublicSystemInfo, ServerRecord
 from .server import EmbyServer
+from .support import check_supported
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -118,7 +119,8 @@ class ConnectionManager:
 
         Raises EmbyConnectionError when no address answered with the right Id,
         EmbyServerMismatchError when the only answers came from other servers,
-        EmbyAuthenticationError when the AccessKey or the token is refused.
+        EmbyUnsupportedServerError when the server is too old or not Emby (before any secret
+        is sent), EmbyAuthenticationError when the AccessKey or the token is refused.
         """
         if record.access_key:
             if not record.connect_user_id:
@@ -129,6 +131,8 @@ class ConnectionManager:
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
 
         server, candidate, info = await self._race(record, candidates(record, self.schedule))
+        # On every connect, as Emby's apps check each server they reach ("ServerUpdateNeeded").
+        check_supported(info)
 
         if record.access_key and record.connect_user_id:
             # The exchanged token is only good for this connection: exchange every time.
