@@ -13,9 +13,11 @@ from .models import (
     SimSession,
     SimUser,
 )
+from .net import check_loopback
 from .server import SimServer
-from .simulator import DEFAULT_PORT, EmbySimulator, check_loopback
+from .simulator import DEFAULT_PORT, EmbySimulator
 from .tls import TlsMaterial, generate_tls_material
+from .world import SimWorld
 
 __all__ = [
     "DEFAULT_PORT",
@@ -30,6 +32,7 @@ __all__ = [
     "SimServer",
     "SimSession",
     "SimUser",
+    "SimWorld",
     "TlsMaterial",
     "check_loopback",
     "generate_tls_material",

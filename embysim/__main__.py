@@ -9,7 +9,8 @@ import logging
 import signal
 import sys
 
-from .simulator import DEFAULT_PORT, EmbySimulator, check_loopback
+from .net import check_loopback
+from .simulator import DEFAULT_PORT, EmbySimulator
 
 DESCRIPTION = """\
 Start a simulated Emby Connect and Emby servers on loopback, with a demo account

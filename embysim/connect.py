@@ -6,28 +6,42 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
+from .httputil import lower_keys, parse_body
 from .listener import abort_connection
 from .models import ConnectFault, RecordedRequest, SimConnectUser, SimPin, utcnow
 from .records import record_request
-from .server import parse_body
 
 if TYPE_CHECKING:
-    from .simulator import EmbySimulator
+    from .ids import IdFactory
 
 _LOGGER = logging.getLogger(__name__)
 PREFIX = "/service"
 _MALFORMED = '[{"Id": "1", "Url": "http://'
 
 
+class ConnectDirectory(Protocol):
+    """What Connect reads and changes of the world: accounts and their server links."""
+
+    def find_connect_user(self, name_email_or_id: str) -> SimConnectUser | None:
+        """Return the account with that name, e-mail or id."""
+
+    def connect_servers(self, user: SimConnectUser) -> list[dict[str, Any]]:
+        """Return the Connect server list of an account."""
+
+    def unlink_by_id(self, user: SimConnectUser, link_or_system_id: str) -> bool:
+        """Unlink a server from an account; return whether one was unlinked."""
+
+
 @dataclass(eq=False, kw_only=True)
 class ConnectService:
-    """Answer Emby Connect calls from the simulator's accounts, links and PINs."""
+    """Answer Emby Connect calls from a directory of accounts and links, and its own PINs."""
 
-    sim: EmbySimulator
+    ids: IdFactory
+    directory: ConnectDirectory
     fault: ConnectFault = ConnectFault.NONE
     latency: float = 0.0
     pin_lifetime: float = 600.0
@@ -52,7 +66,7 @@ class ConnectService:
 
     def issue_token(self, user: SimConnectUser) -> str:
         """Issue a Connect access token for an account."""
-        token = self.sim.ids.hex()
+        token = self.ids.hex()
         self.tokens[token] = user
         return token
 
@@ -60,9 +74,14 @@ class ConnectService:
         """Return every token issued to an account."""
         return {token for token, owner in self.tokens.items() if owner is user}
 
+    def revoke_tokens(self, user: SimConnectUser | None = None) -> None:
+        """Forget tokens (of one account, or all): their calls get 401."""
+        for token in [t for t, owner in self.tokens.items() if user in (None, owner)]:
+            del self.tokens[token]
+
     def create_pin(self, device_id: str) -> SimPin:
         """Create a new PIN for a device (4 digits, unique among live PINs)."""
-        while (code := self.sim.ids.digits(4)) in self.pins:
+        while (code := self.ids.digits(4)) in self.pins:
             pass
         pin = SimPin(pin=code, device_id=device_id)
         self.pins[code] = pin
@@ -74,6 +93,19 @@ class ConnectService:
         if pin is not None and utcnow() - pin.created > timedelta(seconds=self.pin_lifetime):
             pin.expired = True
         return pin
+
+    def confirm_pin(self, code: str, user: SimConnectUser) -> SimPin:
+        """Confirm a PIN as the person would at emby.media/pin (KeyError when not live)."""
+        found = self.live_pin(code)
+        if found is None or found.expired:
+            message = f"no live PIN {code!r}"
+            raise KeyError(message)
+        found.confirmed_by = user
+        return found
+
+    def expire_pin(self, code: str) -> None:
+        """Expire a PIN (KeyError when unknown)."""
+        self.pins[code].expired = True
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -137,12 +169,12 @@ class ConnectService:
 
     async def _authenticate(self, request: web.Request) -> web.Response:
         """Answer POST user/authenticate (form nameOrEmail/rawpw, or JSON)."""
-        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        fields = lower_keys(parse_body(await request.text()))
         name = str(fields.get("nameoremail") or fields.get("name") or "")
         password = fields.get("rawpw")
         if password is None:
             password = fields.get("password")
-        user = self.sim.find_connect_user(name) if name else None
+        user = self.directory.find_connect_user(name) if name else None
         if user is None or password != user.password:
             return _error(401, "Invalid username or password")
         return web.json_response({"AccessToken": self.issue_token(user), "User": user.to_json()})
@@ -157,7 +189,7 @@ class ConnectService:
             return _error(403, "Forbidden")
         if query.get("status", "").lower() == "waiting":
             return web.json_response([])
-        return web.json_response(self.sim.connect_servers(user))
+        return web.json_response(self.directory.connect_servers(user))
 
     async def _user(self, request: web.Request) -> web.Response:
         """Answer GET user?id=."""
@@ -171,7 +203,7 @@ class ConnectService:
 
     async def _create_pin(self, request: web.Request) -> web.Response:
         """Answer POST pin (form deviceId)."""
-        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        fields = lower_keys(parse_body(await request.text()))
         device_id = str(fields.get("deviceid") or _lower_query(request).get("deviceid") or "")
         if not device_id:
             return _error(400, "deviceId is required")
@@ -187,7 +219,7 @@ class ConnectService:
 
     async def _authenticate_pin(self, request: web.Request) -> web.Response:
         """Answer POST pin/authenticate (form deviceId, pin): a token once confirmed."""
-        fields = {key.lower(): value for key, value in parse_body(await request.text()).items()}
+        fields = lower_keys(parse_body(await request.text()))
         pin = self.live_pin(str(fields.get("pin") or ""))
         if pin is None or pin.device_id != fields.get("deviceid") or pin.expired:
             return _error(401, "Unknown or expired pin")
@@ -205,14 +237,14 @@ class ConnectService:
         query = _lower_query(request)
         if query.get("userid", user.id) != user.id:
             return _error(403, "Forbidden")
-        if not self.sim.unlink_by_id(user, query.get("serverid", "")):
+        if not self.directory.unlink_by_id(user, query.get("serverid", "")):
             return _error(404, "Not found")
         return web.Response(status=200)
 
 
 def _lower_query(request: web.Request) -> dict[str, str]:
     """Return the query with lower-case keys."""
-    return {key.lower(): value for key, value in request.query.items()}
+    return lower_keys(request.query)
 
 
 def _error(status: int, message: str) -> web.Response:

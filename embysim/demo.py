@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .simulator import EmbySimulator
+    from .world import SimWorld
 
 DEMO_USER = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -19,7 +19,7 @@ _COUNTS = [
 
 
 async def load_demo(
-    sim: EmbySimulator,
+    sim: SimWorld,
     *,
     servers: int = 2,
     https: bool = False,

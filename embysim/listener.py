@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from .models import Fault
+from .net import bind_socket
+
+if TYPE_CHECKING:
+    import socket
 
 type RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,21 +29,6 @@ _HTML_200 = (
     "</form></body></html>"
 )
 _MALFORMED_JSON = '{"Id": "0123456789abcdef", "ServerName": "Living Room", "Version": '
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind and listen on host:port (0 picks a free port) right away, before serving."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)  # noqa: FBT003 - stdlib signature
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class SimListener:

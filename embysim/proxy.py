@@ -15,7 +15,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Self
 
-from .simulator import check_loopback
+from .net import check_loopback
 
 _CHUNK = 64 * 1024
 

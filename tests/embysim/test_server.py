@@ -119,6 +119,19 @@ async def test_exchange_refusals(http, setup) -> None:
         assert response.status == 401
 
 
+async def test_server_can_refuse_access_keys_connect_still_lists(http, setup) -> None:
+    server, _alice, _bob, link = setup
+    url = f"{server.url}/Connect/Exchange"
+    params = {"format": "json", "ConnectUserId": link.connect_user.id}
+    server.accept_access_keys = False
+    async with http.get(url, params=params, headers=with_token(link.access_key)) as response:
+        assert response.status == 401
+    assert link in server.links
+    server.accept_access_keys = True
+    async with http.get(url, params=params, headers=with_token(link.access_key)) as response:
+        assert response.status == 200
+
+
 async def test_authenticate_by_name(http, setup) -> None:
     server, alice, _bob, _link = setup
     async with http.post(

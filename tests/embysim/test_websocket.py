@@ -132,8 +132,8 @@ async def test_system_restart_endpoint_restarts(http, server) -> None:
             assert response.status == 204
         assert await _next(ws, "ServerRestarting") is None
         await _closed(ws)
-    if server._background:  # the restart may have finished already
-        await asyncio.wait(server._background, timeout=2)
+    async with asyncio.timeout(2):
+        await server.wait_background()  # the restart may have finished already
     assert not server.has_pending_restart
     assert server.running
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import logging
 from typing import Any
 
-from aiohttp import web
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigEntryState
 from homeassistant.const import (
@@ -291,15 +290,11 @@ async def test_access_key_rotated(stack: Stack) -> None:
     await row.finish(changed={CONF_ACCESS_KEY: link.access_key})
 
 
-async def test_access_key_rejected(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_access_key_rejected(stack: Stack) -> None:
     """An AccessKey the server refuses while Connect still hands it out asks to sign in."""
     row = await connect_row(stack)
     await stack.polls(12)
-
-    def refuse(call: Any, token: str) -> web.Response:
-        return web.Response(status=401, text="Access token is invalid or expired.")
-
-    monkeypatch.setattr(row.server, "_check_access_key", refuse)
+    row.server.accept_access_keys = False
     row.server.revoke_tokens()
     await row.lost("AccessKey rejected")
     (flow,) = stack.reauth_flows()
@@ -308,7 +303,7 @@ async def test_access_key_rejected(stack: Stack, monkeypatch: pytest.MonkeyPatch
     assert stack.lost_lines(row.entry) == 1
     assert dict(row.entry.data) == row.data
 
-    monkeypatch.undo()
+    row.server.accept_access_keys = True
     result = await stack.hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_USERNAME: stack.user.name, CONF_PASSWORD: CONNECT_PASSWORD}
     )

@@ -1,0 +1,64 @@
+"""Control calls for sessions: start playback, idle clients, pause, stop, remove."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .routing import SERVER, SESSION, ControlCall, ControlTable, json_response, local_user
+
+CALLS = ControlTable("sessions")
+
+
+@CALLS.route("POST", SERVER + r"/play")
+async def play(call: ControlCall) -> web.Response:
+    """Start playback: {"user", "item_name", "item_type", "paused", "transcoding", ...}."""
+    server = call.server()
+    body = call.body
+    session = server.play(
+        user=local_user(server, body.get("user")),
+        item_name=str(body.get("item_name", "Big Buck Bunny")),
+        item_type=str(body.get("item_type", "Movie")),
+        paused=bool(body.get("paused", False)),
+        transcoding=bool(body.get("transcoding", False)),
+        client=str(body.get("client", "Emby Web")),
+        device_name=str(body.get("device_name", "Firefox")),
+        series_name=body.get("series_name"),
+    )
+    return json_response(server.session_json(session), 201)
+
+
+@CALLS.route("POST", SERVER + r"/idle")
+async def idle(call: ControlCall) -> web.Response:
+    """Add an idle session: {"user", "client"?, "device_name"?}."""
+    server = call.server()
+    body = call.body
+    session = server.add_idle_session(
+        user=local_user(server, body.get("user")),
+        client=str(body.get("client", "Emby Theater")),
+        device_name=str(body.get("device_name", "Living Room TV")),
+    )
+    return json_response(server.session_json(session), 201)
+
+
+@CALLS.route("POST", SESSION + r"/stop")
+async def stop_session(call: ControlCall) -> web.Response:
+    """Stop playback in a session."""
+    server = call.server()
+    session = server.stop_playback(call.session(server).id)
+    return json_response(server.session_json(session))
+
+
+@CALLS.route("POST", SESSION + r"/pause")
+async def pause_session(call: ControlCall) -> web.Response:
+    """Pause (or with {"paused": false} resume) a session."""
+    server = call.server()
+    session = server.pause(call.session(server).id, paused=bool(call.body.get("paused", True)))
+    return json_response(server.session_json(session))
+
+
+@CALLS.route("DELETE", SESSION)
+async def remove_session(call: ControlCall) -> web.Response:
+    """Remove a session."""
+    server = call.server()
+    server.remove_session(call.session(server).id)
+    return json_response({"removed": call.match.group("session")})

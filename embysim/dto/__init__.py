@@ -1,0 +1,1 @@
+"""Emby's JSON shapes (DTOs) built from the simulator's plain data, one module per kind."""

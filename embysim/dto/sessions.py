@@ -1,0 +1,103 @@
+"""SessionInfo: a client session, what it plays and how, as Emby describes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embysim.models import TICKS_PER_SECOND, SimSession, emby_date
+
+SUPPORTED_COMMANDS = [
+    "MoveUp",
+    "MoveDown",
+    "MoveLeft",
+    "MoveRight",
+    "Select",
+    "Back",
+    "GoHome",
+    "SetVolume",
+    "Mute",
+    "Unmute",
+    "ToggleMute",
+    "DisplayContent",
+    "DisplayMessage",
+    "Play",
+    "Playstate",
+    "PlayNext",
+]
+_AUDIO_TYPES = frozenset({"Audio", "AudioBook", "MusicVideo"})
+
+
+def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
+    """Return a session as Emby's SessionInfo."""
+    play_state: dict[str, Any] = {
+        "CanSeek": session.is_playing,
+        "IsPaused": session.paused,
+        "IsMuted": session.muted,
+        "RepeatMode": "RepeatNone",
+    }
+    data: dict[str, Any] = {
+        "PlayState": play_state,
+        "AdditionalUsers": [],
+        "RemoteEndPoint": session.remote_end_point,
+        "Protocol": "HTTP/1.1",
+        "PlayableMediaTypes": ["Audio", "Video"],
+        "Id": session.id,
+        "ServerId": server_id,
+        "Client": session.client,
+        "LastActivityDate": emby_date(session.last_activity),
+        "DeviceName": session.device_name,
+        "DeviceId": session.device_id,
+        "ApplicationVersion": session.application_version,
+        "SupportedCommands": list(SUPPORTED_COMMANDS),
+        "SupportsRemoteControl": session.supports_remote_control,
+    }
+    if session.user is not None:
+        data["UserId"] = session.user.id
+        data["UserName"] = session.user.name
+    if session.is_playing:
+        play_state.update(
+            {
+                "PositionTicks": session.current_position() * TICKS_PER_SECOND,
+                "VolumeLevel": session.volume_level,
+                "MediaSourceId": session.item_id,
+                "PlayMethod": "Transcode" if session.transcoding else "DirectPlay",
+                "PlaybackRate": 1.0,
+            }
+        )
+        data["NowPlayingItem"] = now_playing(session, server_id)
+        if session.transcoding:
+            data["TranscodingInfo"] = transcoding_info(session)
+    return data
+
+
+def now_playing(session: SimSession, server_id: str) -> dict[str, Any]:
+    """Return the playing item as a BaseItemDto."""
+    item: dict[str, Any] = {
+        "Name": session.item_name,
+        "ServerId": server_id,
+        "Id": session.item_id,
+        "Type": session.item_type,
+        "MediaType": "Audio" if session.item_type in _AUDIO_TYPES else "Video",
+        "RunTimeTicks": session.runtime_seconds * TICKS_PER_SECOND,
+        "IsFolder": False,
+    }
+    if session.series_name is not None:
+        item["SeriesName"] = session.series_name
+    return item
+
+
+def transcoding_info(_session: SimSession) -> dict[str, Any]:
+    """Return how the server transcodes a session's stream (TranscodingInfo)."""
+    return {
+        "AudioCodec": "aac",
+        "VideoCodec": "h264",
+        "Container": "ts",
+        "IsVideoDirect": False,
+        "IsAudioDirect": False,
+        "Bitrate": 8_000_000,
+        "Width": 1920,
+        "Height": 1080,
+        "AudioChannels": 2,
+        "CompletionPercentage": 12.5,
+        "TranscodeReasons": ["VideoCodecNotSupported"],
+    }
