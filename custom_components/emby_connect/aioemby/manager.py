@@ -235,7 +235,11 @@ class ConnectionManager:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
-        raise _no_answer(record.system_id, failures, mismatched)
+        error = _no_answer(record.system_id, failures, mismatched)
+        # The error's traceback keeps this frame alive as long as the caller keeps the error
+        # (a coordinator keeps its last one): it must not keep every probe's error with it.
+        failures.clear()
+        raise error
 
 
 def _no_answer(
