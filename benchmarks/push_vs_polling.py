@@ -46,7 +46,7 @@ from custom_components.emby_connect import coordinator as coordinator_module
 from custom_components.emby_connect.aioemby import ConnectLogin, ConnectServer, EmbyConnect
 from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.coordinator import EmbyServerCoordinator
-from custom_components.emby_connect.helpers import connect_entry_data
+from custom_components.emby_connect.entry_data import connect_entry_data
 from embysim.proxy import BlackHoleProxy
 
 ROOT = Path(__file__).resolve().parent.parent

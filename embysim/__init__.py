@@ -6,12 +6,14 @@ from .listener import SimListener
 from .models import (
     ConnectFault,
     Fault,
+    Proxy,
     RecordedRequest,
     SimConnectUser,
     SimLink,
     SimPin,
     SimSession,
     SimUser,
+    Transcode,
 )
 from .net import check_loopback
 from .server import SimServer
@@ -24,6 +26,7 @@ __all__ = [
     "ConnectFault",
     "EmbySimulator",
     "Fault",
+    "Proxy",
     "RecordedRequest",
     "SimConnectUser",
     "SimLink",
@@ -34,6 +37,7 @@ __all__ = [
     "SimUser",
     "SimWorld",
     "TlsMaterial",
+    "Transcode",
     "check_loopback",
     "generate_tls_material",
 ]

@@ -10,6 +10,7 @@ import signal
 import sys
 
 from .net import check_loopback
+from .profiles import DEFAULT_PROFILE, PROFILES
 from .simulator import DEFAULT_PORT, EmbySimulator
 
 DESCRIPTION = """\
@@ -69,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         help='serve the servers below a base path, e.g. "/emby" (default: none)',
     )
     parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="kind of server every demo server simulates: Emby 4.6 (too old), 4.7, 4.8, 4.9, "
+        "or a Jellyfin 10.x server (default %(default)s)",
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=("local", "remote", "both"),
+        default=None,
+        help="put a reverse proxy that publishes only /emby/... and /embywebsocket in front of "
+        "that listener of every demo server (default: none)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed ids and tokens for reproducible runs"
     )
     parser.add_argument(
@@ -90,6 +105,8 @@ async def serve(args: argparse.Namespace) -> None:
                 base_path=args.base_path,
                 latency=args.latency,
                 first_port=args.server_port,
+                profile=args.profile,
+                proxy=args.proxy,
             )
         summary = sim.summary()
         if args.https:

@@ -45,6 +45,7 @@ class ConnectService:
     fault: ConnectFault = ConnectFault.NONE
     latency: float = 0.0
     pin_lifetime: float = 600.0
+    pin_digits: int = 5  # real PINs are digit strings that may start with 0 ("09751")
     requests: list[RecordedRequest] = field(default_factory=list)
     tokens: dict[str, SimConnectUser] = field(default_factory=dict, repr=False)
     pins: dict[str, SimPin] = field(default_factory=dict)
@@ -80,8 +81,8 @@ class ConnectService:
             del self.tokens[token]
 
     def create_pin(self, device_id: str) -> SimPin:
-        """Create a new PIN for a device (4 digits, unique among live PINs)."""
-        while (code := self.ids.digits(4)) in self.pins:
+        """Create a new PIN for a device (pin_digits digits, unique among live PINs)."""
+        while (code := self.ids.digits(self.pin_digits, leading_zero=True)) in self.pins:
             pass
         pin = SimPin(pin=code, device_id=device_id)
         self.pins[code] = pin

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from .models import Proxy
+from .profiles import DEFAULT_PROFILE
 
 if TYPE_CHECKING:
     from .world import SimWorld
@@ -26,8 +29,13 @@ async def load_demo(
     base_path: str = "",
     latency: float = 0.0,
     first_port: int | None = None,
+    profile: str = DEFAULT_PROFILE,
+    proxy: Literal["local", "remote", "both"] | None = None,
 ) -> None:
-    """Create the demo account, servers, users, links (one Guest), sessions and counts."""
+    """Create the demo account, servers, users, links (one Guest), sessions and counts.
+
+    proxy puts an EMBY_PATHS reverse proxy in front of that listener of every server.
+    """
     demo = sim.find_connect_user(DEMO_USER) or sim.add_connect_user(
         name=DEMO_USER, email=DEMO_EMAIL, password=DEMO_PASSWORD
     )
@@ -40,10 +48,15 @@ async def load_demo(
             name=name,
             https=https,
             base_path=base_path,
+            profile=profile,
             local_port=ports[0],
             remote_port=ports[1],
         )
         server.latency = latency
+        if proxy is not None:
+            for listener in server.listeners:
+                if proxy in ("both", listener.name):
+                    listener.proxy = Proxy.EMBY_PATHS
         admin = server.add_user("admin", "admin-password", is_admin=True)
         kid = server.add_user("kid", "kid-password")
         family = server.add_user("family", None)
@@ -69,7 +82,7 @@ async def load_demo(
                 "BoxSetCount": 0,  # likewise
                 "BookCount": 21,
                 "TrailerCount": 9,
-                "ItemCount": movies + series + episodes + songs + songs // 11 + 33,
+                "ItemCount": 0,  # real servers answer 0
             }
         )
         server.play(
@@ -86,6 +99,7 @@ async def load_demo(
             series_name="Blender Open Movies",
             paused=True,
             transcoding=True,
+            transcoding_info=False,  # a paused transcode, as real servers report it
             client="Emby for Android",
             device_name="Pixel 8",
             runtime_seconds=1800,

@@ -21,13 +21,14 @@ class IdFactory:
             return secrets.token_hex(nbytes)
         return self._rng.randbytes(nbytes).hex()
 
-    def digits(self, count: int) -> str:
-        """Return count random decimal digits (first one not zero)."""
+    def digits(self, count: int, *, leading_zero: bool = False) -> str:
+        """Return count random decimal digits (the first one zero only if leading_zero)."""
+        lowest = 0 if leading_zero else 1
         if self._rng is None:
-            first = str(secrets.randbelow(9) + 1)
+            first = str(lowest + secrets.randbelow(10 - lowest))
             rest = "".join(str(secrets.randbelow(10)) for _ in range(count - 1))
         else:
-            first = str(self._rng.randint(1, 9))
+            first = str(self._rng.randint(lowest, 9))
             rest = "".join(str(self._rng.randint(0, 9)) for _ in range(count - 1))
         return first + rest
 

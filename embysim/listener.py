@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .models import Fault
+from .models import Fault, Proxy
 from .net import bind_socket
 
 if TYPE_CHECKING:
@@ -27,6 +27,11 @@ _HTML_200 = (
     "<!DOCTYPE html><html><head><title>Sign in</title></head>"
     "<body><form method='post'><input name='user'><input type='password' name='pass'>"
     "</form></body></html>"
+)
+_NGINX_404 = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
 )
 _MALFORMED_JSON = '{"Id": "0123456789abcdef", "ServerName": "Living Room", "Version": '
 
@@ -50,6 +55,7 @@ class SimListener:
         self.base_path = base_path
         self.port = port
         self.latency: float = 0.0
+        self.proxy = Proxy.NONE
         self.ssl_context = ssl_context
         self._handler = handler
         self._fault = Fault.NONE
@@ -163,6 +169,14 @@ class SimListener:
             raise asyncio.CancelledError
         return fault_response(fault)
 
+    def apply_proxy(self, request: web.Request) -> web.Response | None:
+        """Answer as the proxy in front would for a path it does not publish (None: pass)."""
+        if self.proxy is Proxy.NONE or proxy_publishes(request.path):
+            return None
+        return web.Response(
+            status=404, text=_NGINX_404, content_type="text/html", headers={"Server": "nginx"}
+        )
+
     async def hang(self, request: web.Request) -> None:
         """Never answer: wait until the listener closes or the fault changes, then drop it."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -223,6 +237,11 @@ class SimListener:
         for waiter in list(self._hanging):
             if not waiter.done():
                 waiter.set_result(None)
+
+
+def proxy_publishes(path: str) -> bool:
+    """Return whether an EMBY_PATHS proxy forwards a path (nginx matches case-sensitively)."""
+    return path in ("/emby", "/embywebsocket") or path.startswith("/emby/")
 
 
 def abort_connection(request: web.Request) -> None:

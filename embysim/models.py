@@ -29,6 +29,15 @@ class Fault(StrEnum):
     HTML_200 = "HTML_200"  # 200 with a text/html page (a captive portal or proxy login page)
 
 
+class Proxy(StrEnum):
+    """Say what stands in front of a server listener."""
+
+    NONE = "NONE"  # clients reach the server directly: every path works
+    # A reverse proxy that publishes only /emby/... and /embywebsocket, the paths Emby's apps
+    # use (nginx answers its own 404 page elsewhere, e.g. for a bare /System/Info/Public).
+    EMBY_PATHS = "EMBY_PATHS"
+
+
 class ConnectFault(StrEnum):
     """Say how the Emby Connect service misbehaves."""
 
@@ -103,15 +112,29 @@ class SimLink:
     server_system_id: str
 
 
+class Transcode(StrEnum):
+    """Say what a transcoding session converts."""
+
+    VIDEO = "VIDEO"  # video and audio (e.g. an unsupported video codec), hardware accelerated
+    AUDIO = "AUDIO"  # audio only: the video stream is copied (IsVideoDirect)
+
+
 @dataclass(eq=False, kw_only=True)
 class SimSession:
-    """Hold one client session on a server, idle or playing."""
+    """Hold one client session on a server, idle or playing.
+
+    A caller's own session (the device that authenticated) has `token` set: it ends when that
+    token is revoked.
+    """
 
     id: str
     user: SimUser | None
     client: str = "Emby Web"
     device_name: str = "Firefox"
     device_id: str = ""
+    internal_device_id: int = 0
+    device_type: str = ""
+    app_icon_url: str = ""
     application_version: str = "4.8.11.0"
     remote_end_point: str = "192.168.1.50"
     last_activity: datetime = field(default_factory=utcnow)
@@ -125,7 +148,13 @@ class SimSession:
     muted: bool = False
     volume_level: int = 100
     transcoding: bool = False
+    transcode: Transcode = Transcode.VIDEO
+    # Real servers drop TranscodingInfo once a paused transcode's encoder stops: False says so.
+    transcoding_info: bool = True
+    transcode_reasons: tuple[str, ...] = ()
+    bitrate: int | None = 8_000_000
     supports_remote_control: bool = True
+    token: str | None = field(default=None, repr=False)
 
     @property
     def is_playing(self) -> bool:

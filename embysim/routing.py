@@ -177,6 +177,7 @@ def _check_token(call: Call, token: str, *, admin: bool) -> web.Response | None:
     call.issued = issued
     if identity is not None:
         server.accounts.note_device(identity)
+        server.note_caller(issued, identity, call.request.remote)
     if admin and not issued.is_admin:
         return text_response(403, "Administrator access is required.")
     return None

@@ -12,7 +12,8 @@ from aiohttp import web
 from .auth import read_credentials
 from .httputil import text_response
 from .listener import SimListener
-from .models import Fault, ListenerName, RecordedRequest
+from .models import Fault, ListenerName, Proxy, RecordedRequest
+from .profiles import DEFAULT_PROFILE, ServerProfile
 from .records import record_request, secrets_in
 from .routes import ROUTE_TABLES
 from .routing import CallStart, Router, strip_base_path
@@ -41,7 +42,8 @@ class SimServer(ServerState):
         host: str,
         ids: IdFactory,
         known_secrets: Callable[[], set[str]],
-        version: str = "4.8.11.0",
+        version: str | None = None,
+        profile: str | ServerProfile = DEFAULT_PROFILE,
         base_path: str = "",
         tls: TlsMaterial | None = None,
         local_port: int = 0,
@@ -52,7 +54,12 @@ class SimServer(ServerState):
         known_secrets returns every secret the simulator knows, for received_secrets().
         """
         super().__init__(
-            name=name, system_id=system_id, version=version, https=tls is not None, ids=ids
+            name=name,
+            system_id=system_id,
+            https=tls is not None,
+            ids=ids,
+            version=version,
+            profile=profile,
         )
         self.base_path = _normalise_base_path(base_path)
         self.requests: list[RecordedRequest] = []
@@ -135,6 +142,17 @@ class SimServer(ServerState):
         self.remote.fault = Fault(value)
 
     @property
+    def proxy(self) -> Proxy:
+        """Return what stands in front of the local listener (set: both listeners)."""
+        return self.local.proxy
+
+    @proxy.setter
+    def proxy(self, value: Proxy | str) -> None:
+        """Put a reverse proxy (or none) in front of both listeners."""
+        self.local.proxy = Proxy(value)
+        self.remote.proxy = Proxy(value)
+
+    @property
     def latency(self) -> float:
         """Return the local listener's latency (set: both listeners)."""
         return self.local.latency
@@ -186,7 +204,7 @@ class SimServer(ServerState):
     async def close(self) -> None:
         """Stop and release everything (the simulator calls this at the end)."""
         await self.stop()
-        await self.cancel_background()
+        await self.jobs.cancel()
         await self.local.close()
         await self.remote.close()
 
@@ -244,6 +262,8 @@ class SimServer(ServerState):
         _LOGGER.info("%s %s %s %s", self.name, name, request.method, request.path_qs)
         if (faulted := await listener.apply_fault(request)) is not None:
             return faulted
+        if (proxied := listener.apply_proxy(request)) is not None:
+            return proxied
         if path is None:
             return text_response(404, "Not found")
         return await _ROUTER.dispatch(

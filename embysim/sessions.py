@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from .models import IssuedToken, SimSession, SimUser, utcnow
+from .models import IssuedToken, SimSession, SimUser, Transcode, utcnow
 
 if TYPE_CHECKING:
+    from .auth import Identity
     from .ids import IdFactory
+
+# Illustrative DeviceType and AppIconUrl per client; the icons' host can never resolve.
+_CLIENT_KINDS: dict[str, tuple[str, str]] = {
+    "Emby Web": ("Web", "emby-web"),
+    "Emby for Android": ("Android", "android"),
+    "Emby for iOS": ("iOS", "ios"),
+    "Emby Theater": ("Theater", "theater"),
+}
+ICON_BASE = "https://icons.embysim.invalid/"
 
 
 class PlayOptions(TypedDict, total=False):
@@ -18,6 +28,10 @@ class PlayOptions(TypedDict, total=False):
     item_type: str
     paused: bool
     transcoding: bool
+    transcode: Transcode
+    transcoding_info: bool
+    transcode_reasons: tuple[str, ...]
+    bitrate: int | None
     client: str
     device_name: str
     device_id: str | None
@@ -46,10 +60,49 @@ class SessionStore:
         self.by_id: dict[str, SimSession] = {}
 
     def add(self, session: SimSession) -> SimSession:
-        """Keep a session built elsewhere (e.g. the caller's own one)."""
+        """Keep a session built elsewhere, giving it the device fields a server fills in."""
+        if not session.internal_device_id:
+            session.internal_device_id = self._ids.sequence()
+        kind, icon = _CLIENT_KINDS.get(session.client, ("Other", ""))
+        session.device_type = session.device_type or kind
+        if icon and not session.app_icon_url:
+            session.app_icon_url = f"{ICON_BASE}{icon}.png"
         self.by_id[session.id] = session
         self._on_change()
         return session
+
+    def note_caller(
+        self, *, user: SimUser, token: str, identity: Identity, remote: str
+    ) -> SimSession:
+        """Return the caller's own session, made on its first call (as a real server does)."""
+        for session in self.by_id.values():
+            if session.device_id == identity.device_id:
+                session.last_activity = utcnow()
+                if session.token != token or session.user is not user:
+                    session.token, session.user = token, user
+                    self._on_change()
+                return session
+        return self.add(
+            SimSession(
+                id=self._ids.hex(),
+                user=user,
+                client=identity.client,
+                device_name=identity.device_name,
+                device_id=identity.device_id,
+                application_version=identity.version,
+                remote_end_point=remote,
+                supports_remote_control=False,
+                token=token,
+            )
+        )
+
+    def end_for_token(self, token: str) -> None:
+        """End the caller sessions of a token that stopped working."""
+        ended = [s.id for s in self.by_id.values() if s.token == token]
+        for session_id in ended:
+            del self.by_id[session_id]
+        if ended:
+            self._on_change()
 
     def play(self, *, user: SimUser | None, **options: Unpack[PlayOptions]) -> SimSession:
         """Start a playing (or paused) session."""
@@ -67,6 +120,10 @@ class SessionStore:
             position_seconds=options.get("position_seconds", 600),
             paused=options.get("paused", False),
             transcoding=options.get("transcoding", False),
+            transcode=Transcode(options.get("transcode", Transcode.VIDEO)),
+            transcoding_info=options.get("transcoding_info", True),
+            transcode_reasons=tuple(options.get("transcode_reasons", ())),
+            bitrate=options.get("bitrate", 8_000_000),
             remote_end_point=options.get("remote_end_point", "192.168.1.50"),
         )
         return self.add(session)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .accounts import ServerAccounts
+from .activity import ActivityLog
 from .dto.sessions import session_json
-from .dto.system import public_info, system_info
-from .dto.users import user_dto
-from .models import IssuedToken, SimLink, SimSession, SimUser, emby_date, utcnow
+from .jobs import BackgroundJobs
+from .models import IssuedToken, SimLink, SimSession, SimUser
+from .profiles import DEFAULT_PROFILE, ServerProfile, get_profile
 from .push import PushHub
 from .sessions import IdleOptions, PlayOptions, SessionStore
 
@@ -30,7 +30,10 @@ DEFAULT_COUNTS: dict[str, int] = {
     "BoxSetCount": 0,
     "BookCount": 0,
     "TrailerCount": 0,
-    "ItemCount": 0,
+    "GameCount": 0,
+    "ProgramCount": 0,
+    "GameSystemCount": 0,
+    "ItemCount": 0,  # real servers answer 0 here, whatever the library holds
 }
 
 
@@ -42,26 +45,38 @@ class ServerState(ABC):
     short forms tests and the control API use.
     """
 
-    def __init__(self, *, name: str, system_id: str, version: str, https: bool, ids: IdFactory):
-        """Start with no users, sessions or websockets."""
+    def __init__(
+        self,
+        *,
+        name: str,
+        system_id: str,
+        https: bool,
+        ids: IdFactory,
+        version: str | None = None,
+        profile: str | ServerProfile = DEFAULT_PROFILE,
+    ) -> None:
+        """Start with no users, sessions or websockets (version: the profile's by default)."""
         self.name = name
         self.system_id = system_id
-        self.version = version
+        self.profile = get_profile(profile)
+        self.version = version or self.profile.version
         self.https = https
         self.ids = ids
         self.has_update_available = False
         self.has_pending_restart = False
         self.is_shutting_down = False
+        self.is_in_maintenance_mode = False
         self.operating_system = "Linux"
-        self.require_identity = True
+        self.require_identity = False  # True: a token without identity headers gets 400
         self.accept_access_keys = True  # False: Connect/Exchange refuses every AccessKey
+        self.caller_sessions = True  # False: callers' own devices are not listed in Sessions
         self.restart_downtime: float = 0.0
         self.counts: dict[str, int] = dict(DEFAULT_COUNTS)
-        self.activity: list[dict[str, Any]] = []
+        self.activity = ActivityLog()
+        self.jobs = BackgroundJobs()
         self.hub = PushHub()
-        self.accounts = ServerAccounts(server_name=name, ids=ids, on_revoke=self.hub.close_for)
+        self.accounts = ServerAccounts(server_name=name, ids=ids, on_revoke=self._token_revoked)
         self.playback = SessionStore(ids=ids, on_change=self._sessions_changed)
-        self._background: set[asyncio.Task[None]] = set()
 
     # -- what the owner of the listeners tells --------------------------------------------
 
@@ -83,6 +98,11 @@ class ServerState(ABC):
     @abstractmethod
     async def restart(self) -> None:
         """Restart the server."""
+
+    def use_profile(self, profile: str | ServerProfile, version: str | None = None) -> None:
+        """Answer as another kind of server from now on (version: the profile's by default)."""
+        self.profile = get_profile(profile)
+        self.version = version or self.profile.version
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -179,15 +199,26 @@ class ServerState(ABC):
         """Remove a session (the client disconnected)."""
         self.playback.remove(session_id)
 
-    def visible_sessions(self, issued: IssuedToken) -> list[SimSession]:
-        """Return the sessions a token may see."""
-        return self.playback.visible_to(issued)
+    def note_caller(
+        self, issued: IssuedToken, identity: Identity | None, remote: str | None
+    ) -> SimSession | None:
+        """Keep the session of a device that called with a user's token (None: no session)."""
+        if not self.caller_sessions or identity is None or issued.user is None:
+            return None
+        return self.playback.note_caller(
+            user=issued.user, token=issued.token, identity=identity, remote=remote or "127.0.0.1"
+        )
+
+    def _token_revoked(self, issued: IssuedToken) -> None:
+        """Close the websockets and end the caller sessions of a revoked token."""
+        self.hub.close_for(issued)
+        self.playback.end_for_token(issued.token)
 
     def sessions_message(self, issued: IssuedToken) -> dict[str, object]:
         """Build the Sessions push message for a token's view."""
         return {
             "MessageType": "Sessions",
-            "Data": [self.session_json(s) for s in self.visible_sessions(issued)],
+            "Data": [self.session_json(s) for s in self.playback.visible_to(issued)],
         }
 
     def _sessions_changed(self) -> None:
@@ -235,52 +266,16 @@ class ServerState(ABC):
 
     # -- JSON shapes ------------------------------------------------------------------------
 
-    def public_info(self) -> dict[str, Any]:
-        """Return the System/Info/Public answer."""
-        return public_info(self)
-
-    def system_info(self) -> dict[str, Any]:
-        """Return the System/Info answer."""
-        return system_info(self)
-
-    def user_dto(self, user: SimUser) -> dict[str, Any]:
-        """Return a user as Emby's UserDto."""
-        return user_dto(user, self.system_id)
-
     def session_json(self, session: SimSession) -> dict[str, Any]:
         """Return a session as Emby's SessionInfo."""
         return session_json(session, self.system_id)
-
-    def log_activity(self, name: str, kind: str, user: SimUser | None = None) -> None:
-        """Append an activity log entry."""
-        entry: dict[str, Any] = {
-            "Id": len(self.activity) + 1,
-            "Name": name,
-            "Type": kind,
-            "Date": emby_date(utcnow()),
-            "Severity": "Info",
-        }
-        if user is not None:
-            entry["UserId"] = user.id
-        self.activity.append(entry)
 
     # -- background jobs --------------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a background job owned by this server (cancelled when it closes)."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self.jobs.spawn(coro)
 
     async def wait_background(self) -> None:
         """Wait for the background jobs running now (e.g. a restart asked over HTTP)."""
-        if self._background:
-            await asyncio.wait(set(self._background))
-
-    async def cancel_background(self) -> None:
-        """Cancel every background job and wait for them."""
-        tasks = set(self._background)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        await self.jobs.wait()

@@ -14,6 +14,7 @@ def server_summary(server: SimServer) -> dict[str, Any]:
         "system_id": server.system_id,
         "name": server.name,
         "version": server.version,
+        "profile": server.profile.name,
         "url": server.url,
         "local_url": server.local.url,
         "remote_url": server.remote.url,
@@ -24,6 +25,8 @@ def server_summary(server: SimServer) -> dict[str, Any]:
         "running": server.running,
         "local_fault": str(server.local.fault),
         "remote_fault": str(server.remote.fault),
+        "local_proxy": str(server.local.proxy),
+        "remote_proxy": str(server.remote.proxy),
         "latency": server.latency,
         "users": [
             {"id": u.id, "name": u.name, "password": u.password, "is_admin": u.is_admin}

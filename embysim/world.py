@@ -7,8 +7,12 @@ from typing import Any
 from .ids import IdFactory
 from .models import SimConnectUser, SimLink, SimUser, UserType
 from .net import check_loopback
+from .profiles import DEFAULT_PROFILE, ServerProfile
 from .server import SimServer
 from .tls import TlsMaterial, generate_tls_material
+
+# Emby Connect user ids are short decimal strings ("79718"); link ids are 32 hex characters.
+CONNECT_USER_ID_DIGITS = 5
 
 
 class SimWorld:
@@ -50,8 +54,11 @@ class SimWorld:
         if self.find_connect_user(name) is not None:
             message = f"Connect user {name!r} already exists"
             raise ValueError(message)
+        taken = {existing.id for existing in self.connect_users}
+        while (user_id := self.ids.digits(CONNECT_USER_ID_DIGITS)) in taken:
+            pass
         user = SimConnectUser(
-            id=self.ids.hex(),
+            id=user_id,
             name=name,
             email=email or f"{name.lower()}@example.com",
             password=password if password is not None else f"{name}-password",
@@ -102,15 +109,20 @@ class SimWorld:
         self,
         name: str = "Emby Server",
         system_id: str | None = None,
-        version: str = "4.8.11.0",
+        version: str | None = None,
         base_path: str = "",
         *,
+        profile: str | ServerProfile = DEFAULT_PROFILE,
         https: bool = False,
         local_port: int = 0,
         remote_port: int = 0,
         start: bool = True,
     ) -> SimServer:
-        """Create a server and (by default) start listening on its two addresses."""
+        """Create a server and (by default) start listening on its two addresses.
+
+        profile: "4.6" (too old), "4.7", "4.8", "4.9" or "jellyfin"; version defaults to the
+        profile's.
+        """
         server = SimServer(
             name=name,
             system_id=system_id or self.ids.hex(),
@@ -118,6 +130,7 @@ class SimWorld:
             ids=self.ids,
             known_secrets=self.all_secrets,
             version=version,
+            profile=profile,
             base_path=base_path,
             tls=self.tls if https else None,
             local_port=local_port,
@@ -162,7 +175,7 @@ class SimWorld:
             message = f"{user.name!r} is already linked to {server.name}"
             raise ValueError(message)
         link = SimLink(
-            link_id=str(100_000 + self.ids.sequence()),
+            link_id=self.ids.hex(),
             access_key=self.ids.hex(),
             user_type=user_type,
             connect_user=user,

@@ -8,7 +8,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .aioemby import ConnectionManager
-from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN
+from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN, LOGGER
 from .coordinator import (
     EmbyConfigEntry,
     EmbyConnectCoordinator,
@@ -18,6 +18,7 @@ from .coordinator import (
     async_release_account,
     removed_issue_id,
 )
+from .entry_data import entry_system_id
 from .helpers import async_client_identity
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -68,6 +69,22 @@ async def _async_entry_updated(hass: HomeAssistant, entry: EmbyConfigEntry) -> N
     entry.runtime_data.coordinator.async_handle_entry_update()
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
+    """Bring the data of an entry stored by an older version up to date."""
+    if entry.version == 1:
+        # Version 2 keeps the SystemId only as the unique_id, which every flow has set.
+        data = dict(entry.data)
+        system_id = data.pop(CONF_SYSTEM_ID, None)
+        if (unique_id := entry.unique_id or system_id) is None:
+            LOGGER.error("The config entry %s has no SystemId; add the server again", entry.title)
+            return False
+        hass.config_entries.async_update_entry(
+            entry, data=data, unique_id=unique_id, version=2, minor_version=1
+        )
+        LOGGER.debug("Migrated the config entry %s to version 2", entry.title)
+    return True
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
     """Unload an Emby server entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
@@ -82,4 +99,4 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EmbyConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
     """Allow removing any device but the entry's own server."""
-    return (DOMAIN, entry.data[CONF_SYSTEM_ID]) not in device_entry.identifiers
+    return (DOMAIN, entry_system_id(entry)) not in device_entry.identifiers

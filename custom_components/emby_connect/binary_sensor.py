@@ -15,38 +15,39 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EmbyConfigEntry, EmbyServerCoordinator
-from .entity import EmbyEntity
+from .coordinator import EmbyConfigEntry, EmbyData, EmbyServerCoordinator
+from .entity import EmbyEntity, EmbyEntityDescription, readable
 
 # The coordinator polls; entities only read what it found.
 PARALLEL_UPDATES = 0
 
 
-def _has_system_info(coordinator: EmbyServerCoordinator) -> bool:
-    """Return whether the last poll succeeded and the user may read System/Info."""
-    return coordinator.last_update_success and coordinator.data.system_info is not None
+def _has_system_info(data: EmbyData) -> bool:
+    """Return whether the user may read System/Info (a guest may not)."""
+    return data.system_info is not None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbyBinarySensorEntityDescription(BinarySensorEntityDescription):
+class EmbyBinarySensorEntityDescription(EmbyEntityDescription, BinarySensorEntityDescription):
     """Describe a binary sensor of an Emby server."""
 
-    available_fn: Callable[[EmbyServerCoordinator], bool] = _has_system_info
     is_on_fn: Callable[[EmbyServerCoordinator], bool | None]
+    # Reporting the server as unreachable is the point of connectivity: it never goes unavailable.
+    always_available: bool = False
 
 
 BINARY_SENSORS = [
     EmbyBinarySensorEntityDescription(
         key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        # Reporting the server as unreachable is the point, so this one never goes unavailable.
-        available_fn=lambda _: True,
+        always_available=True,
         is_on_fn=lambda coordinator: coordinator.last_update_success,
     ),
     EmbyBinarySensorEntityDescription(
         key="update_available",
         device_class=BinarySensorDeviceClass.UPDATE,
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_has_system_info,
         is_on_fn=lambda coordinator: (
             info.has_update_available if (info := coordinator.data.system_info) else None
         ),
@@ -55,6 +56,7 @@ BINARY_SENSORS = [
         key="restart_pending",
         translation_key="restart_pending",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_has_system_info,
         is_on_fn=lambda coordinator: (
             info.has_pending_restart if (info := coordinator.data.system_info) else None
         ),
@@ -67,10 +69,11 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors of an Emby server."""
+    """Set up the binary sensors of an Emby server that its user may read."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        EmbyBinarySensorEntity(coordinator, description) for description in BINARY_SENSORS
+        EmbyBinarySensorEntity(coordinator, description)
+        for description in readable(coordinator, BINARY_SENSORS)
     )
 
 
@@ -82,8 +85,8 @@ class EmbyBinarySensorEntity(EmbyEntity, BinarySensorEntity):
     @property
     @override
     def available(self) -> bool:
-        """Return whether the state is known."""
-        return self.entity_description.available_fn(self.coordinator)
+        """Return whether the state is known (connectivity always is)."""
+        return self.entity_description.always_available or super().available
 
     @property
     @override

@@ -23,8 +23,11 @@ CONF_CONNECT_USER_ID: Final = "connect_user_id"
 CONF_CONNECT_TOKEN: Final = "connect_token"
 CONF_CONNECT_USERNAME: Final = "connect_username"
 
-# The server as Emby Connect lists it.
+# The SystemId was kept in the data of version 1 entries; since version 2 it is only the
+# entry's unique_id (the migration in __init__.py drops it).
 CONF_SYSTEM_ID: Final = "system_id"
+
+# The server as Emby Connect lists it.
 CONF_ACCESS_KEY: Final = "access_key"
 CONF_LINK_ID: Final = "link_id"
 CONF_USER_TYPE: Final = "user_type"

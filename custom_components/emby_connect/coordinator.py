@@ -63,7 +63,6 @@ from .const import (
     CONF_LAST_MODE,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
-    CONF_SYSTEM_ID,
     CONF_USER_ID,
     CONNECT_INTERVAL,
     CONNECT_MIN_INTERVAL,
@@ -80,7 +79,8 @@ from .const import (
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from .helpers import async_connect_client, connect_entry_data, connect_server_data
+from .entry_data import connect_discovery, connect_server_data, entry_system_id
+from .helpers import async_connect_client
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
 type AccountKey = tuple[str, str]
@@ -128,7 +128,7 @@ def record_from_entry(entry: ConfigEntry) -> ServerRecord:
     if data[CONF_AUTH_METHOD] == AUTH_METHOD_CONNECT:
         last_mode = data.get(CONF_LAST_MODE)
         return ServerRecord(
-            system_id=data[CONF_SYSTEM_ID],
+            system_id=entry_system_id(entry),
             name=entry.title,
             local_address=data.get(CONF_LOCAL_ADDRESS),
             remote_address=data.get(CONF_REMOTE_ADDRESS),
@@ -138,7 +138,7 @@ def record_from_entry(entry: ConfigEntry) -> ServerRecord:
             verify_ssl=data.get(CONF_VERIFY_SSL, True),
         )
     return ServerRecord(
-        system_id=data[CONF_SYSTEM_ID],
+        system_id=entry_system_id(entry),
         name=entry.title,
         manual_address=data[CONF_URL],
         last_mode=ConnectionMode.MANUAL,
@@ -756,10 +756,7 @@ class EmbyConnectCoordinator(DataUpdateCoordinator[list[ConnectServer]]):
                 self.hass,
                 DOMAIN,
                 context={"source": SOURCE_INTEGRATION_DISCOVERY},
-                data={
-                    **connect_entry_data(self.connect_url, login, self.username, server),
-                    "name": server.name,
-                },
+                data=connect_discovery(self.connect_url, login, self.username, server),
             )
 
 

@@ -6,38 +6,15 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .aioemby import Session
-from .const import (
-    CONF_ACCESS_KEY,
-    CONF_ACCESS_TOKEN,
-    CONF_CONNECT_TOKEN,
-    CONF_CONNECT_USER_ID,
-    CONF_CONNECT_USERNAME,
-    CONF_LINK_ID,
-    CONF_REMOTE_ADDRESS,
-    CONF_USER_ID,
-)
 from .coordinator import EmbyConfigEntry
+from .entry_data import PRIVATE_KEYS
 
-# Secrets, the ids and names of people, and the addresses that locate someone's home.
-TO_REDACT = {
-    CONF_ACCESS_KEY,
-    CONF_ACCESS_TOKEN,
-    CONF_CONNECT_TOKEN,
-    CONF_CONNECT_USER_ID,
-    CONF_CONNECT_USERNAME,
-    CONF_LINK_ID,
-    CONF_REMOTE_ADDRESS,
-    CONF_URL,
-    CONF_USER_ID,
-    CONF_USERNAME,
-    "address",
-    "remote_addresses",
-    "wan_address",
-}
+# The entry data marked private (secrets, the ids and names of people, the addresses that
+# locate someone's home), and the same in what the server and the connection tell.
+TO_REDACT = PRIVATE_KEYS | {"address", "remote_addresses", "wan_address"}
 
 
 def _session(session: Session) -> dict[str, Any]:
@@ -63,7 +40,11 @@ async def async_get_config_entry_diagnostics(
     data = coordinator.data
     return async_redact_data(
         {
-            "entry": {"title": entry.title, "data": dict(entry.data)},
+            "entry": {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+            },
             "last_update_success": coordinator.last_update_success,
             "connection": {"mode": data.mode.value, "address": data.address},
             "public_info": asdict(data.public_info),

@@ -19,27 +19,30 @@ from homeassistant.helpers.typing import StateType
 
 from .aioemby import ConnectionMode, ItemCounts, Session
 from .coordinator import EmbyConfigEntry, EmbyData
-from .entity import EmbyEntity
+from .entity import EmbyEntity, EmbyEntityDescription, readable
 
 # The coordinator polls; entities only read what it found.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbySensorEntityDescription(SensorEntityDescription):
+class EmbySensorEntityDescription(EmbyEntityDescription, SensorEntityDescription):
     """Describe a sensor of an Emby server."""
 
-    available_fn: Callable[[EmbyData], bool] = lambda _: True
     value_fn: Callable[[EmbyData], StateType]
 
 
 def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorEntityDescription:
-    """Describe a sensor counting sessions, unavailable to users who may not list them."""
+    """Describe a count of sessions, for users who may list them.
+
+    All three share the unit "sessions", so history draws them in one graph; long-term
+    statistics keep their hourly mean, minimum and maximum (how busy the server was).
+    """
     return EmbySensorEntityDescription(
         key=key,
         translation_key=key,
         state_class=SensorStateClass.MEASUREMENT,
-        available_fn=lambda data: data.sessions is not None,
+        has_fn=lambda data: data.sessions is not None,
         value_fn=lambda data: count_fn(data.sessions) if data.sessions is not None else None,
     )
 
@@ -47,13 +50,18 @@ def _sessions(key: str, count_fn: Callable[[list[Session]], int]) -> EmbySensorE
 def _library(
     key: str, count_fn: Callable[[ItemCounts], int], *, enabled: bool = True
 ) -> EmbySensorEntityDescription:
-    """Describe a library count, unavailable to users who may not read the counts."""
+    """Describe a library count, for users who may read the counts.
+
+    All share the unit "items", so history draws them in one graph. A count is a total that
+    grows and shrinks: long-term statistics keep it with its change (items added per day or
+    month), where a measurement would keep an hourly mean of it, which nobody reads.
+    """
     return EmbySensorEntityDescription(
         key=key,
         translation_key=key,
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=SensorStateClass.TOTAL,
         entity_registry_enabled_default=enabled,
-        available_fn=lambda data: data.counts is not None,
+        has_fn=lambda data: data.counts is not None,
         value_fn=lambda data: count_fn(data.counts) if data.counts is not None else None,
     )
 
@@ -92,21 +100,17 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of an Emby server."""
+    """Set up the sensors of an Emby server that its user may read."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(EmbySensorEntity(coordinator, description) for description in SENSORS)
+    async_add_entities(
+        EmbySensorEntity(coordinator, description) for description in readable(coordinator, SENSORS)
+    )
 
 
 class EmbySensorEntity(EmbyEntity, SensorEntity):
     """A sensor of an Emby server."""
 
     entity_description: EmbySensorEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return whether the poll succeeded and the user may read this value."""
-        return super().available and self.entity_description.available_fn(self.coordinator.data)
 
     @property
     @override

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from embysim.models import Fault
+from embysim.models import Fault, Proxy
+from embysim.profiles import DEFAULT_PROFILE
 from embysim.summary import server_summary
 
 from .routing import SERVER, ControlCall, ControlError, ControlTable, json_response, listeners
@@ -28,12 +29,14 @@ async def list_servers(call: ControlCall) -> web.Response:
 
 @CALLS.route("POST", r"/servers")
 async def add_server(call: ControlCall) -> web.Response:
-    """Add a server: {"name", "system_id"?, "version"?, "base_path"?, "https"?}."""
+    """Add a server: {"name", "system_id"?, "profile"?, "version"?, "base_path"?, "https"?}."""
     body = call.body
+    version = body.get("version")
     server = await call.world.add_server(
         name=str(body.get("name", "Emby Server")),
         system_id=body.get("system_id"),
-        version=str(body.get("version", "4.8.11.0")),
+        version=None if version is None else str(version),
+        profile=str(body.get("profile", DEFAULT_PROFILE)),
         base_path=str(body.get("base_path", "")),
         https=bool(body.get("https", False)),
     )
@@ -48,20 +51,33 @@ async def get_server(call: ControlCall) -> web.Response:
 
 @CALLS.route("PATCH", SERVER)
 async def patch_server(call: ControlCall) -> web.Response:
-    """Change server fields (name, version, addresses, update flags, counts, ...)."""
+    """Change server fields (name, profile, version, addresses, flags, counts, ...)."""
     server = call.server()
+    if "profile" in call.body:  # first: a version given beside it wins
+        server.use_profile(str(call.body["profile"]))
     for key, value in call.body.items():
         match key:
+            case "profile":
+                pass
             case "name" | "version":
                 setattr(server, key, str(value))
             case "local_address" | "remote_address":
                 setattr(server, key, None if value is None else str(value))
-            case "has_update_available" | "has_pending_restart" | "require_identity":
+            case (
+                "has_update_available"
+                | "has_pending_restart"
+                | "is_in_maintenance_mode"
+                | "require_identity"
+                | "accept_access_keys"
+                | "caller_sessions"
+            ):
                 setattr(server, key, bool(value))
             case "keepalive_interval" | "restart_downtime" | "latency":
                 setattr(server, key, float(value))
             case "fault":
                 server.fault = Fault(value)
+            case "proxy":
+                server.proxy = Proxy(str(value).upper())
             case "counts":
                 server.counts.update({str(k): int(v) for k, v in dict(value).items()})
             case _:
@@ -76,6 +92,16 @@ async def server_fault(call: ControlCall) -> web.Response:
     fault = Fault(str(call.body["fault"]).upper())
     for listener in listeners(server, call.body.get("listener")):
         listener.fault = fault
+    return json_response(server_summary(server))
+
+
+@CALLS.route("POST", SERVER + r"/proxy")
+async def server_proxy(call: ControlCall) -> web.Response:
+    """Put a proxy in front: {"proxy": "EMBY_PATHS"|"NONE", "listener": "local"|"remote"|null}."""
+    server = call.server()
+    proxy = Proxy(str(call.body["proxy"]).upper())
+    for listener in listeners(server, call.body.get("listener")):
+        listener.proxy = proxy
     return json_response(server_summary(server))
 
 

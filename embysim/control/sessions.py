@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from embysim.models import Transcode
+
 from .routing import SERVER, SESSION, ControlCall, ControlTable, json_response, local_user
 
 CALLS = ControlTable("sessions")
@@ -11,9 +13,14 @@ CALLS = ControlTable("sessions")
 
 @CALLS.route("POST", SERVER + r"/play")
 async def play(call: ControlCall) -> web.Response:
-    """Start playback: {"user", "item_name", "item_type", "paused", "transcoding", ...}."""
+    """Start playback: {"user", "item_name", "item_type", "paused", "transcoding", ...}.
+
+    Transcodes: "transcode" VIDEO or AUDIO (audio only), "transcoding_info" false (a paused
+    transcode as real servers show it), "transcode_reasons", "bitrate" (null: none).
+    """
     server = call.server()
     body = call.body
+    bitrate = body.get("bitrate", 8_000_000)
     session = server.play(
         user=local_user(server, body.get("user")),
         item_name=str(body.get("item_name", "Big Buck Bunny")),
@@ -23,6 +30,10 @@ async def play(call: ControlCall) -> web.Response:
         client=str(body.get("client", "Emby Web")),
         device_name=str(body.get("device_name", "Firefox")),
         series_name=body.get("series_name"),
+        transcode=Transcode(str(body.get("transcode", "VIDEO")).upper()),
+        transcoding_info=bool(body.get("transcoding_info", True)),
+        transcode_reasons=tuple(str(reason) for reason in body.get("transcode_reasons", ())),
+        bitrate=None if bitrate is None else int(bitrate),
     )
     return json_response(server.session_json(session), 201)
 

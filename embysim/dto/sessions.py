@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embysim.models import TICKS_PER_SECOND, SimSession, emby_date
+from embysim.models import TICKS_PER_SECOND, SimSession, Transcode, emby_date
 
 SUPPORTED_COMMANDS = [
     "MoveUp",
@@ -47,10 +47,16 @@ def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
         "LastActivityDate": emby_date(session.last_activity),
         "DeviceName": session.device_name,
         "DeviceId": session.device_id,
+        "InternalDeviceId": session.internal_device_id,
+        "DeviceType": session.device_type,
         "ApplicationVersion": session.application_version,
-        "SupportedCommands": list(SUPPORTED_COMMANDS),
+        "SupportedCommands": list(SUPPORTED_COMMANDS) if session.supports_remote_control else [],
         "SupportsRemoteControl": session.supports_remote_control,
+        "PlaylistIndex": 0,
+        "PlaylistLength": 1 if session.is_playing else 0,
     }
+    if session.app_icon_url:
+        data["AppIconUrl"] = session.app_icon_url
     if session.user is not None:
         data["UserId"] = session.user.id
         data["UserName"] = session.user.name
@@ -65,7 +71,7 @@ def session_json(session: SimSession, server_id: str) -> dict[str, Any]:
             }
         )
         data["NowPlayingItem"] = now_playing(session, server_id)
-        if session.transcoding:
+        if session.transcoding and session.transcoding_info:
             data["TranscodingInfo"] = transcoding_info(session)
     return data
 
@@ -86,18 +92,33 @@ def now_playing(session: SimSession, server_id: str) -> dict[str, Any]:
     return item
 
 
-def transcoding_info(_session: SimSession) -> dict[str, Any]:
+def transcoding_info(session: SimSession) -> dict[str, Any]:
     """Return how the server transcodes a session's stream (TranscodingInfo)."""
-    return {
+    audio_only = session.transcode is Transcode.AUDIO
+    default_reason = "AudioCodecNotSupported" if audio_only else "VideoCodecNotSupported"
+    info: dict[str, Any] = {
         "AudioCodec": "aac",
         "VideoCodec": "h264",
         "Container": "ts",
-        "IsVideoDirect": False,
+        "IsVideoDirect": audio_only,
         "IsAudioDirect": False,
-        "Bitrate": 8_000_000,
         "Width": 1920,
         "Height": 1080,
         "AudioChannels": 2,
         "CompletionPercentage": 12.5,
-        "TranscodeReasons": ["VideoCodecNotSupported"],
+        "TranscodeReasons": list(session.transcode_reasons or (default_reason,)),
+        "VideoDecoderIsHardware": not audio_only,
+        "VideoEncoderIsHardware": not audio_only,
     }
+    if not audio_only:
+        info.update(
+            {
+                "VideoDecoder": "h264_qsv",
+                "VideoEncoder": "h264_qsv",
+                "VideoDecoderHwAccel": "QuickSync",
+                "VideoEncoderHwAccel": "QuickSync",
+            }
+        )
+    if session.bitrate is not None:
+        info["Bitrate"] = session.bitrate
+    return info

@@ -1,8 +1,12 @@
-"""PublicSystemInfo and SystemInfo: what a server says about itself."""
+"""PublicSystemInfo and SystemInfo: what a server says about itself, per profile."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from embysim.models import ListenerName
+    from embysim.profiles import ServerProfile
 
 
 class SystemFacts(Protocol):
@@ -21,6 +25,10 @@ class SystemFacts(Protocol):
         """Return the server's version."""
 
     @property
+    def profile(self) -> ServerProfile:
+        """Return the kind of server simulated."""
+
+    @property
     def https(self) -> bool:
         """Return whether the server serves HTTPS."""
 
@@ -35,6 +43,10 @@ class SystemFacts(Protocol):
     @property
     def is_shutting_down(self) -> bool:
         """Return whether the server is shutting down."""
+
+    @property
+    def is_in_maintenance_mode(self) -> bool:
+        """Return whether the server is in maintenance mode (shown from 4.9 on)."""
 
     @property
     def operating_system(self) -> str:
@@ -53,30 +65,34 @@ class SystemFacts(Protocol):
         """Return the WAN address the server advertises."""
 
 
-def public_info(server: SystemFacts) -> dict[str, Any]:
-    """Return the System/Info/Public answer."""
-    info: dict[str, Any] = {}
-    if (local := server.local_address) is not None:
-        info["LocalAddress"] = local
-        info["LocalAddresses"] = [local]
-    else:
-        info["LocalAddresses"] = []
-    if (remote := server.remote_address) is not None:
-        info["WanAddress"] = remote
-        info["RemoteAddresses"] = [remote]
-    else:
-        info["RemoteAddresses"] = []
+def public_info(server: SystemFacts, via: ListenerName = "local") -> dict[str, Any]:
+    """Return the System/Info/Public answer to a request that came through a listener."""
+    profile = server.profile
+    if profile.product == "Jellyfin":
+        return _jellyfin_public_info(server)
+    info: dict[str, Any] = {"LocalAddresses": [], "RemoteAddresses": []}
+    if not (profile.hides_addresses_remotely and via == "remote"):
+        if (local := server.local_address) is not None:
+            info["LocalAddress"] = local
+            info["LocalAddresses"] = [local]
+        if (remote := server.remote_address) is not None:
+            info["WanAddress"] = remote
+            info["RemoteAddresses"] = [remote]
     info.update({"ServerName": server.name, "Version": server.version, "Id": server.system_id})
+    if profile.maintenance_mode_field:
+        info["IsInMaintenanceMode"] = server.is_in_maintenance_mode
     return info
 
 
-def system_info(server: SystemFacts) -> dict[str, Any]:
+def system_info(server: SystemFacts, via: ListenerName = "local") -> dict[str, Any]:
     """Return the System/Info answer."""
+    if server.profile.product == "Jellyfin":
+        return _jellyfin_system_info(server)
     port = server.local_port
     return {
         "SystemUpdateLevel": "Release",
         "OperatingSystemDisplayName": "Linux",
-        "PackageName": "emby-server-deb_4.8.11.0_amd64.deb",
+        "PackageName": f"emby-server-deb_{server.version}_amd64.deb",
         "HasPendingRestart": server.has_pending_restart,
         "IsShuttingDown": server.is_shutting_down,
         "HasImageEnhancers": False,
@@ -102,5 +118,43 @@ def system_info(server: SystemFacts) -> dict[str, Any]:
         "SupportsAutoRunAtStartup": False,
         "HardwareAccelerationRequiresPremiere": True,
         "WakeOnLanInfo": [],
-        **public_info(server),
+        **public_info(server, via),
+    }
+
+
+def _jellyfin_public_info(server: SystemFacts) -> dict[str, Any]:
+    """Return Jellyfin 10.x's System/Info/Public (what an Emby client must refuse)."""
+    return {
+        "LocalAddress": server.local_address,
+        "ServerName": server.name,
+        "Version": server.version,
+        "ProductName": "Jellyfin Server",
+        "OperatingSystem": "",
+        "Id": server.system_id,
+        "StartupWizardCompleted": True,
+    }
+
+
+def _jellyfin_system_info(server: SystemFacts) -> dict[str, Any]:
+    """Return Jellyfin 10.x's System/Info."""
+    return {
+        **_jellyfin_public_info(server),
+        "OperatingSystemDisplayName": "Linux",
+        "HasPendingRestart": server.has_pending_restart,
+        "IsShuttingDown": server.is_shutting_down,
+        "SupportsLibraryMonitor": True,
+        "WebSocketPortNumber": server.local_port,
+        "CompletedInstallations": [],
+        "CanSelfRestart": True,
+        "CanLaunchWebBrowser": False,
+        "ProgramDataPath": "/var/lib/jellyfin",
+        "WebPath": "/usr/share/jellyfin/web",
+        "ItemsByNamePath": "/var/lib/jellyfin/metadata",
+        "CachePath": "/var/cache/jellyfin",
+        "LogPath": "/var/log/jellyfin",
+        "InternalMetadataPath": "/var/lib/jellyfin/metadata",
+        "TranscodingTempPath": "/var/lib/jellyfin/transcodes",
+        "HasUpdateAvailable": False,
+        "EncoderLocation": "System",
+        "SystemArchitecture": "X64",
     }

@@ -30,7 +30,7 @@ async def scheduled_tasks(call: Call) -> web.StreamResponse:
 async def activity_log(call: Call) -> web.StreamResponse:
     """Answer GET System/ActivityLog/Entries (administrators only)."""
     query = call.query
-    entries = list(reversed(call.server.activity))
+    entries = call.server.activity.newest_first()
     start = int_param(query.get("startindex"), 0)
     limit = int_param(query.get("limit"), len(entries))
     return web.json_response(

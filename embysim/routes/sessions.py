@@ -14,7 +14,7 @@ async def get_sessions(call: Call) -> web.StreamResponse:
     """Answer GET Sessions (administrators see all, other users only their own)."""
     server = call.server
     query = call.query
-    sessions = server.visible_sessions(call.token)
+    sessions = server.playback.visible_to(call.token)
     if device_id := query.get("deviceid"):
         sessions = [s for s in sessions if s.device_id == device_id]
     if session_id := query.get("id"):

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from embysim.dto import system as dto
 from embysim.routing import Call, RouteTable
 
 ROUTES = RouteTable("system")
@@ -15,7 +16,7 @@ RESTART_DELAY = 0.05  # seconds: the answer goes out before the server stops
 @ROUTES.get("/System/Info/Public", auth="none")
 async def system_info_public(call: Call) -> web.StreamResponse:
     """Answer GET System/Info/Public."""
-    return web.json_response(call.server.public_info())
+    return web.json_response(dto.public_info(call.server, call.listener))
 
 
 @ROUTES.get("/System/Ping", auth="none")
@@ -28,7 +29,7 @@ async def ping(_call: Call) -> web.StreamResponse:
 @ROUTES.get("/System/Info", auth="user")
 async def system_info(call: Call) -> web.StreamResponse:
     """Answer GET System/Info."""
-    return web.json_response(call.server.system_info())
+    return web.json_response(dto.system_info(call.server, call.listener))
 
 
 @ROUTES.post("/System/Restart", auth="admin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from embysim.dto.sessions import session_json
+from embysim.dto.users import user_dto
 from embysim.httputil import lower_keys, read_body, text_response
 from embysim.models import SimSession, SimUser
 from embysim.routing import Call, RouteTable
@@ -18,7 +19,9 @@ async def connect_exchange(call: Call) -> web.StreamResponse:
     link = call.link
     if link is None or call.query.get("connectuserid") != link.connect_user.id:
         return text_response(401, "Invalid connect user id.")
-    token = call.server.issue_token(link.local_user, call.credentials.identity)
+    server = call.server
+    token = server.issue_token(link.local_user, call.credentials.identity)
+    server.note_caller(server.tokens[token], call.credentials.identity, call.request.remote)
     return web.json_response({"LocalUserId": link.local_user.id, "AccessToken": token})
 
 
@@ -36,19 +39,21 @@ async def authenticate_by_name(call: Call) -> web.StreamResponse:
         return text_response(401, "Invalid username or password entered.")
     identity = call.credentials.identity
     token = server.issue_token(user, identity)
-    server.log_activity(f"{user.name} has signed in", "SessionStarted", user)
-    session = SimSession(
+    server.activity.add(f"{user.name} has signed in", "SessionStarted", user)
+    remote = call.request.remote or "127.0.0.1"
+    session = server.note_caller(server.tokens[token], identity, remote) or SimSession(
         id=server.ids.hex(),
         user=user,
         client=identity.client if identity else "",
         device_name=identity.device_name if identity else "",
         device_id=identity.device_id if identity else "",
         application_version=identity.version if identity else "",
-        remote_end_point=call.request.remote or "127.0.0.1",
+        remote_end_point=remote,
+        supports_remote_control=False,
     )
     return web.json_response(
         {
-            "User": server.user_dto(user),
+            "User": user_dto(user, server.system_id),
             "SessionInfo": session_json(session, server.system_id),
             "AccessToken": token,
             "ServerId": server.system_id,
@@ -64,13 +69,13 @@ async def get_user(call: Call) -> web.StreamResponse:
         return text_response(404, "User not found.")
     if not call.token.is_admin and call.token.user is not user:
         return text_response(403, "Access denied.")
-    return web.json_response(call.server.user_dto(user))
+    return web.json_response(user_dto(user, call.server.system_id))
 
 
 @ROUTES.post("/Sessions/Logout", auth="user")
 async def logout(call: Call) -> web.StreamResponse:
     """Answer POST Sessions/Logout: revoke the calling token."""
-    call.server.revoke_token(call.token.token)
+    call.server.accounts.revoke_token(call.token.token)
     return web.Response(status=204)
 
 

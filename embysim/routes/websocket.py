@@ -7,15 +7,26 @@ import json
 from aiohttp import web
 
 from embysim.push import WsClient
-from embysim.routing import Call, RouteTable
+from embysim.routing import Call, RouteTable, authorise
 from embysim.state import ServerState
 
 ROUTES = RouteTable("websocket")
+WEB_APP = "/web/index.html"
+
+
+@ROUTES.get("/", auth="none")
+async def root(call: Call) -> web.StreamResponse:
+    """Serve the push channel at the root too (older clients connect there), else the web app."""
+    if call.request.headers.get("Upgrade", "").lower() != "websocket":
+        raise web.HTTPFound(location=WEB_APP)
+    if (denied := authorise("user", call)) is not None:
+        return denied
+    return await websocket(call)
 
 
 @ROUTES.get("/embywebsocket", auth="user")
 async def websocket(call: Call) -> web.StreamResponse:
-    """Serve the embywebsocket push channel."""
+    """Serve the embywebsocket push channel (also reached as /emby/embywebsocket)."""
     server = call.server
     identity = call.credentials.identity
     device_id = call.query.get("deviceid") or (identity.device_id if identity else "")

@@ -1,20 +1,17 @@
 """Servers are addressed as Emby's apps address them: {address}/emby/{path}, {address}/embywebsocket.
 
-Against the simulator (which serves both /emby/... and the bare paths, or only a base path),
-hostile loopback servers (to see the raw paths and to serve only the bare ones), and a loopback
-reverse proxy that publishes only /emby and /embywebsocket, as people put in front of Emby.
+Against the simulator (which serves both /emby/... and the bare paths, or only a base path, or
+sits behind its reverse proxy publishing only /emby and /embywebsocket, as people put in front
+of Emby) and hostile loopback servers (to see the raw paths and to serve only the bare ones).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 import time
 
-from aiohttp import ClientSession, WSMsgType, web
+from aiohttp import ClientSession, web
 import pytest
-from yarl import URL
 
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
@@ -28,15 +25,13 @@ from custom_components.emby_connect.aioemby import (
     ServerRecord,
     SessionsMessage,
 )
-from embysim import EmbySimulator, SimServer
+from embysim import EmbySimulator, Proxy
 
 from .conftest import HostileServer
 
 PUBLIC = "/System/Info/Public"
 SYSTEM_ID = "3f2b5a7c9d1e4f60a8b7c6d5e4f3a2b1"
 PUBLIC_INFO = {"Id": SYSTEM_ID, "ServerName": "Hostile", "Version": "4.8.11.0"}
-NGINX_404 = "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>"
-_HOP_BY_HOP = {"host", "content-length", "connection", "upgrade", "transfer-encoding"}
 
 
 def _paths(hostile: HostileServer) -> list[str]:
@@ -218,113 +213,49 @@ async def test_manager_remembers_per_address(
 # -- behind a reverse proxy that publishes only /emby and /embywebsocket --------------------
 
 
-async def _forward_websocket(
-    request: web.Request, target: URL, session: ClientSession
-) -> web.WebSocketResponse:
-    """Relay one websocket between the client and the upstream server."""
-    downstream = web.WebSocketResponse()
-    await downstream.prepare(request)
-    async with session.ws_connect(target) as upstream:
-
-        async def pump(source: object, sink: object) -> None:
-            async for message in source:  # type: ignore[attr-defined]
-                if message.type is WSMsgType.TEXT:
-                    await sink.send_str(message.data)  # type: ignore[attr-defined]
-            await sink.close()  # type: ignore[attr-defined]
-
-        await asyncio.wait(
-            [
-                asyncio.create_task(pump(downstream, upstream)),
-                asyncio.create_task(pump(upstream, downstream)),
-            ],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-    await downstream.close()
-    return downstream
-
-
-@asynccontextmanager
-async def reverse_proxy(upstream: str) -> AsyncIterator[tuple[str, list[str]]]:
-    """Publish only /emby/... and /embywebsocket of upstream, as an nginx site would."""
-    asked: list[str] = []
-    async with ClientSession() as session:
-
-        async def handle(request: web.Request) -> web.StreamResponse:
-            asked.append(request.path)
-            lowered = request.path.lower()
-            if not (lowered.startswith("/emby/") or lowered == "/embywebsocket"):
-                return web.Response(status=404, text=NGINX_404, content_type="text/html")
-            target = URL(upstream).with_path(request.path).with_query(request.query)
-            if request.headers.get("Upgrade", "").lower() == "websocket":
-                return await _forward_websocket(request, target, session)
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
-            async with session.request(
-                request.method, target, headers=headers, data=await request.read()
-            ) as answer:
-                return web.Response(
-                    status=answer.status,
-                    body=await answer.read(),
-                    content_type=answer.content_type,
-                )
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            yield f"http://127.0.0.1:{runner.addresses[0][1]}", asked
-        finally:
-            await runner.cleanup()
-
-
 async def test_connect_server_behind_proxy_with_dead_lan(
-    emby_sim: EmbySimulator,
-    session: ClientSession,
-    identity: ClientIdentity,
-    socket_enabled: None,
+    emby_sim: EmbySimulator, session: ClientSession, identity: ClientIdentity
 ) -> None:
     """Connect Url = bare host of a proxy publishing /emby + /embywebsocket; LAN address dead."""
-    server: SimServer = await emby_sim.add_server(name="Proxied")
+    server = await emby_sim.add_server(name="Proxied")
+    server.remote.proxy = Proxy.EMBY_PATHS
     user = emby_sim.add_connect_user(name="alice")
     link = emby_sim.link(user, server)
-    async with reverse_proxy(server.remote.origin) as (proxy_url, asked):
-        # The bare root is the proxy's own 404 page: only the apps' paths get through.
-        async with session.get(f"{proxy_url}/System/Info/Public") as answer:
-            assert answer.status == 404
-        asked.clear()
-        record = ServerRecord(
-            system_id=server.system_id,
-            local_address="http://127.0.0.1:1",
-            remote_address=proxy_url,
-            access_key=link.access_key,
-            connect_user_id=user.id,
-        )
-        client, result = await ConnectionManager(session=session, identity=identity).connect(record)
-        assert result.mode is ConnectionMode.REMOTE
-        assert result.address == proxy_url
-        assert (await client.get_system_info()).id == server.system_id
-        assert await client.get_sessions() is not None
-        websocket = EmbyWebSocket(
-            url=result.address,
-            access_token=result.access_token,
-            device_id=identity.device_id,
-            session=session,
-        )
-        received: asyncio.Queue[object] = asyncio.Queue()
-        await websocket.connect()
-        listening = asyncio.create_task(websocket.listen(received.put_nowait))
-        try:
-            async with asyncio.timeout(5):
-                while not isinstance(await received.get(), SessionsMessage):
-                    pass
-        finally:
-            await websocket.close()
-            await listening
-        assert asked == [
-            "/emby/System/Info/Public",
-            "/emby/Connect/Exchange",
-            "/emby/System/Info",
-            "/emby/Sessions",
-            "/embywebsocket",
-        ]
+    # The bare root is the proxy's own 404 page: only the apps' paths get through.
+    async with session.get(f"{server.remote.url}/System/Info/Public") as answer:
+        assert answer.status == 404
+    server.requests.clear()
+    record = ServerRecord(
+        system_id=server.system_id,
+        local_address="http://127.0.0.1:1",
+        remote_address=server.remote.url,
+        access_key=link.access_key,
+        connect_user_id=user.id,
+    )
+    client, result = await ConnectionManager(session=session, identity=identity).connect(record)
+    assert (result.mode, result.address) == (ConnectionMode.REMOTE, server.remote.url)
+    assert (await client.get_system_info()).id == server.system_id
+    assert await client.get_sessions() is not None
+    websocket = EmbyWebSocket(
+        url=result.address,
+        access_token=result.access_token,
+        device_id=identity.device_id,
+        session=session,
+    )
+    received: asyncio.Queue[object] = asyncio.Queue()
+    await websocket.connect()
+    listening = asyncio.create_task(websocket.listen(received.put_nowait))
+    try:
+        async with asyncio.timeout(5):
+            while not isinstance(await received.get(), SessionsMessage):
+                pass
+    finally:
+        await websocket.close()
+        await listening
+    assert [(r.listener, r.path) for r in server.requests] == [
+        ("remote", PUBLIC),
+        ("remote", "/Connect/Exchange"),
+        ("remote", "/System/Info"),
+        ("remote", "/Sessions"),
+        ("remote", "/embywebsocket"),
+    ]

@@ -367,7 +367,8 @@ async def test_manual_server_reuses_token(
     assert (result.user_id, result.access_token) == (bob.id, token)
     assert (client.user_id, client.access_token) == (bob.id, token)
     assert [r.path for r in server.requests] == [PUBLIC]
-    assert len(await client.get_sessions()) == 0
+    # Like a real server, the simulator lists the calling device's own session.
+    assert [s.device_id for s in await client.get_sessions()] == [identity.device_id]
 
 
 async def test_manual_server_finds_user_of_token(
@@ -376,8 +377,7 @@ async def test_manual_server_finds_user_of_token(
     server = await emby_sim.add_server()
     bob = server.add_user("bob", "pw")
     token = server.issue_token(bob)
-    # Emby lists the session of a signed-in device; the simulator needs to be told.
-    server.add_idle_session(user=bob, device_id=identity.device_id)
+    # Emby lists the session of a device once it calls with a token, as the simulator does.
     server.add_idle_session(user=bob, device_id="someone-else")
     record = ServerRecord(system_id=server.system_id, manual_address=server.url, access_token=token)
     client, result = await manager.connect(record)
@@ -391,6 +391,7 @@ async def test_manual_server_without_session(
     emby_sim: EmbySimulator, manager: ConnectionManager
 ) -> None:
     server = await emby_sim.add_server()
+    server.caller_sessions = False  # a server that does not list the calling device
     token = server.issue_token(server.add_user("bob", "pw"))
     record = ServerRecord(system_id=server.system_id, manual_address=server.url, access_token=token)
     _, result = await manager.connect(record)

@@ -13,8 +13,6 @@ from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
@@ -27,6 +25,7 @@ from custom_components.emby_connect.aioemby import (
     Session,
     SystemInfo,
 )
+from custom_components.emby_connect.config_flow import EmbyConnectConfigFlow
 from custom_components.emby_connect.const import (
     AUTH_METHOD_CONNECT,
     AUTH_METHOD_MANUAL,
@@ -41,13 +40,14 @@ from custom_components.emby_connect.const import (
     CONF_LINK_ID,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
-    CONF_SYSTEM_ID,
     CONF_USER_ID,
     CONF_USER_TYPE,
     DOMAIN,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Entries as the config flow stores them now (older ones are migrated at setup).
+ENTRY_VERSION = EmbyConnectConfigFlow.VERSION
 
 SYSTEM_ID = "6d8c3f1e2a7b4c9d8e0f1a2b3c4d5e6f"
 OTHER_SYSTEM_ID = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
@@ -76,12 +76,6 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialize like Home Assistant core, into snapshots/ beside fixtures/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 def entity_registry_enabled_by_default() -> Generator[None]:
     """Enable the entities that are disabled by default."""
     with patch(
@@ -99,9 +93,9 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="Living Room",
         unique_id=SYSTEM_ID,
+        version=ENTRY_VERSION,
         data={
             CONF_AUTH_METHOD: AUTH_METHOD_CONNECT,
-            CONF_SYSTEM_ID: SYSTEM_ID,
             CONF_CONNECT_URL: CONNECT_URL,
             CONF_CONNECT_USER_ID: CONNECT_USER_ID,
             CONF_CONNECT_TOKEN: CONNECT_TOKEN,
@@ -124,9 +118,9 @@ def mock_manual_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="Living Room",
         unique_id=SYSTEM_ID,
+        version=ENTRY_VERSION,
         data={
             CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
-            CONF_SYSTEM_ID: SYSTEM_ID,
             CONF_URL: LOCAL_ADDRESS,
             CONF_VERIFY_SSL: False,
             CONF_USERNAME: MANUAL_USERNAME,
@@ -202,16 +196,31 @@ def mock_connection_manager(
 
 
 @pytest.fixture
-def mock_emby_connect() -> Generator[MagicMock]:
-    """Patch the Emby Connect client; the account lists the one configured server."""
+def mock_instance_id() -> Generator[MagicMock]:
+    """Give this Home Assistant a known instance id, the DeviceId it sends to Emby."""
+    with patch(
+        "homeassistant.helpers.instance_id.async_get", autospec=True, return_value=HA_DEVICE_ID
+    ) as instance_id:
+        yield instance_id
+
+
+@pytest.fixture
+def mock_connect_class() -> Generator[MagicMock]:
+    """Patch the Emby Connect client class, for the config flow and the runtime alike."""
     with patch(
         "custom_components.emby_connect.helpers.EmbyConnect", autospec=True
     ) as connect_class:
-        client = connect_class.return_value
-        client.access_token = CONNECT_TOKEN
-        client.user_id = CONNECT_USER_ID
-        client.get_servers.return_value = ConnectServer.list_from(load_json("connect_servers.json"))
-        yield client
+        yield connect_class
+
+
+@pytest.fixture
+def mock_emby_connect(mock_connect_class: MagicMock) -> MagicMock:
+    """Return the Emby Connect client; the account lists the one configured server."""
+    client: MagicMock = mock_connect_class.return_value
+    client.access_token = CONNECT_TOKEN
+    client.user_id = CONNECT_USER_ID
+    client.get_servers.return_value = ConnectServer.list_from(load_json("connect_servers.json"))
+    return client
 
 
 @pytest.fixture

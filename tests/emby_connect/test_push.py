@@ -256,7 +256,8 @@ async def test_sessions_ignored_when_not_readable(
     await _settle(hass)
     channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
     await hass.async_block_till_done()
-    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+    # Sensors the user can never read are not created, and a push does not bring them.
+    assert hass.states.get(ACTIVE_SESSIONS) is None
     # Other messages the integration does not use change nothing.
     channel.push(OtherMessage(message_type="UserDataChanged"))
     assert _state(hass, CONNECTIVITY) == STATE_ON

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import EmbyConnect
 from custom_components.emby_connect.const import DOMAIN, PUSH_STATUS_INTERVAL
-from custom_components.emby_connect.helpers import connect_entry_data
+from custom_components.emby_connect.entry_data import connect_entry_data
 from embysim import EmbySimulator, Fault, SimServer
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"

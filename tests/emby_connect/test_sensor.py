@@ -5,18 +5,27 @@ from __future__ import annotations
 from collections.abc import Generator
 from unittest.mock import MagicMock, patch
 
-from homeassistant.const import STATE_UNAVAILABLE, Platform
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenError
+from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 
 from .conftest import SYSTEM_ID
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
 
 
 def _forbidden() -> EmbyForbiddenError:
@@ -54,7 +63,7 @@ async def test_sensors_guest(
     mock_config_entry: MockConfigEntry,
     mock_emby_server: MagicMock,
 ) -> None:
-    """A guest who may read nothing but the public info keeps version and connection."""
+    """A guest who may read nothing but the public info gets only version and connection."""
     mock_emby_server.get_system_info.side_effect = _forbidden()
     mock_emby_server.get_sessions.side_effect = _forbidden()
     mock_emby_server.get_item_counts.side_effect = _forbidden()
@@ -63,6 +72,64 @@ async def test_sensors_guest(
     await hass.async_block_till_done()
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    assert hass.states.get("sensor.living_room_movies").state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.living_room_active_sessions").state == STATE_UNAVAILABLE
+    # What the user can never read is not created, rather than unavailable forever.
+    assert hass.states.get("sensor.living_room_movies") is None
+    assert hass.states.get("sensor.living_room_active_sessions") is None
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{SYSTEM_ID}_movies") is None
     assert hass.states.get("sensor.living_room_version").state == "4.8.11.0"
+
+    # Given the rights, the user gets the sensors when the entry is set up again.
+    mock_emby_server.get_sessions.side_effect = None
+    mock_emby_server.get_item_counts.side_effect = None
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.living_room_movies").state == "1284"
+    assert hass.states.get("sensor.living_room_active_sessions").state == "3"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_sensors_rights_taken_away(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_emby_server: MagicMock
+) -> None:
+    """A sensor whose value the user may no longer read goes unavailable, and comes back."""
+    assert hass.states.get(ACTIVE_SESSIONS).state == "3"
+    mock_emby_server.get_sessions.side_effect = _forbidden()
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(ACTIVE_SESSIONS).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.living_room_version").state == "4.8.11.0"
+
+    mock_emby_server.get_sessions.side_effect = None
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(ACTIVE_SESSIONS).state == "3"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_counts_of_a_kind_share_a_unit(hass: HomeAssistant) -> None:
+    """Counts of one kind share a unit, so history draws them in one graph."""
+    kinds = {
+        "sessions": ("active_sessions", "now_playing", "transcoding"),
+        "items": (
+            "movies",
+            "series",
+            "episodes",
+            "songs",
+            "albums",
+            "music_videos",
+            "books",
+            "trailers",
+        ),
+    }
+    state_classes = {"sessions": SensorStateClass.MEASUREMENT, "items": SensorStateClass.TOTAL}
+    for unit, keys in kinds.items():
+        for key in keys:
+            state = hass.states.get(f"sensor.living_room_{key}")
+            assert state is not None, key
+            assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == unit, key
+            assert state.attributes[ATTR_STATE_CLASS] == state_classes[unit], key

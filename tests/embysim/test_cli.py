@@ -28,7 +28,16 @@ def test_help_explains_the_options() -> None:
         timeout=30,
         check=True,
     )
-    for option in ("--host", "--port", "--servers", "--latency", "--https", "--base-path"):
+    for option in (
+        "--host",
+        "--port",
+        "--servers",
+        "--latency",
+        "--https",
+        "--base-path",
+        "--profile",
+        "--proxy",
+    ):
         assert option in result.stdout
     assert "8099" in result.stdout
 
@@ -45,9 +54,25 @@ def test_defaults() -> None:
     )
 
 
+def test_profile_and_proxy_options() -> None:
+    args = build_parser().parse_args([])
+    assert (args.profile, args.proxy) == ("4.8", None)
+    args = build_parser().parse_args(["--profile", "jellyfin", "--proxy", "remote"])
+    assert (args.profile, args.proxy) == ("jellyfin", "remote")
+
+
+async def test_demo_with_a_profile_behind_a_proxy(emby_sim) -> None:
+    summary = await emby_sim.load_demo(servers=2, profile="4.9", proxy="remote")
+    for server in summary["servers"]:
+        assert (server["profile"], server["version"]) == ("4.9", "4.9.1.80")
+        assert (server["local_proxy"], server["remote_proxy"]) == ("NONE", "EMBY_PATHS")
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["--profile", "5.0"],
+        ["--proxy", "sideways"],
         ["--host", "0.0.0.0"],  # noqa: S104 - checks that it is refused
         ["--host", "example.com"],
         ["--servers", "-1"],

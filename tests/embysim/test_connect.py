@@ -147,7 +147,8 @@ async def test_pin_flow(http, emby_sim, account) -> None:
     assert created["IsExpired"] is False
     assert created["DeviceId"] == "dev-1"
     assert created["AccessToken"] is None
-    assert len(created["Pin"]) == 4
+    assert len(created["Pin"]) == 5
+    assert created["Pin"].isdigit()
     pin = created["Pin"]
     form = {"deviceId": "dev-1", "pin": pin}
     async with http.post(f"{url}/pin/authenticate", data=form, headers=APP) as response:

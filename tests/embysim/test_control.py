@@ -153,6 +153,36 @@ async def test_sessions(http, demo) -> None:
     assert (await _call(http, demo, "POST", "/servers/0/play", {"user": "nobody"}))[0] == 404
 
 
+async def test_play_transcodes(http, demo) -> None:
+    status, audio = await _call(
+        http,
+        demo,
+        "POST",
+        "/servers/0/play",
+        {"transcoding": True, "transcode": "audio", "bitrate": None},
+    )
+    assert status == 201
+    assert audio["TranscodingInfo"]["IsVideoDirect"] is True
+    assert "Bitrate" not in audio["TranscodingInfo"]
+    _status, paused = await _call(
+        http,
+        demo,
+        "POST",
+        "/servers/0/play",
+        {"transcoding": True, "paused": True, "transcoding_info": False},
+    )
+    assert "TranscodingInfo" not in paused
+    _status, reasons = await _call(
+        http,
+        demo,
+        "POST",
+        "/servers/0/play",
+        {"transcoding": True, "transcode_reasons": ["ContainerNotSupported"], "bitrate": 4000},
+    )
+    assert reasons["TranscodingInfo"]["TranscodeReasons"] == ["ContainerNotSupported"]
+    assert reasons["TranscodingInfo"]["Bitrate"] == 4000
+
+
 async def test_requests_listing_has_no_secrets(http, demo) -> None:
     server = demo.servers[0]
     await sign_in(http, server, "admin", "admin-password")

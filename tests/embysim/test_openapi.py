@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 import pytest
 
-from embysim import EmbySimulator
+from embysim import EmbySimulator, Transcode
 
 from .helpers import APP, IDENTITY, connect_login, exchange, sign_in, with_token
 from .openapi import (
@@ -96,6 +96,8 @@ async def demo(emby_sim: EmbySimulator, http):
     await emby_sim.load_demo(servers=2)
     server = emby_sim.servers[0]
     server.play(user=None, item_name="Song", item_type="Audio", client="Emby for iOS")
+    server.play(user=None, item_name="Sintel", transcoding=True, client="Emby Theater")
+    server.play(user=None, item_name="Tears of Steel", transcoding=True, transcode=Transcode.AUDIO)
     server.add_idle_session(user=server.find_user("kid"))
     server.has_update_available = True
     token = await sign_in(http, server, "admin", "admin-password")
@@ -168,6 +170,9 @@ async def test_public_info_after_move_matches(http, demo) -> None:
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
+# Connect user ids are short decimal strings ("79718"); link ids are 32 hex characters.
+_DECIMAL_ID = {"type": "string", "pattern": "^[0-9]{1,9}$"}
+_HEX_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 CONNECT_SCHEMAS: dict[str, dict[str, Any]] = {
     "login": {
         "type": "object",
@@ -180,7 +185,7 @@ CONNECT_SCHEMAS: dict[str, dict[str, Any]] = {
                 "required": ["Id", "Name", "Email", "IsActive", "ImageUrl"],
                 "additionalProperties": False,
                 "properties": {
-                    "Id": _STRING,
+                    "Id": _DECIMAL_ID,
                     "Name": _STRING,
                     "Email": _STRING,
                     "IsActive": {"const": "true"},
@@ -196,7 +201,7 @@ CONNECT_SCHEMAS: dict[str, dict[str, Any]] = {
             "required": ["Id", "Url", "Name", "SystemId", "AccessKey", "LocalAddress", "UserType"],
             "additionalProperties": False,
             "properties": {
-                "Id": _STRING,
+                "Id": _HEX_ID,
                 "Url": _NULLABLE_STRING,
                 "Name": _STRING,
                 "SystemId": _STRING,
@@ -213,7 +218,7 @@ CONNECT_SCHEMAS: dict[str, dict[str, Any]] = {
         "additionalProperties": False,
         "properties": {
             "Id": {"type": "null"},
-            "Pin": {"type": "string", "pattern": "^[0-9]{4}$"},
+            "Pin": {"type": "string", "pattern": "^[0-9]{5}$"},  # may start with 0
             "DeviceId": _STRING,
             "IsExpired": {"type": "boolean"},
             "IsConfirmed": {"type": "boolean"},
@@ -224,7 +229,7 @@ CONNECT_SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["UserId", "AccessToken"],
         "additionalProperties": False,
-        "properties": {"UserId": _STRING, "AccessToken": _STRING},
+        "properties": {"UserId": _DECIMAL_ID, "AccessToken": _STRING},
     },
 }
 

@@ -6,7 +6,7 @@ import pytest
 
 from embysim import EmbySimulator
 
-from .helpers import IDENTITY, exchange, sign_in, with_token
+from .helpers import DEVICE_ID, IDENTITY, exchange, sign_in, with_token
 
 
 @pytest.fixture
@@ -244,8 +244,10 @@ async def test_protected_endpoint_refusals(http, setup) -> None:
     url = f"{server.url}/System/Info"
     async with http.get(url, headers=IDENTITY) as response:
         assert response.status == 401
+    server.require_identity = True  # stricter than real servers: identity headers needed
     async with http.get(url, headers={"X-Emby-Token": token}) as response:
         assert response.status == 400
+    server.require_identity = False
     async with http.get(url, headers=with_token("f" * 32)) as response:
         assert response.status == 401
 
@@ -265,7 +267,10 @@ async def test_sessions_admin_sees_all_user_sees_own(http, setup) -> None:
     admin_token = await sign_in(http, server, "alice", "pw")
     async with http.get(f"{server.url}/Sessions", headers=with_token(admin_token)) as response:
         sessions = {s["Id"]: s for s in await response.json()}
-    assert set(sessions) == {playing.id, paused.id, idle.id}
+    # The caller's own device is listed too, as on a real server.
+    (own,) = [s for s in sessions.values() if s["DeviceId"] == DEVICE_ID]
+    assert set(sessions) == {playing.id, paused.id, idle.id, own["Id"]}
+    assert (own["UserName"], own["Client"], own["DeviceName"]) == ("alice", "pytest", "runner")
     assert sessions[playing.id]["NowPlayingItem"]["Name"] == "Big Buck Bunny"
     assert sessions[playing.id]["PlayState"]["IsPaused"] is False
     assert sessions[playing.id]["PlayState"]["PlayMethod"] == "DirectPlay"
@@ -276,9 +281,9 @@ async def test_sessions_admin_sees_all_user_sees_own(http, setup) -> None:
     assert "NowPlayingItem" not in sessions[idle.id]
     assert sessions[idle.id]["UserName"] == "bob"
 
-    user_token = await sign_in(http, server, "bob", "bob-pw")
+    user_token = await sign_in(http, server, "bob", "bob-pw")  # the same device, now bob's
     async with http.get(f"{server.url}/Sessions", headers=with_token(user_token)) as response:
-        assert {s["Id"] for s in await response.json()} == {paused.id, idle.id}
+        assert {s["Id"] for s in await response.json()} == {paused.id, idle.id, own["Id"]}
 
     server.stop_playback(playing.id)
     server.remove_session(idle.id)

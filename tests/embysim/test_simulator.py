@@ -12,7 +12,7 @@ from embysim import EmbySimulator, Fault, RecordedRequest, check_loopback
 from embysim.auth import parse_authorization, read_credentials
 from embysim.records import secrets_in
 
-from .helpers import APP, connect_login, exchange, sign_in, with_token
+from .helpers import APP, DEVICE_ID, connect_login, exchange, sign_in, with_token
 
 
 async def test_fixture_gives_a_started_empty_simulator(http, emby_sim) -> None:
@@ -119,7 +119,8 @@ async def test_load_demo(http, emby_sim) -> None:
     async with http.get(f"{guest_server.url}/ScheduledTasks", headers=with_token(token)) as r:
         assert r.status == 403
     async with http.get(f"{guest_server.url}/Sessions", headers=with_token(token)) as r:
-        assert await r.json() == []
+        # A guest sees no one else's session: only its own device.
+        assert [s["DeviceId"] for s in await r.json()] == [DEVICE_ID]
 
 
 async def test_load_demo_is_additive(emby_sim) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from embysim import EmbySimulator
 
-from .helpers import sign_in
+from .helpers import DEVICE_ID, sign_in
 
 
 @pytest.fixture
@@ -39,6 +39,11 @@ async def _next(ws: aiohttp.ClientWebSocketResponse, message_type: str) -> Any:
                 return data.get("Data")
 
 
+def _others(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leave out the test's own session (the device that signed in)."""
+    return [s for s in sessions if s["DeviceId"] != DEVICE_ID]
+
+
 async def _closed(ws: aiohttp.ClientWebSocketResponse) -> None:
     """Wait until the server closes the websocket (skipping messages)."""
     async with asyncio.timeout(2):
@@ -57,16 +62,16 @@ async def test_keepalive_and_sessions(http, server) -> None:
         assert server.websocket_count == 1
 
         await ws.send_json({"MessageType": "SessionsStart", "Data": "0,1500"})
-        assert await _next(ws, "Sessions") == []
+        assert [s["DeviceId"] for s in await _next(ws, "Sessions")] == [DEVICE_ID]  # our own
         session = server.play(user=server.find_user("bob"), item_name="Sintel")
-        (pushed,) = await _next(ws, "Sessions")
+        (pushed,) = _others(await _next(ws, "Sessions"))
         assert pushed["Id"] == session.id
         assert pushed["NowPlayingItem"]["Name"] == "Sintel"
         server.stop_playback(session.id)
-        (pushed,) = await _next(ws, "Sessions")
+        (pushed,) = _others(await _next(ws, "Sessions"))
         assert "NowPlayingItem" not in pushed
         server.remove_session(session.id)
-        assert await _next(ws, "Sessions") == []
+        assert _others(await _next(ws, "Sessions")) == []
 
         await ws.send_json({"MessageType": "SessionsStop"})
         server.add_idle_session(user=None)
@@ -78,11 +83,11 @@ async def test_sessions_push_respects_user_view(http, server) -> None:
     token = await sign_in(http, server, "bob", "bob-pw")
     async with http.ws_connect(_ws_url(server, token)) as ws:
         await ws.send_json({"MessageType": "SessionsStart", "Data": "0,1500"})
-        assert await _next(ws, "Sessions") == []
+        assert _others(await _next(ws, "Sessions")) == []
         server.play(user=server.find_user("alice"))
-        assert await _next(ws, "Sessions") == []
+        assert _others(await _next(ws, "Sessions")) == []
         mine = server.play(user=server.find_user("bob"))
-        assert [s["Id"] for s in await _next(ws, "Sessions")] == [mine.id]
+        assert [s["Id"] for s in _others(await _next(ws, "Sessions"))] == [mine.id]
 
 
 async def test_periodic_force_keepalive(http, server) -> None:

@@ -48,6 +48,7 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
     event as event_helper,
+    instance_id,
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import DATA_CLIENTSESSION
@@ -259,6 +260,8 @@ class Stack:
     clock: FrozenDateTimeFactory
     caplog: pytest.LogCaptureFixture
     user: SimConnectUser
+    # Home Assistant's DeviceId: servers list its own session, which no figure counts.
+    device_id: str = ""
     admins: dict[str, SimUser] = field(default_factory=dict)
     simulated: float = 0.0
     # Every secret seen so far: the simulator forgets revoked Emby Connect tokens.
@@ -465,7 +468,7 @@ class Stack:
 
     def truth(self, server: SimServer) -> dict[str, str]:
         """Return what the entities of a reachable server must show, from the simulator."""
-        sessions = list(server.sessions.values())
+        sessions = [s for s in server.sessions.values() if s.device_id != self.device_id]
         playing = [item for item in sessions if item.item_name]
         return {
             "connectivity": STATE_ON,
@@ -693,7 +696,14 @@ async def stack(
     user = emby_sim.add_connect_user(
         name=CONNECT_NAME, email="alice@example.com", password=CONNECT_PASSWORD
     )
-    built = Stack(hass=hass, sim=emby_sim, clock=clock, caplog=caplog, user=user)
+    built = Stack(
+        hass=hass,
+        sim=emby_sim,
+        clock=clock,
+        caplog=caplog,
+        user=user,
+        device_id=await instance_id.async_get(hass),
+    )
     yield built
     await built.unload_all()
     # Unloaded means gone: no push channel, no request in flight, no task of the integration.
