@@ -70,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         help='serve the servers below a base path, e.g. "/emby" (default: none)',
     )
     parser.add_argument(
+        "--wake-port",
+        type=int,
+        default=0,
+        help="UDP port of the Wake-on-LAN listener on the loopback address the servers report "
+        "in System/WakeOnLanInfo; 0 picks a free port (default %(default)s)",
+    )
+    parser.add_argument(
+        "--wake-delay",
+        type=float,
+        default=2.0,
+        help="seconds a sleeping server takes to answer after its magic packet (default "
+        "%(default)s); POST /_sim/servers/<name>/sleep puts one to sleep",
+    )
+    parser.add_argument(
         "--profile",
         choices=sorted(PROFILES),
         default=DEFAULT_PROFILE,
@@ -95,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def serve(args: argparse.Namespace) -> None:
     """Start the simulator, print the summary and serve until a stop signal."""
-    sim = EmbySimulator(host=args.host, port=args.port, seed=args.seed)
+    sim = EmbySimulator(host=args.host, port=args.port, seed=args.seed, wake_port=args.wake_port)
     await sim.start()
     try:
         if not args.empty:
@@ -108,6 +122,8 @@ async def serve(args: argparse.Namespace) -> None:
                 profile=args.profile,
                 proxy=args.proxy,
             )
+        for server in sim.servers:
+            server.wake_delay = args.wake_delay
         summary = sim.summary()
         if args.https:
             summary["certificate_pem"] = sim.certificate_pem
@@ -131,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.servers < 0:
         parser.error("--servers must be 0 or more")
+    if args.wake_delay < 0:
+        parser.error("--wake-delay must be 0 or more")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

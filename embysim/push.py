@@ -51,6 +51,10 @@ class PushHub:
         """Return how many websockets are connected."""
         return len(self._clients)
 
+    def clients(self) -> list[WsClient]:
+        """Return the connected websockets (for feeds that send to some of them)."""
+        return list(self._clients)
+
     def push(self, message_type: str, data: object = None) -> None:
         """Send a message to every connected websocket."""
         message: dict[str, object] = {"MessageType": message_type}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .auth import read_credentials
+from .care import ServerCare
 from .httputil import text_response
 from .listener import SimListener
 from .models import Fault, ListenerName, Proxy, RecordedRequest
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_COUNTS", "SimServer"]
 
 _LOGGER = logging.getLogger(__name__)
+# Without a simulated LAN (a server made outside a world), WakeOnLanInfo points at loopback.
+NO_WAKE_LISTENER = "127.0.0.1"
 _ROUTER = Router(ROUTE_TABLES)
 
 
@@ -48,10 +51,12 @@ class SimServer(ServerState):
         tls: TlsMaterial | None = None,
         local_port: int = 0,
         remote_port: int = 0,
+        wake_address: Callable[[], tuple[str, int]] = lambda: (NO_WAKE_LISTENER, 9),
     ) -> None:
         """Create the server (tls given: HTTPS); call start() to listen.
 
-        known_secrets returns every secret the simulator knows, for received_secrets().
+        known_secrets returns every secret the simulator knows, for received_secrets();
+        wake_address where the simulated LAN's Wake-on-LAN listener is (host, UDP port).
         """
         super().__init__(
             name=name,
@@ -61,6 +66,7 @@ class SimServer(ServerState):
             version=version,
             profile=profile,
         )
+        self.care = ServerCare(self, wake_address=wake_address, clients=self.hub.clients)
         self.base_path = _normalise_base_path(base_path)
         self.requests: list[RecordedRequest] = []
         self._tls = tls
@@ -176,8 +182,8 @@ class SimServer(ServerState):
         await self.local.start()
         await self.remote.start()
 
-    async def stop(self, message_type: str = "ServerShuttingDown") -> None:
-        """Stop gracefully: tell websockets, close them, then refuse connections on both ports."""
+    async def stop(self, message_type: str | None = "ServerShuttingDown") -> None:
+        """Stop: tell websockets (None: nothing), close them, then refuse connections on both ports."""
         self.is_shutting_down = True
         await self.hub.close_all(message_type)
         await self.local.stop()
@@ -204,6 +210,7 @@ class SimServer(ServerState):
     async def close(self) -> None:
         """Stop and release everything (the simulator calls this at the end)."""
         await self.stop()
+        await self.care.close()
         await self.jobs.cancel()
         await self.local.close()
         await self.remote.close()

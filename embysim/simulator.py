@@ -28,9 +28,16 @@ class EmbySimulator(SimWorld):
     The world (accounts, servers, links) is the base class; this adds the services that serve it.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int | None = None,
+        wake_port: int = 0,
+    ) -> None:
         """Prepare the simulator (port 0: any free port); start() makes it listen."""
-        super().__init__(host, seed=seed)
+        super().__init__(host, seed=seed, wake_port=wake_port)
         self.connect = ConnectService(ids=self.ids, directory=self)
         self.control_api = ControlApi(
             ControlContext(world=self, connect=self.connect, summary=self.summary)
@@ -52,8 +59,9 @@ class EmbySimulator(SimWorld):
         await self.stop()
 
     async def start(self) -> None:
-        """Listen for Connect and control calls."""
+        """Listen for Connect and control calls, and for magic packets."""
         await self.control.start()
+        await self.wake.start()
 
     async def stop(self) -> None:
         """Stop every server and the Connect/control port, and release everything."""
@@ -61,6 +69,7 @@ class EmbySimulator(SimWorld):
         for server in self.servers:
             await server.close()
         await self.control.close()
+        await self.wake.close()
 
     # -- addresses --------------------------------------------------------------------------
 
@@ -138,6 +147,7 @@ class EmbySimulator(SimWorld):
         return {
             "connect_url": self.connect_url,
             "control_url": self.control_url,
+            "wake_port": self.wake.port,
             "connect_users": [
                 {"id": u.id, "name": u.name, "email": u.email, "password": u.password}
                 for u in self.connect_users

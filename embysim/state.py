@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from .accounts import ServerAccounts
 from .activity import ActivityLog
+from .care_api import CareApi
 from .dto.sessions import session_json
 from .jobs import BackgroundJobs
 from .models import IssuedToken, SimLink, SimSession, SimUser
@@ -37,7 +38,7 @@ DEFAULT_COUNTS: dict[str, int] = {
 }
 
 
-class ServerState(ABC):
+class ServerState(CareApi, ABC):
     """Hold a server's identity, flags, accounts, sessions, push channel and library counts.
 
     Route handlers get this (never the simulator); SimServer adds the listeners and the life
@@ -55,7 +56,10 @@ class ServerState(ABC):
         version: str | None = None,
         profile: str | ServerProfile = DEFAULT_PROFILE,
     ) -> None:
-        """Start with no users, sessions or websockets (version: the profile's by default)."""
+        """Start with no users, sessions or websockets (version: the profile's by default).
+
+        The owner adds `care` (see CareApi), which needs the listeners.
+        """
         self.name = name
         self.system_id = system_id
         self.profile = get_profile(profile)

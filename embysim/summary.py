@@ -54,4 +54,5 @@ def server_summary(server: SimServer) -> dict[str, Any]:
             }
             for s in server.sessions.values()
         ],
+        "care": server.care.summary(),
     }

@@ -10,6 +10,7 @@ from .net import check_loopback
 from .profiles import DEFAULT_PROFILE, ServerProfile
 from .server import SimServer
 from .tls import TlsMaterial, generate_tls_material
+from .wake import WakeListener, WakePacket
 
 # Emby Connect user ids are short decimal strings ("79718"); link ids are 32 hex characters.
 CONNECT_USER_ID_DIGITS = 5
@@ -18,13 +19,17 @@ CONNECT_USER_ID_DIGITS = 5
 class SimWorld:
     """Hold every account, server and link; the services read it, the tests change it."""
 
-    def __init__(self, host: str = "127.0.0.1", *, seed: int | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", *, seed: int | None = None, wake_port: int = 0
+    ) -> None:
         """Start empty on a loopback host (refuses any other)."""
         self.host = check_loopback(host)
         self.ids = IdFactory(seed)
         self.servers: list[SimServer] = []
         self.connect_users: list[SimConnectUser] = []
         self._tls: TlsMaterial | None = None
+        # The LAN's Wake-on-LAN port: UDP on loopback, one for every server (the owner starts it).
+        self.wake = WakeListener(host=self.host, port=wake_port, on_packet=self._wake_packet)
 
     @property
     def tls(self) -> TlsMaterial:
@@ -135,11 +140,17 @@ class SimWorld:
             tls=self.tls if https else None,
             local_port=local_port,
             remote_port=remote_port,
+            wake_address=self.wake.address,
         )
         self.servers.append(server)
         if start:
             await server.start()
         return server
+
+    def _wake_packet(self, packet: WakePacket) -> None:
+        """Hand a magic packet to every server, as a LAN does; the one with that MAC wakes."""
+        for server in self.servers:
+            server.care.receive_wake(packet)
 
     def find_server(self, key: str) -> SimServer | None:
         """Return the server with that SystemId, name (case-insensitive) or index."""

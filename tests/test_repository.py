@@ -47,7 +47,8 @@ MANIFEST = vol.Schema(
         vol.Required("integration_type"): "hub",
         vol.Required("iot_class"): vol.In(["local_polling", "local_push"]),
         vol.Required("issue_tracker"): vol.All(cv.url, vol.Match(r"^https://")),
-        vol.Required("requirements"): [],
+        # Pinned exactly (==), as core pins its integrations' requirements.
+        vol.Required("requirements"): [vol.Match(r"^[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.]*$")],
         vol.Required("version"): vol.All(str, vol.Coerce(AwesomeVersion)),
     },
     extra=vol.PREVENT_EXTRA,
@@ -89,7 +90,9 @@ async def test_home_assistant_loads_the_integration(hass: HomeAssistant) -> None
     integration = await async_get_integration(hass, "emby_connect")
     assert integration.name == "Emby Connect"
     assert integration.config_flow is True
-    assert not integration.requirements
+    # wakeonlan, pinned as core's wake_on_lan integration pins it (and the test requirements).
+    assert integration.requirements == ["wakeonlan==3.3.0"]
+    assert "wakeonlan==3.3.0" in (ROOT / "requirements_test.txt").read_text().splitlines()
     assert str(integration.version) == _load(INTEGRATION / "manifest.json")["version"]
     assert integration.get_component() is not None
 

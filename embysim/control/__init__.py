@@ -11,12 +11,13 @@ import json
 
 from aiohttp import web
 
-from . import connect, servers, sessions
+from . import care, connect, servers, sessions
 from .routing import Body, ControlCall, ControlContext, ControlError, ControlTable, json_response
 
 __all__ = ["CONTROL_TABLES", "ControlApi", "ControlContext", "ControlError", "ControlTable"]
 
 CONTROL_TABLES: tuple[ControlTable, ...] = (
+    care.CALLS,
     connect.CALLS,
     servers.CALLS,
     sessions.CALLS,

@@ -64,6 +64,17 @@ class SystemFacts(Protocol):
     def remote_address(self) -> str | None:
         """Return the WAN address the server advertises."""
 
+    @property
+    def can_self_restart(self) -> bool:
+        """Return whether System/Restart works."""
+
+    @property
+    def can_self_update(self) -> bool:
+        """Return whether the server can update itself."""
+
+    def wake_on_lan_info(self) -> list[dict[str, Any]]:
+        """Return System/WakeOnLanInfo."""
+
 
 def public_info(server: SystemFacts, via: ListenerName = "local") -> dict[str, Any]:
     """Return the System/Info/Public answer to a request that came through a listener."""
@@ -102,8 +113,8 @@ def system_info(server: SystemFacts, via: ListenerName = "local") -> dict[str, A
         "SupportsWakeServer": False,
         "WebSocketPortNumber": port,
         "CompletedInstallations": [],
-        "CanSelfRestart": True,
-        "CanSelfUpdate": False,
+        "CanSelfRestart": server.can_self_restart,
+        "CanSelfUpdate": server.can_self_update,
         "CanLaunchWebBrowser": False,
         "ProgramDataPath": "/var/lib/emby",
         "ItemsByNamePath": "/var/lib/emby/metadata",
@@ -117,7 +128,7 @@ def system_info(server: SystemFacts, via: ListenerName = "local") -> dict[str, A
         "HasUpdateAvailable": server.has_update_available,
         "SupportsAutoRunAtStartup": False,
         "HardwareAccelerationRequiresPremiere": True,
-        "WakeOnLanInfo": [],
+        "WakeOnLanInfo": server.wake_on_lan_info(),
         **public_info(server, via),
     }
 

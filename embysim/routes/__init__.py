@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from embysim.routing import RouteTable
 
-from . import admin, library, sessions, system, users, websocket
+from . import admin, library, scan, sessions, system, updates, users, wake, websocket
 
 ROUTE_TABLES: tuple[RouteTable, ...] = (
     admin.ROUTES,
     library.ROUTES,
+    scan.ROUTES,
     sessions.ROUTES,
     system.ROUTES,
+    updates.ROUTES,
     users.ROUTES,
+    wake.ROUTES,
     websocket.ROUTES,
 )

@@ -7,10 +7,13 @@ import asyncio
 from aiohttp import web
 
 from embysim.dto import system as dto
+from embysim.httputil import text_response
 from embysim.routing import Call, RouteTable
 
 ROUTES = RouteTable("system")
 RESTART_DELAY = 0.05  # seconds: the answer goes out before the server stops
+# Emby's answer when it cannot restart itself (PlatformNotSupportedException: HTTP 500).
+CANNOT_RESTART = "The server is unable to self-restart. Please restart manually."
 
 
 @ROUTES.get("/System/Info/Public", auth="none")
@@ -34,8 +37,10 @@ async def system_info(call: Call) -> web.StreamResponse:
 
 @ROUTES.post("/System/Restart", auth="admin")
 async def system_restart(call: Call) -> web.StreamResponse:
-    """Answer POST System/Restart: answer first, then restart."""
+    """Answer POST System/Restart: answer first, then restart (500 when it cannot)."""
     server = call.server
+    if not server.can_self_restart:
+        return text_response(500, CANNOT_RESTART)
 
     async def later() -> None:
         await asyncio.sleep(RESTART_DELAY)

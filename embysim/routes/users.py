@@ -36,6 +36,7 @@ async def authenticate_by_name(call: Call) -> web.StreamResponse:
         password = fields.get("password")
     user = server.find_user(username) if username else None
     if user is None or user.is_disabled or not password_matches(user, password):
+        server.care.activity.failed_login(username, call.request.remote or "127.0.0.1")
         return text_response(401, "Invalid username or password entered.")
     identity = call.credentials.identity
     token = server.issue_token(user, identity)

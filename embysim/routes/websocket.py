@@ -55,5 +55,7 @@ def received(server: ServerState, client: WsClient, text: str) -> None:
             client.send(server.sessions_message(client.issued))
         case "SessionsStop":
             client.sessions_subscribed = False
+        case str(other):
+            server.care.websocket_message(client, other, message.get("Data"))
         case _:
             pass

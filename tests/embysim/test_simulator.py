@@ -25,6 +25,7 @@ async def test_fixture_gives_a_started_empty_simulator(http, emby_sim) -> None:
         assert await response.json() == {
             "connect_url": emby_sim.connect_url,
             "control_url": emby_sim.control_url,
+            "wake_port": emby_sim.wake.port,
             "connect_users": [],
             "servers": [],
         }

@@ -1,5 +1,20 @@
 """Asynchronous client for Emby Connect and Emby servers."""
 
+from .admin import EmbyAdmin
+from .admin_models import (
+    LIBRARY_SCAN_KEY,
+    ActivityLogEntry,
+    ActivityLogPage,
+    PackageType,
+    PackageVersion,
+    ScheduledTask,
+    TaskResult,
+    TaskState,
+    TaskStatus,
+    WakeOnLanInfo,
+    find_library_scan,
+    normalize_mac,
+)
 from .connect import DEFAULT_CONNECT_URL, EmbyConnect
 from .exceptions import (
     AuthSource,
@@ -15,6 +30,15 @@ from .exceptions import (
     UnsupportedReason,
 )
 from .manager import ConnectionManager, ProbeSchedule
+from .messages import (
+    ActivityLogEntryMessage,
+    AdminMessage,
+    AdminMessageType,
+    Feed,
+    RefreshProgressMessage,
+    ScheduledTaskEndedMessage,
+    ScheduledTasksInfoMessage,
+)
 from .models import (
     ClientIdentity,
     ConnectionMode,
@@ -33,6 +57,7 @@ from .models import (
 from .server import EmbyServer, normalize_address
 from .sessions import NowPlayingItem, PlayMethod, PlayState, Session, TranscodingInfo
 from .support import MIN_SERVER_VERSION, check_supported
+from .wake import EmbyWakeOnLan, EmbyWakeOnLanError
 from .websocket import (
     EmbyMessage,
     EmbyWebSocket,
@@ -43,14 +68,20 @@ from .websocket import (
     ServerShuttingDownMessage,
     SessionsMessage,
     backoff,
+    parse_message,
 )
 
-# The names the integration uses, and the types its calls return or take. The websocket's
-# parser (parse_message, MessageType, KeepAliveMessage) stays in aioemby.websocket: listen()
-# delivers parsed messages and keeps keepalives to itself.
+# The names the integration uses, and the types its calls return or take. MessageType and
+# KeepAliveMessage stay in aioemby.websocket: listen() keeps keepalives to itself.
 __all__ = [
     "DEFAULT_CONNECT_URL",
+    "LIBRARY_SCAN_KEY",
     "MIN_SERVER_VERSION",
+    "ActivityLogEntry",
+    "ActivityLogEntryMessage",
+    "ActivityLogPage",
+    "AdminMessage",
+    "AdminMessageType",
     "AuthSource",
     "ClientIdentity",
     "ConnectLogin",
@@ -61,6 +92,7 @@ __all__ = [
     "ConnectionManager",
     "ConnectionMode",
     "ConnectionResult",
+    "EmbyAdmin",
     "EmbyAuthenticationError",
     "EmbyConnect",
     "EmbyConnectionError",
@@ -73,16 +105,25 @@ __all__ = [
     "EmbyServerMismatchError",
     "EmbyTimeoutError",
     "EmbyUnsupportedServerError",
+    "EmbyWakeOnLan",
+    "EmbyWakeOnLanError",
     "EmbyWebSocket",
+    "Feed",
     "ItemCounts",
     "LibraryChangedMessage",
     "NowPlayingItem",
     "OtherMessage",
+    "PackageType",
+    "PackageVersion",
     "PlayMethod",
     "PlayState",
     "ProbeSchedule",
     "PublicSystemInfo",
+    "RefreshProgressMessage",
     "RestartRequiredMessage",
+    "ScheduledTask",
+    "ScheduledTaskEndedMessage",
+    "ScheduledTasksInfoMessage",
     "ServerLogin",
     "ServerRecord",
     "ServerRestartingMessage",
@@ -90,9 +131,16 @@ __all__ = [
     "Session",
     "SessionsMessage",
     "SystemInfo",
+    "TaskResult",
+    "TaskState",
+    "TaskStatus",
     "TranscodingInfo",
     "UnsupportedReason",
+    "WakeOnLanInfo",
     "backoff",
     "check_supported",
+    "find_library_scan",
     "normalize_address",
+    "normalize_mac",
+    "parse_message",
 ]

@@ -166,6 +166,32 @@ class EmbyServer(SessionClient):
             method, path, token=self.access_token, user_id=self.user_id, params=params
         )
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        expect_json: bool = True,
+    ) -> Any:
+        """Send one call as the signed-in user; return its decoded JSON (None if not expected).
+
+        The building block of the API areas kept in their own modules (e.g. `admin`).
+        """
+        if not self.access_token:
+            message = "Not signed in to the Emby server"
+            raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
+        return await self._request(
+            method,
+            path,
+            token=self.access_token,
+            user_id=self.user_id,
+            params=params,
+            json_body=json_body,
+            expect_json=expect_json,
+        )
+
     def _store(self, login: ServerLogin) -> ServerLogin:
         """Keep the local user and token of a successful sign-in or exchange."""
         self.user_id = login.user_id

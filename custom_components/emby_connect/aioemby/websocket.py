@@ -35,6 +35,7 @@ from .exceptions import (
     EmbyResponseError,
     EmbyTimeoutError,
 )
+from .messages import BUILDERS as ADMIN_BUILDERS, AdminMessage, Feed, feed_start_data
 from .sessions import Session
 
 _LOGGER = logging.getLogger(__package__)
@@ -126,6 +127,7 @@ type EmbyMessage = (
     | LibraryChangedMessage
     | KeepAliveMessage
     | OtherMessage
+    | AdminMessage
 )
 
 
@@ -157,6 +159,7 @@ _BUILDERS: dict[str, Callable[[JsonObject], EmbyMessage]] = {
     MessageType.LIBRARY_CHANGED: _library_changed,
     MessageType.KEEP_ALIVE: lambda _: KeepAliveMessage(),
     MessageType.FORCE_KEEP_ALIVE: _force_keep_alive,
+    **ADMIN_BUILDERS,
 }
 
 
@@ -389,9 +392,24 @@ class EmbyWebSocket(SessionClient):
                 await asyncio.sleep(interval)
                 await self._send(MessageType.KEEP_ALIVE)
 
-    async def _send(self, message_type: MessageType, data: object = None) -> None:
+    async def subscribe(
+        self, feed: Feed, *, interval: float = 1.0, initial_delay: float = 0.0
+    ) -> None:
+        """Ask for a feed (e.g. ScheduledTasksInfo): `<feed>Start` with its timing.
+
+        Subscriptions end with the websocket: send them again after every connect().
+        """
+        await self._send(
+            f"{feed}Start", feed_start_data(interval=interval, initial_delay=initial_delay)
+        )
+
+    async def unsubscribe(self, feed: Feed) -> None:
+        """End a feed: `<feed>Stop`."""
+        await self._send(f"{feed}Stop")
+
+    async def _send(self, message_type: str, data: object = None) -> None:
         """Send one message."""
-        payload: dict[str, object] = {"MessageType": message_type.value}
+        payload: dict[str, object] = {"MessageType": str(message_type)}
         if data is not None:
             payload["Data"] = data
         if (ws := self._ws) is None or ws.closed:
