@@ -59,11 +59,16 @@ async def session() -> AsyncIterator[ClientSession]:
 
 @dataclass
 class HostileServer:
-    """A real HTTP server on 127.0.0.1 answering whatever a test tells it to."""
+    """A real HTTP server on 127.0.0.1 answering whatever a test tells it to.
+
+    Like a real Emby server it serves every path below /emby as well (the path recorded is
+    the one asked for); with `emby_prefix` False it answers only the bare paths.
+    """
 
     url: str = ""
     handlers: dict[str, Handler] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    emby_prefix: bool = True
 
     def answer(
         self,
@@ -89,7 +94,10 @@ class HostileServer:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         """Record the request and run the handler registered for its path."""
         self.requests.append((request.method, request.path, dict(request.headers)))
-        handler = self.handlers.get(request.path)
+        path = request.path
+        if self.emby_prefix and path.lower().startswith("/emby/") and path not in self.handlers:
+            path = path[len("/emby") :]
+        handler = self.handlers.get(path)
         if handler is None:
             return web.Response(status=404, text="not here")
         return await handler(request)

@@ -118,7 +118,7 @@ async def test_redirect_is_not_followed(hostile: HostileServer, client: EmbyServ
     hostile.answer_json("/elsewhere/System/Info", load_fixture("system_info.json"))
     with pytest.raises(EmbyResponseError, match="HTTP 302"):
         await client.get_system_info()
-    assert [path for _, path, _ in hostile.requests] == ["/System/Info"]
+    assert [path for _, path, _ in hostile.requests] == ["/emby/System/Info"]
 
 
 async def test_body_too_large_by_content_length(hostile: HostileServer, client: EmbyServer) -> None:

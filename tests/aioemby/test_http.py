@@ -14,12 +14,14 @@ from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionMode,
     EmbyResponseError,
+    ProbeSchedule,
     ServerRecord,
     normalize_address,
 )
 from custom_components.emby_connect.aioemby._http import (
     RawResponse,
     address_key,
+    api_url,
     decode_json,
     header_value,
     join_url,
@@ -196,36 +198,83 @@ def test_same_system_id() -> None:
     assert not same_system_id(None, "abc")
 
 
-def test_candidates_order_and_dedupe() -> None:
+def test_candidates_follow_the_web_app() -> None:
+    """Local at 0 ms, manual at +100 ms, remote at +200 ms; the last mode changes nothing."""
+    record = ServerRecord(
+        system_id="s",
+        local_address="http://192.168.1.20:8096/",
+        remote_address="https://emby.example.org",
+        manual_address="http://nas.example.org:8096",
+        last_mode=ConnectionMode.REMOTE,
+        access_key="k",
+        connect_user_id="c",
+    )
+    found = [(c.address, c.mode, c.timeout, c.offset) for c in candidates(record)]
+    assert found == [
+        ("http://192.168.1.20:8096", ConnectionMode.LOCAL, LOCAL_PROBE_TIMEOUT, 0.0),
+        ("http://nas.example.org:8096", ConnectionMode.MANUAL, REMOTE_PROBE_TIMEOUT, 0.1),
+        ("https://emby.example.org", ConnectionMode.REMOTE, REMOTE_PROBE_TIMEOUT, 0.2),
+    ]
+
+
+def test_candidates_dedupe_keeps_the_first_slot() -> None:
     record = ServerRecord(
         system_id="s",
         local_address="http://192.168.1.20:8096/",
         remote_address="https://emby.example.org",
         manual_address="http://192.168.1.20:8096",
-        last_mode=ConnectionMode.REMOTE,
-        access_key="k",
-        connect_user_id="c",
     )
-    found = [(c.address, c.mode, c.timeout) for c in candidates(record)]
+    found = [(c.address, c.mode, c.offset) for c in candidates(record)]
     assert found == [
-        ("https://emby.example.org", ConnectionMode.REMOTE, REMOTE_PROBE_TIMEOUT),
-        ("http://192.168.1.20:8096", ConnectionMode.MANUAL, LOCAL_PROBE_TIMEOUT),
+        ("http://192.168.1.20:8096", ConnectionMode.LOCAL, 0.0),
+        ("https://emby.example.org", ConnectionMode.REMOTE, 0.2),
     ]
 
 
-def test_candidates_default_order_and_string_mode() -> None:
+@pytest.mark.parametrize("last_mode", [ConnectionMode.REMOTE, "remote"])
+def test_candidates_last_mode_first_when_asked(last_mode: ConnectionMode) -> None:
     record = ServerRecord(
         system_id="s",
         local_address="http://192.168.1.20:8096",
         remote_address="https://emby.example.org:8920",
-        last_mode="local",  # type: ignore[arg-type]
+        last_mode=last_mode,
     )
-    found = candidates(record)
-    assert [(c.address, c.mode) for c in found] == [
-        ("http://192.168.1.20:8096", ConnectionMode.LOCAL),
-        ("https://emby.example.org:8920", ConnectionMode.REMOTE),
+    schedule = ProbeSchedule(last_mode_first=True)
+    found = candidates(record, schedule)
+    assert [(c.address, c.mode, c.offset) for c in found] == [
+        ("https://emby.example.org:8920", ConnectionMode.REMOTE, 0.0),
+        ("http://192.168.1.20:8096", ConnectionMode.LOCAL, 0.1),
     ]
-    assert found[0].mode is ConnectionMode.LOCAL
+    assert found[0].mode is ConnectionMode.REMOTE
+    assert candidates(ServerRecord(system_id="s", last_mode="bogus"), schedule) == []  # type: ignore[arg-type]
+
+
+def test_schedule_describes_itself() -> None:
+    assert ProbeSchedule().describe() == (
+        "local +0 ms, manual +100 ms, remote +200 ms; a failed probe starts the next at once"
+    )
+    assert ProbeSchedule(start_next_on_failure=False, last_mode_first=True).describe() == (
+        "local +0 ms, manual +100 ms, remote +200 ms; "
+        "the last mode that worked takes the first slot"
+    )
+
+
+@pytest.mark.parametrize(
+    ("base", "path", "expected"),
+    [
+        ("http://h:8096", "System/Info/Public", "http://h:8096/emby/System/Info/Public"),
+        ("http://h:8096/", "/Sessions", "http://h:8096/emby/Sessions"),
+        ("https://h/emby", "Sessions", "https://h/emby/Sessions"),
+        ("https://h/EMBY/", "Sessions", "https://h/EMBY/Sessions"),
+        ("https://h/media", "Sessions", "https://h/media/emby/Sessions"),
+        ("https://h/media/emby", "Sessions", "https://h/media/emby/Sessions"),
+        ("https://h/embyserver", "Sessions", "https://h/embyserver/emby/Sessions"),
+    ],
+)
+def test_api_url_puts_paths_below_emby_once(base: str, path: str, expected: str) -> None:
+    assert str(api_url(parse_address(base), path)) == expected
+    bare = str(api_url(parse_address(base), path, prefixed=False))
+    assert bare == str(join_url(parse_address(base), path))
 
 
 @pytest.mark.parametrize(

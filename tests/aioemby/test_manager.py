@@ -17,10 +17,15 @@ from custom_components.emby_connect.aioemby import (
     EmbyConnectionError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
+    EmbyUnsupportedServerError,
+    ProbeSchedule,
     ServerRecord,
+    UnsupportedReason,
     manager as manager_module,
 )
 from embysim import EmbySimulator, Fault, SimConnectUser, SimLink, SimServer
+
+from .conftest import HostileServer
 
 PUBLIC = "/System/Info/Public"
 EXCHANGE = "/Connect/Exchange"
@@ -68,10 +73,10 @@ def manager(session: ClientSession, identity: ClientIdentity) -> ConnectionManag
 
 
 @pytest.fixture
-def slow_stagger(monkeypatch: pytest.MonkeyPatch) -> float:
-    """Make the stagger long, so starting early or late is beyond doubt."""
-    monkeypatch.setattr(manager_module, "PROBE_STAGGER", 3.0)
-    return 3.0
+def slow_manager(session: ClientSession, identity: ClientIdentity) -> ConnectionManager:
+    """Return a manager whose slots are far apart, so starting early or late is beyond doubt."""
+    schedule = ProbeSchedule(offsets=(0.0, 1.5, 3.0))
+    return ConnectionManager(session=session, identity=identity, schedule=schedule)
 
 
 async def test_local_first_then_exchange(
@@ -114,7 +119,22 @@ async def test_exchange_on_every_connect(
     assert len(server.requests) == 6
 
 
-async def test_last_mode_goes_first(emby_sim: EmbySimulator, manager: ConnectionManager) -> None:
+async def test_local_first_whatever_the_last_mode(
+    emby_sim: EmbySimulator, manager: ConnectionManager
+) -> None:
+    """As in Emby's web app, the LAN is tried first even when remote worked last time."""
+    server, user, link = await _connect_server(emby_sim)
+    _, result = await manager.connect(_record(server, user, link, last_mode=ConnectionMode.REMOTE))
+    assert result.mode is ConnectionMode.LOCAL
+    assert {r.listener for r in server.requests} == {"local"}
+    assert len(server.requests) == 2
+
+
+async def test_last_mode_first_when_scheduled(
+    emby_sim: EmbySimulator, session: ClientSession, identity: ClientIdentity
+) -> None:
+    schedule = ProbeSchedule(last_mode_first=True)
+    manager = ConnectionManager(session=session, identity=identity, schedule=schedule)
     server, user, link = await _connect_server(emby_sim)
     _, result = await manager.connect(_record(server, user, link, last_mode=ConnectionMode.REMOTE))
     assert result.mode is ConnectionMode.REMOTE
@@ -123,33 +143,62 @@ async def test_last_mode_goes_first(emby_sim: EmbySimulator, manager: Connection
     assert len(server.requests) == 2
 
 
+async def test_manual_slot_comes_before_remote(
+    emby_sim: EmbySimulator,
+    session: ClientSession,
+    identity: ClientIdentity,
+    hostile: HostileServer,
+) -> None:
+    """Local at 0, manual next, remote last: a manual address that answers beats the remote."""
+    schedule = ProbeSchedule(offsets=(0.0, 0.3, 1.5))
+    manager = ConnectionManager(session=session, identity=identity, schedule=schedule)
+    server, user, link = await _connect_server(emby_sim)
+    server.local.fault = Fault.HANGING
+    # The remote address is another door to the same server; it must never be knocked on.
+    hostile.answer_json(PUBLIC, {"Id": server.system_id, "Version": "4.8.11.0"})
+    record = _record(
+        server, user, link, manual_address=server.remote.url, remote_address=hostile.url
+    )
+    started = time.monotonic()
+    _, result = await manager.connect(record)
+    elapsed = time.monotonic() - started
+    assert result.mode is ConnectionMode.MANUAL
+    assert 0.3 <= elapsed < 1.5
+    assert hostile.requests == []
+    assert [(r.listener, r.path) for r in server.requests] == [
+        ("local", PUBLIC),
+        ("remote", PUBLIC),
+        ("remote", EXCHANGE),
+    ]
+
+
 async def test_local_refused_starts_remote_at_once(
-    emby_sim: EmbySimulator, manager: ConnectionManager, slow_stagger: float
+    emby_sim: EmbySimulator, slow_manager: ConnectionManager
 ) -> None:
     server, user, link = await _connect_server(emby_sim)
     server.local.fault = Fault.STOPPED
     started = time.monotonic()
-    _, result = await manager.connect(_record(server, user, link))
+    _, result = await slow_manager.connect(_record(server, user, link))
     elapsed = time.monotonic() - started
     assert result.mode is ConnectionMode.REMOTE
-    assert elapsed < slow_stagger / 2
+    assert elapsed < 1.5
     assert [(r.listener, r.path) for r in server.requests] == [
         ("remote", PUBLIC),
         ("remote", EXCHANGE),
     ]
 
 
-async def test_local_black_hole_remote_wins_after_stagger(
-    emby_sim: EmbySimulator, manager: ConnectionManager, monkeypatch: pytest.MonkeyPatch
+async def test_local_black_hole_remote_wins_in_its_slot(
+    emby_sim: EmbySimulator, manager: ConnectionManager
 ) -> None:
-    monkeypatch.setattr(manager_module, "PROBE_STAGGER", 0.5)
+    """The remote probe starts 200 ms after the local one, as in Emby's web app."""
     server, user, link = await _connect_server(emby_sim)
     server.local.fault = Fault.HANGING
     started = time.monotonic()
     _, result = await manager.connect(_record(server, user, link))
     elapsed = time.monotonic() - started
     assert result.mode is ConnectionMode.REMOTE
-    assert 0.5 <= elapsed < manager_module.LOCAL_PROBE_TIMEOUT / 2
+    assert 0.2 <= elapsed < manager_module.LOCAL_PROBE_TIMEOUT / 2
     assert _probe_tasks() == []
     assert server.request_count(PUBLIC) == 2
     assert server.request_count(EXCHANGE) == 1
@@ -157,9 +206,8 @@ async def test_local_black_hole_remote_wins_after_stagger(
 
 
 async def test_slow_local_loses_to_remote(
-    emby_sim: EmbySimulator, manager: ConnectionManager, monkeypatch: pytest.MonkeyPatch
+    emby_sim: EmbySimulator, manager: ConnectionManager
 ) -> None:
-    monkeypatch.setattr(manager_module, "PROBE_STAGGER", 0.1)
     server, user, link = await _connect_server(emby_sim)
     server.local.latency = 1.5
     _, result = await manager.connect(_record(server, user, link))
@@ -167,12 +215,12 @@ async def test_slow_local_loses_to_remote(
     assert _probe_tasks() == []
 
 
-async def test_answer_within_stagger_wins_alone(
-    emby_sim: EmbySimulator, manager: ConnectionManager, slow_stagger: float
+async def test_answer_within_its_slot_wins_alone(
+    emby_sim: EmbySimulator, slow_manager: ConnectionManager
 ) -> None:
     server, user, link = await _connect_server(emby_sim)
     server.local.latency = 0.2
-    _, result = await manager.connect(_record(server, user, link))
+    _, result = await slow_manager.connect(_record(server, user, link))
     assert result.mode is ConnectionMode.LOCAL
     assert server.remote.fault is Fault.NONE
     assert [r.listener for r in server.requests] == ["local", "local"]
@@ -252,7 +300,7 @@ async def test_everything_times_out(
     started = time.monotonic()
     with pytest.raises(EmbyTimeoutError):
         await manager.connect(_record(server, user, link))
-    # Local timed out at 0.2 s and freed its turn; remote started then, not at 0.2 + stagger.
+    # Remote started in its slot (0.2 s) while local still waited: both gave up in time.
     assert time.monotonic() - started < 1.5
     assert _probe_tasks() == []
 
@@ -290,7 +338,7 @@ async def test_equal_addresses_probed_once(
 
 async def test_base_path_and_tls(emby_sim: EmbySimulator, manager: ConnectionManager) -> None:
     server, user, link = await _connect_server(emby_sim, base_path="/emby", https=True)
-    record = _record(server, user, link, last_mode=ConnectionMode.REMOTE)
+    record = _record(server, user, link, local_address=None)
     with pytest.raises(EmbyConnectionError, match="certificate"):
         await manager.connect(record)
     record.verify_ssl = False
@@ -400,3 +448,43 @@ async def test_cancelled_connect_leaves_no_task(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert _probe_tasks() == []
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [("4.6.7.0", UnsupportedReason.TOO_OLD), ("10.8.13", UnsupportedReason.NOT_EMBY)],
+)
+async def test_unsupported_server_gets_no_secret(
+    emby_sim: EmbySimulator,
+    manager: ConnectionManager,
+    version: str,
+    reason: UnsupportedReason,
+) -> None:
+    """The version gate runs on every connect, before the AccessKey is sent."""
+    server, user, link = await _connect_server(emby_sim, version=version)
+    with pytest.raises(EmbyUnsupportedServerError) as caught:
+        await manager.connect(_record(server, user, link))
+    assert (caught.value.reason, caught.value.version) == (reason, version)
+    assert link.access_key not in str(caught.value)
+    assert [r.path for r in server.requests] == [PUBLIC]
+    assert server.received_secrets() == set()
+
+
+async def test_unsupported_manual_server_keeps_its_token(
+    emby_sim: EmbySimulator, manager: ConnectionManager
+) -> None:
+    server = await emby_sim.add_server(version="4.5.4.0")
+    token = server.issue_token(server.add_user("bob", "pw"))
+    record = ServerRecord(system_id=server.system_id, manual_address=server.url, access_token=token)
+    with pytest.raises(EmbyUnsupportedServerError, match=r"4\.5\.4\.0.*oldest supported is 4\.7"):
+        await manager.connect(record)
+    assert server.received_secrets() == set()
+
+
+@pytest.mark.parametrize("version", ["4.7.0.0", "4.8.11.0", "4.9.1.90"])
+async def test_supported_versions_connect(
+    emby_sim: EmbySimulator, manager: ConnectionManager, version: str
+) -> None:
+    server, user, link = await _connect_server(emby_sim, version=version)
+    _, result = await manager.connect(_record(server, user, link))
+    assert result.info.version == version

@@ -18,6 +18,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     ItemCounts,
     NowPlayingItem,
+    PlayMethod,
     PlayState,
     PublicSystemInfo,
     ServerLogin,
@@ -120,7 +121,8 @@ def test_sessions() -> None:
     assert playing.is_playing
     assert not playing.is_paused
     assert playing.is_transcoding
-    assert playing.transcoding
+    assert playing.transcoding_info is not None
+    assert playing.transcoding_info.bitrate == 4_000_000
     assert playing.now_playing == NowPlayingItem(
         id="4242",
         name="Pilot",
@@ -136,12 +138,13 @@ def test_sessions() -> None:
     assert playing.play_state == PlayState(
         position_ticks=1234560000,
         volume_level=80,
-        play_method="Transcode",
+        play_method=PlayMethod.TRANSCODE,
         can_seek=True,
         repeat_mode="RepeatNone",
     )
     assert playing.last_activity_date == datetime(2026, 11, 29, 1, 2, 3, 456789, tzinfo=UTC)
     assert not idle.is_playing
+    assert not idle.has_media
     assert not idle.is_transcoding
     assert idle.device_id == "ha-device-1"
 
@@ -156,6 +159,8 @@ def test_session_paused_and_direct_play() -> None:
         }
     )
     assert session.is_paused
+    assert session.has_media
+    assert not session.is_playing
     assert not session.is_transcoding
     assert session.now_playing is not None
     assert session.now_playing.artists == ["A", "B"]

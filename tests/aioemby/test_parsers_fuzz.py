@@ -15,6 +15,7 @@ from custom_components.emby_connect.aioemby import (
     ConnectServer,
     ConnectUser,
     EmbyResponseError,
+    EmbyUnsupportedServerError,
     ItemCounts,
     ItemPage,
     MediaItem,
@@ -24,7 +25,9 @@ from custom_components.emby_connect.aioemby import (
     ServerLogin,
     Session,
     SystemInfo,
+    TranscodingInfo,
     UserData,
+    check_supported,
 )
 
 PARSERS: list[Callable[[Any], object]] = [
@@ -39,6 +42,7 @@ PARSERS: list[Callable[[Any], object]] = [
     ServerLogin.from_exchange,
     NowPlayingItem.from_dict,
     PlayState.from_dict,
+    TranscodingInfo.from_dict,
     Session.from_dict,
     Session.list_from,
     ItemCounts.from_dict,
@@ -64,12 +68,16 @@ WIRE_NAMES = [
     "ServerName", "SessionInfo", "SongCount", "SupportsHttps", "SupportsRemoteControl",
     "SystemId", "TrailerCount", "TranscodingInfo", "Type", "Url", "User", "UserId", "UserName",
     "UserType", "Version", "VolumeLevel", "WanAddress", "WebSocketPortNumber",
-    "AlbumArtist", "AlbumId", "AlbumPrimaryImageTag", "BackdropImageTags", "CanSeek",
-    "ChildCount", "CollectionType", "CommunityRating", "Container", "ImageTags", "IsFavorite",
-    "IsFolder", "Items", "LastPlayedDate", "ParentId", "PlayCount", "PlayableMediaTypes",
-    "PlaybackPositionTicks", "Played", "PlayedPercentage", "Primary", "RepeatMode", "SeasonId",
-    "SeriesId", "SeriesPrimaryImageTag", "Shuffle", "SupportedCommands", "TotalRecordCount",
-    "UnplayedItemCount", "UserData",
+    "AlbumArtist", "AlbumId", "AlbumPrimaryImageTag", "AppIconUrl", "AudioCodec",
+    "BackdropImageTags", "Bitrate", "CanSeek", "ChildCount", "CollectionType", "CommunityRating",
+    "Container", "DeviceType", "GameCount", "GameSystemCount", "ImageTags", "InternalDeviceId",
+    "IsAudioDirect", "IsFavorite", "IsFolder", "IsInMaintenanceMode", "IsVideoDirect", "Items",
+    "LastPlayedDate", "ParentId", "PlayCount", "PlayableMediaTypes", "PlaybackPositionTicks",
+    "Played", "PlayedPercentage", "PlaylistIndex", "PlaylistLength", "Primary", "ProductName",
+    "ProgramCount", "RepeatMode", "SeasonId", "SeriesId", "SeriesPrimaryImageTag", "Shuffle",
+    "SupportedCommands", "TotalRecordCount", "TranscodeReasons", "UnplayedItemCount", "UserData",
+    "VideoCodec", "VideoDecoderHwAccel", "VideoDecoderIsHardware", "VideoEncoderHwAccel",
+    "VideoEncoderIsHardware",
 ]  # fmt: skip
 
 keys = (
@@ -83,7 +91,18 @@ scalars = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text()
     | st.sampled_from(
-        ["true", "false", "2026-11-29T01:02:03.1234567Z", "Guest", "Transcode", "1e999"]
+        [
+            "true",
+            "false",
+            "2026-11-29T01:02:03.1234567Z",
+            "Guest",
+            "Transcode",
+            "DirectStream",
+            "1e999",
+            "4.6.0.0",
+            "10.8.13",
+            "None",
+        ]
     )
 )
 
@@ -140,6 +159,35 @@ def test_parsers_only_raise_response_error(data: Any) -> None:
     for parser in PARSERS:
         with contextlib.suppress(EmbyResponseError):
             parser(data)
+
+
+sessions = st.fixed_dictionaries(
+    {"Id": st.just("s")},
+    optional={
+        "NowPlayingItem": _json(4),
+        "PlayState": st.dictionaries(keys, _json(3), max_size=6),
+        "TranscodingInfo": st.dictionaries(keys, _json(3), max_size=8) | _json(3),
+    },
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=sessions)
+def test_session_figures_never_fail(data: Any) -> None:
+    """Whatever a session holds, its figures are plain values and consistent."""
+    session = Session.from_dict(data)
+    assert session.is_playing + session.is_paused == session.has_media
+    assert not session.is_transcoding or session.has_media
+    assert isinstance(session.transcode_reasons, list)
+    if session.transcode_reasons:
+        assert session.is_transcoding
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=objects)
+def test_version_gate_only_raises_its_error(data: Any) -> None:
+    with contextlib.suppress(EmbyResponseError, EmbyUnsupportedServerError):
+        check_supported(PublicSystemInfo.from_dict({**data, "Id": "s"}))
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)

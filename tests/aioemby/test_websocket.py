@@ -24,7 +24,6 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     EmbyTimeoutError,
     EmbyWebSocket,
-    KeepAliveMessage,
     LibraryChangedMessage,
     OtherMessage,
     RestartRequiredMessage,
@@ -32,9 +31,9 @@ from custom_components.emby_connect.aioemby import (
     ServerShuttingDownMessage,
     SessionsMessage,
     backoff,
-    parse_message,
     websocket as websocket_module,
 )
+from custom_components.emby_connect.aioemby.websocket import KeepAliveMessage, parse_message
 from embysim import EmbySimulator, Fault, SimServer
 from embysim.proxy import BlackHoleProxy
 

@@ -732,6 +732,11 @@ async def enable_event_loop_debug() -> None:
     asyncio.get_running_loop().set_debug(False)
 
 
+def emby_path(path: str) -> str:
+    """Return the API path of a request: Emby serves every path below /emby as well."""
+    return path[len("/emby") :] if path.lower().startswith("/emby/") else path
+
+
 @asynccontextmanager
 async def serve_on_loopback(
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]],

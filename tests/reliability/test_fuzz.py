@@ -61,7 +61,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.coordinator import EmbyRuntimeData
 
-from .conftest import report, serve_on_loopback
+from .conftest import emby_path, report, serve_on_loopback
 
 SYSTEM_ID = "0f9e8d7c6b5a49382716f5e4d3c2b1a0"
 USER_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -78,6 +78,7 @@ WIRE_NAMES = [
     "PositionTicks", "RemoteAddresses", "SeriesCount", "ServerId", "ServerName",
     "SessionInfo", "SystemId", "TranscodingInfo", "Url", "User", "UserId", "UserType",
     "Version", "WanAddress",
+    "IsAudioDirect", "IsInMaintenanceMode", "IsVideoDirect", "ProductName", "TranscodeReasons",
 ]  # fmt: skip
 MESSAGE_TYPES = [
     "Sessions", "ServerShuttingDown", "ServerRestarting", "RestartRequired", "LibraryChanged",
@@ -187,9 +188,10 @@ class HostileEmby:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         """Answer a call (or open the websocket) as the current example says."""
-        if request.path == "/embywebsocket" and "/embywebsocket" not in self.answers:
+        path = emby_path(request.path)
+        if path == "/embywebsocket" and "/embywebsocket" not in self.answers:
             return await self._websocket(request)
-        answer = self.answers.get(request.path, self.default)
+        answer = self.answers.get(path, self.default)
         return web.Response(
             status=answer.status,
             body=answer.body,

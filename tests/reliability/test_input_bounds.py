@@ -42,7 +42,15 @@ from custom_components.emby_connect.const import (
     DOMAIN,
 )
 
-from .conftest import ADMIN_NAME, ADMIN_PASSWORD, SHORT_TIMEOUT, Stack, report, serve_on_loopback
+from .conftest import (
+    ADMIN_NAME,
+    ADMIN_PASSWORD,
+    SHORT_TIMEOUT,
+    Stack,
+    emby_path,
+    report,
+    serve_on_loopback,
+)
 
 SYSTEM_ID = "5a4b3c2d1e0f98877665544332211000"
 TOKEN = "bounds-token-0a1b2c3d4e5f6a7b8c9d"
@@ -328,10 +336,11 @@ async def test_home_assistant_outlasts_a_hostile_server(
     hostile_now = False
 
     async def serve(request: web.Request) -> web.StreamResponse:
-        if hostile_now and request.path != "/embywebsocket":
+        path = emby_path(request.path)
+        if hostile_now and path != "/embywebsocket":
             return await HOSTILE[kind][0](request)
-        if request.path in answers:
-            return good(answers[request.path])
+        if path in answers:
+            return good(answers[path])
         return web.Response(status=404)
 
     hostile.handler = serve

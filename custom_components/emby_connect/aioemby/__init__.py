@@ -29,9 +29,11 @@ from .exceptions import (
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
+    EmbyUnsupportedServerError,
+    UnsupportedReason,
 )
 from .library import EmbyLibrary
-from .manager import ConnectionManager
+from .manager import ConnectionManager, ProbeSchedule
 from .media_models import (
     ClientCapabilities,
     CollectionType,
@@ -71,22 +73,19 @@ from .models import (
     ConnectUser,
     ConnectUserType,
     ItemCounts,
-    NowPlayingItem,
-    PlayState,
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
-    Session,
     SystemInfo,
 )
 from .server import EmbyServer, normalize_address
+from .sessions import NowPlayingItem, PlayMethod, PlayState, Session, TranscodingInfo
+from .support import MIN_SERVER_VERSION, check_supported
 from .wake import EmbyWakeOnLan, EmbyWakeOnLanError
 from .websocket import (
     EmbyMessage,
     EmbyWebSocket,
-    KeepAliveMessage,
     LibraryChangedMessage,
-    MessageType,
     OtherMessage,
     RestartRequiredMessage,
     ServerRestartingMessage,
@@ -96,9 +95,12 @@ from .websocket import (
     parse_message,
 )
 
+# The names the integration uses, and the types its calls return or take. MessageType and
+# KeepAliveMessage stay in aioemby.websocket: listen() keeps keepalives to itself.
 __all__ = [
     "DEFAULT_CONNECT_URL",
     "LIBRARY_SCAN_KEY",
+    "MIN_SERVER_VERSION",
     "ActivityLogEntry",
     "ActivityLogEntryMessage",
     "ActivityLogPage",
@@ -132,6 +134,7 @@ __all__ = [
     "EmbyServer",
     "EmbyServerMismatchError",
     "EmbyTimeoutError",
+    "EmbyUnsupportedServerError",
     "EmbyWakeOnLan",
     "EmbyWakeOnLanError",
     "EmbyWebSocket",
@@ -145,18 +148,18 @@ __all__ = [
     "ItemQuery",
     "ItemSortBy",
     "ItemType",
-    "KeepAliveMessage",
     "LibraryChangedMessage",
     "MediaItem",
     "MediaType",
-    "MessageType",
     "NowPlayingItem",
     "OtherMessage",
     "PackageType",
     "PackageVersion",
     "PlayCommand",
+    "PlayMethod",
     "PlayState",
     "PlaystateCommand",
+    "ProbeSchedule",
     "PublicSystemInfo",
     "RefreshProgressMessage",
     "RepeatMode",
@@ -176,9 +179,12 @@ __all__ = [
     "TaskResult",
     "TaskState",
     "TaskStatus",
+    "TranscodingInfo",
+    "UnsupportedReason",
     "UserData",
     "WakeOnLanInfo",
     "backoff",
+    "check_supported",
     "find_library_scan",
     "normalize_address",
     "normalize_mac",

@@ -1,12 +1,12 @@
-"""HTTP plumbing shared by the clients: addresses, safe header values, bounded reads, JSON."""
+"""HTTP plumbing shared by the clients: the session, addresses, header values, bounded reads."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import json
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 from aiohttp import ClientError, ClientSession, StreamReader
@@ -25,6 +25,41 @@ _CHUNK_BYTES = 64 * 1024
 # ASCII: HTTP header values are bytes, and a device name like "Wohnzimmer Müller" must not
 # depend on how a server or proxy decodes them.
 _HEADER_SAFE = " !#$&'()*/:;<=>?@[]^`{|}"
+
+
+@dataclass(kw_only=True)
+class SessionClient:
+    """Send on the aiohttp session given, or on one created here and closed by close().
+
+    The one owner of "the session I created" for every client of the library: Home Assistant
+    passes its shared session, which no client may ever close.
+    """
+
+    session: ClientSession | None = None
+    _created: ClientSession | None = field(default=None, init=False, repr=False)
+
+    def http_session(self) -> ClientSession:
+        """Return the session to send on, creating one (owned here) when none was given."""
+        if self.session is None:
+            self.session = self._created = ClientSession()
+        return self.session
+
+    async def close(self) -> None:
+        """Close the session if this client created it; a session given to it stays open."""
+        created, self._created = self._created, None
+        if created is None:
+            return
+        if self.session is created:
+            self.session = None
+        await created.close()
+
+    async def __aenter__(self) -> Self:
+        """Enter the async context."""
+        return self
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        """Close on exit."""
+        await self.close()
 
 
 def header_value(value: str) -> str:
@@ -63,8 +98,24 @@ def address_key(url: URL) -> tuple[str, str, int | None, str]:
 
 
 def join_url(base: URL, path: str) -> URL:
-    """Append an API path to a base address, keeping its base path (e.g. /emby)."""
+    """Append a path to a base address, keeping its base path (e.g. /emby)."""
     return base.with_path(f"{base.path.rstrip('/')}/{path.lstrip('/')}")
+
+
+def has_emby_base(base: URL) -> bool:
+    """Return whether an address already ends in /emby (typed so, or a Connect URL)."""
+    return base.path.rstrip("/").lower().endswith("/emby")
+
+
+def api_url(base: URL, path: str, *, prefixed: bool = True) -> URL:
+    """Return the URL of an API path: {address}/emby/{path}, as Emby's apps build it.
+
+    An address that already ends in /emby is not doubled; prefixed=False gives the bare
+    {address}/{path} that servers (and the published documentation) accept as well.
+    """
+    if prefixed and not has_emby_base(base):
+        return join_url(base, f"emby/{path.lstrip('/')}")
+    return join_url(base, path)
 
 
 @dataclass(frozen=True, slots=True)

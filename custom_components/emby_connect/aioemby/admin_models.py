@@ -11,18 +11,18 @@ import math
 import re
 from typing import Any, Self
 
-from .exceptions import EmbyResponseError
-from .models import (
+from ._wire import (
     JsonObject,
-    _datetime,
-    _each,
-    _get,
-    _int,
-    _list,
-    _object,
-    _required_str,
-    _str,
+    as_list,
+    as_object,
+    get_value,
+    parse_each,
+    read_datetime,
+    read_int,
+    read_required_str,
+    read_str,
 )
+from .exceptions import EmbyResponseError
 
 LIBRARY_SCAN_KEY = "RefreshLibrary"
 DEFAULT_WAKE_PORT = 9
@@ -59,20 +59,20 @@ class WakeOnLanInfo:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse one entry of `System/WakeOnLanInfo` (or of the entry data it was kept in)."""
-        obj = _object(data, "Wake-on-LAN info")
+        obj = as_object(data, "Wake-on-LAN info")
         try:
-            mac = normalize_mac(_required_str(obj, "Wake-on-LAN info", "MacAddress"))
+            mac = normalize_mac(read_required_str(obj, "Wake-on-LAN info", "MacAddress"))
         except ValueError as err:
             message = "Wake-on-LAN info has no valid MacAddress"
             raise EmbyResponseError(message) from err
-        broadcast = _required_str(obj, "Wake-on-LAN info", "BroadcastAddress").strip()
+        broadcast = read_required_str(obj, "Wake-on-LAN info", "BroadcastAddress").strip()
         try:
             # An IP address only: a name would be resolved by whoever sends the packet.
             broadcast = str(ipaddress.ip_address(broadcast))
         except ValueError as err:
             message = "Wake-on-LAN info has no valid BroadcastAddress"
             raise EmbyResponseError(message) from err
-        port = _int(obj, "Port")
+        port = read_int(obj, "Port")
         if port is None or port == 0:
             port = DEFAULT_WAKE_PORT
         if not 0 < port < 2**16:
@@ -83,7 +83,7 @@ class WakeOnLanInfo:
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse `System/WakeOnLanInfo` (one entry per network interface), skipping bad ones."""
-        return _each(cls.from_dict, data, "System/WakeOnLanInfo")
+        return parse_each(cls.from_dict, data, "System/WakeOnLanInfo")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the info with Emby's field names (to keep it, e.g. in a config entry)."""
@@ -127,15 +127,15 @@ class TaskResult:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a TaskResult."""
-        obj = _object(data, "task result")
+        obj = as_object(data, "task result")
         return cls(
-            status=_enum(TaskStatus, _str(obj, "Status"), TaskStatus.UNKNOWN),
-            task_id=_str(obj, "Id"),
-            key=_str(obj, "Key"),
-            name=_str(obj, "Name"),
-            started=_datetime(obj, "StartTimeUtc"),
-            ended=_datetime(obj, "EndTimeUtc"),
-            error_message=_str(obj, "ErrorMessage") or None,
+            status=_enum(TaskStatus, read_str(obj, "Status"), TaskStatus.UNKNOWN),
+            task_id=read_str(obj, "Id"),
+            key=read_str(obj, "Key"),
+            name=read_str(obj, "Name"),
+            started=read_datetime(obj, "StartTimeUtc"),
+            ended=read_datetime(obj, "EndTimeUtc"),
+            error_message=read_str(obj, "ErrorMessage") or None,
         )
 
 
@@ -166,27 +166,27 @@ class ScheduledTask:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a TaskInfo."""
-        obj = _object(data, "scheduled task")
-        task_id = _required_str(obj, "Scheduled task", "Id")
-        result = _get(obj, "LastExecutionResult")
+        obj = as_object(data, "scheduled task")
+        task_id = read_required_str(obj, "Scheduled task", "Id")
+        result = get_value(obj, "LastExecutionResult")
         progress = read_percentage(obj, "CurrentProgressPercentage")
-        state = _enum(TaskState, _str(obj, "State"), TaskState.IDLE)
+        state = _enum(TaskState, read_str(obj, "State"), TaskState.IDLE)
         return cls(
             id=task_id,
-            name=_str(obj, "Name") or task_id,
-            key=_str(obj, "Key"),
-            category=_str(obj, "Category"),
-            description=_str(obj, "Description"),
+            name=read_str(obj, "Name") or task_id,
+            key=read_str(obj, "Key"),
+            category=read_str(obj, "Category"),
+            description=read_str(obj, "Description"),
             state=state,
             progress=progress if state is not TaskState.IDLE else None,
             last_result=TaskResult.from_dict(result) if isinstance(result, Mapping) else None,
-            is_hidden=_get(obj, "IsHidden") is True,
+            is_hidden=get_value(obj, "IsHidden") is True,
         )
 
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse a TaskInfo array, skipping entries that cannot be read."""
-        return _each(cls.from_dict, data, "scheduled tasks")
+        return parse_each(cls.from_dict, data, "scheduled tasks")
 
 
 def find_library_scan[T: ScheduledTask](tasks: list[T]) -> T | None:
@@ -196,7 +196,7 @@ def find_library_scan[T: ScheduledTask](tasks: list[T]) -> T | None:
 
 def read_percentage(obj: JsonObject, name: str) -> float | None:
     """Read a percentage (a number or a numeric string), clamped to 0-100."""
-    value = _get(obj, name)
+    value = get_value(obj, name)
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -226,27 +226,27 @@ class ActivityLogEntry:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse an ActivityLogEntry."""
-        obj = _object(data, "activity log entry")
-        entry_id = _int(obj, "Id")
+        obj = as_object(data, "activity log entry")
+        entry_id = read_int(obj, "Id")
         if entry_id is None:
             message = "Activity log entry has no Id"
             raise EmbyResponseError(message)
         return cls(
             id=entry_id,
-            name=_str(obj, "Name") or "",
-            type=_str(obj, "Type") or "",
-            date=_datetime(obj, "Date"),
-            severity=_str(obj, "Severity") or "Info",
-            short_overview=_str(obj, "ShortOverview") or None,
-            overview=_str(obj, "Overview") or None,
-            user_id=_str(obj, "UserId") or None,
-            item_id=_str(obj, "ItemId") or None,
+            name=read_str(obj, "Name") or "",
+            type=read_str(obj, "Type") or "",
+            date=read_datetime(obj, "Date"),
+            severity=read_str(obj, "Severity") or "Info",
+            short_overview=read_str(obj, "ShortOverview") or None,
+            overview=read_str(obj, "Overview") or None,
+            user_id=read_str(obj, "UserId") or None,
+            item_id=read_str(obj, "ItemId") or None,
         )
 
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse an ActivityLogEntry array, skipping entries that cannot be read."""
-        return _each(cls.from_dict, data, "activity log entries")
+        return parse_each(cls.from_dict, data, "activity log entries")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,9 +259,9 @@ class ActivityLogPage:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse QueryResult<ActivityLogEntry>."""
-        obj = _object(data, "System/ActivityLog/Entries")
-        entries = ActivityLogEntry.list_from(_list(_get(obj, "Items") or [], "activity log"))
-        total = _int(obj, "TotalRecordCount")
+        obj = as_object(data, "System/ActivityLog/Entries")
+        entries = ActivityLogEntry.list_from(as_list(get_value(obj, "Items") or [], "activity log"))
+        total = read_int(obj, "TotalRecordCount")
         return cls(entries=entries, total=max(total if total is not None else 0, len(entries)))
 
 
@@ -287,18 +287,18 @@ class PackageVersion:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a PackageVersionInfo (Emby writes its names in lower camel case)."""
-        obj = _object(data, "package version")
+        obj = as_object(data, "package version")
         return cls(
-            name=_str(obj, "name") or "",
-            version=_required_str(obj, "Package version", "versionStr", "version"),
-            guid=_str(obj, "guid") or None,
-            classification=_str(obj, "classification") or None,
-            description=_str(obj, "description") or None,
-            info_url=_str(obj, "infoUrl") or None,
-            timestamp=_datetime(obj, "timestamp"),
+            name=read_str(obj, "name") or "",
+            version=read_required_str(obj, "Package version", "versionStr", "version"),
+            guid=read_str(obj, "guid") or None,
+            classification=read_str(obj, "classification") or None,
+            description=read_str(obj, "description") or None,
+            info_url=read_str(obj, "infoUrl") or None,
+            timestamp=read_datetime(obj, "timestamp"),
         )
 
     @classmethod
     def list_from(cls, data: object) -> list[Self]:
         """Parse a PackageVersionInfo array, skipping entries that cannot be read."""
-        return _each(cls.from_dict, data, "package versions")
+        return parse_each(cls.from_dict, data, "package versions")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Self
+from typing import Any
 
-from aiohttp import ClientSession
 from aiohttp.hdrs import METH_GET, METH_POST
 
-from ._http import decode_json, header_value, join_url, parse_url, send
+from ._http import SessionClient, decode_json, header_value, join_url, parse_url, send
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -37,17 +36,15 @@ def _credentials_refused(status: int) -> EmbyError:
 
 
 @dataclass(kw_only=True)
-class EmbyConnect:
+class EmbyConnect(SessionClient):
     """Talk to Emby Connect: sign in (password or PIN), list servers, read the user."""
 
     app_name: str
     app_version: str
-    session: ClientSession | None = None
     base_url: str = DEFAULT_CONNECT_URL
     request_timeout: float = 15.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
-    _close_session: bool = field(default=False, init=False, repr=False)
 
     async def _request(
         self,
@@ -73,12 +70,8 @@ class EmbyConnect:
         if token is not None:
             headers["X-Connect-UserToken"] = header_value(token)
 
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
-
         raw = await send(
-            self.session,
+            self.http_session(),
             method,
             url,
             what=what,
@@ -156,18 +149,3 @@ class EmbyConnect:
         user_id, token = self._signed_in()
         data = await self._request(METH_GET, "user", params={"id": user_id}, token=token)
         return ConnectUser.from_dict(data)
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
-
-    async def __aenter__(self) -> Self:
-        """Enter the async context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close on exit."""
-        await self.close()

@@ -84,3 +84,28 @@ class EmbyServerMismatchError(EmbyError):
 
 class EmbyPinExpiredError(EmbyError):
     """The Emby Connect PIN expired or is unknown to Connect."""
+
+
+class UnsupportedReason(StrEnum):
+    """Why a server is refused before any secret is sent to it."""
+
+    TOO_OLD = "too_old"
+    NOT_EMBY = "not_emby"
+
+
+class EmbyUnsupportedServerError(EmbyError):
+    """The server is older than the oldest Emby supported, or it is not an Emby server."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: UnsupportedReason,
+        version: str | None,
+        product_name: str | None = None,
+    ) -> None:
+        """Store why, and the version (and product) the server named."""
+        super().__init__(message)
+        self.reason = reason
+        self.version = version
+        self.product_name = product_name

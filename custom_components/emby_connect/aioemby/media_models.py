@@ -16,21 +16,21 @@ from typing import Self
 
 from yarl import URL
 
-from .models import (
+from ._wire import (
     JsonObject,
-    Session,
-    _bool,
-    _datetime,
-    _each,
-    _fold,
-    _get,
-    _int,
-    _object,
-    _required_str,
-    _str,
-    _str_list,
-    _str_map,
+    as_object as _object,
+    fold as _fold,
+    get_value as _get,
+    parse_each as _each,
+    read_bool as _bool,
+    read_datetime as _datetime,
+    read_int as _int,
+    read_required_str as _required_str,
+    read_str as _str,
+    read_str_list as _str_list,
+    read_str_map as _str_map,
 )
+from .sessions import Session
 
 TICKS_PER_SECOND = 10_000_000
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ._wire import JsonObject, as_mapping, get_value, read_required_str
 from .admin_models import ActivityLogEntry, ScheduledTask, TaskResult, read_percentage
 from .exceptions import EmbyResponseError
-from .models import JsonObject, _get, _mapping, _required_str
 
 
 class Feed(StrEnum):
@@ -80,7 +80,7 @@ type AdminMessage = (
 
 def _scheduled_tasks_info(obj: JsonObject) -> ScheduledTasksInfoMessage:
     """Build ScheduledTasksInfo (Data: TaskInfo[])."""
-    data = _get(obj, "Data")
+    data = get_value(obj, "Data")
     return ScheduledTasksInfoMessage(
         tasks=ScheduledTask.list_from(data if data is not None else [])
     )
@@ -88,14 +88,14 @@ def _scheduled_tasks_info(obj: JsonObject) -> ScheduledTasksInfoMessage:
 
 def _scheduled_task_ended(obj: JsonObject) -> ScheduledTaskEndedMessage:
     """Build ScheduledTaskEnded (Data: TaskResult)."""
-    result = TaskResult.from_dict(_mapping(_get(obj, "Data")))
+    result = TaskResult.from_dict(as_mapping(get_value(obj, "Data")))
     return ScheduledTaskEndedMessage(result=result)
 
 
 def _refresh_progress(obj: JsonObject) -> RefreshProgressMessage:
     """Build RefreshProgress (Data: {"ItemId", "Progress"}, both strings on Emby)."""
-    data = _mapping(_get(obj, "Data"))
-    item_id = _required_str(data, "RefreshProgress", "ItemId")
+    data = as_mapping(get_value(obj, "Data"))
+    item_id = read_required_str(data, "RefreshProgress", "ItemId")
     progress = read_percentage(data, "Progress")
     if progress is None:
         message = "RefreshProgress has no valid Progress"
@@ -105,7 +105,7 @@ def _refresh_progress(obj: JsonObject) -> RefreshProgressMessage:
 
 def _activity_log_entry(obj: JsonObject) -> ActivityLogEntryMessage:
     """Build ActivityLogEntry (Data: ActivityLogEntry[], empty on Emby)."""
-    data = _get(obj, "Data")
+    data = get_value(obj, "Data")
     entries = ActivityLogEntry.list_from(data) if isinstance(data, list) else []
     return ActivityLogEntryMessage(entries=entries)
 

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Self
+from typing import Any
 
-from aiohttp import ClientSession
 from aiohttp.hdrs import METH_GET, METH_POST
 from yarl import URL
 
-from ._http import decode_json, header_value, join_url, parse_address, send
+from ._http import (
+    RawResponse,
+    SessionClient,
+    api_url,
+    decode_json,
+    has_emby_base,
+    header_value,
+    parse_address,
+    send,
+)
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -20,7 +29,8 @@ from .exceptions import (
     EmbyForbiddenError,
     EmbyResponseError,
 )
-from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, Session, SystemInfo
+from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, SystemInfo
+from .sessions import Session
 
 # Emby refuses a Connect/Exchange (AccessKey revoked, user unlinked) with any of these.
 _EXCHANGE_REFUSED = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
@@ -60,17 +70,24 @@ def identity_headers(
 
 
 @dataclass(kw_only=True)
-class EmbyServer:
-    """Talk to one Emby server at one address (with or without an /emby base path)."""
+class EmbyServer(SessionClient):
+    """Talk to one Emby server at one address, the way Emby's apps address it.
+
+    Every API path goes below `/emby` (`{address}/emby/{path}`, as the apps' getEmbyServerUrl
+    builds it); an address that already ends in /emby is not doubled. Real servers answer
+    with and without the prefix; a reverse proxy may publish only the prefixed paths.
+    """
 
     url: str
     identity: ClientIdentity
-    session: ClientSession | None = None
     verify_ssl: bool = True
     request_timeout: float = 10.0
     user_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
-    _close_session: bool = field(default=False, init=False, repr=False)
+    # Whether this address answers below /emby: None until an answer tells. Calls go there
+    # first; a 404 falls back to the bare path once, and whichever answered is kept (True or
+    # False). The connection manager remembers it per address between connects.
+    emby_prefix: bool | None = None
 
     def __post_init__(self) -> None:
         """Normalise the address; an unusable one fails on the first request instead."""
@@ -99,22 +116,32 @@ class EmbyServer:
             message = "The server address is not a valid http(s) address"
             raise EmbyConnectionError(message) from err
         what = f"Emby server {base} ({path})"
+        limit = self.request_timeout if time_limit is None else time_limit
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
 
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
+        async def attempt(*, prefixed: bool) -> RawResponse:
+            return await send(
+                self.http_session(),
+                method,
+                api_url(base, path, prefixed=prefixed),
+                what=what,
+                time_limit=max(deadline - loop.time(), 0.0),
+                headers=identity_headers(self.identity, user_id=user_id, token=token),
+                params=params,
+                json_body=json_body,
+                ssl=self.verify_ssl,
+            )
 
-        raw = await send(
-            self.session,
-            method,
-            join_url(base, path),
-            what=what,
-            time_limit=self.request_timeout if time_limit is None else time_limit,
-            headers=identity_headers(self.identity, user_id=user_id, token=token),
-            params=params,
-            json_body=json_body,
-            ssl=self.verify_ssl,
-        )
+        raw = await attempt(prefixed=self.emby_prefix is not False)
+        if self.emby_prefix is None and not has_emby_base(base):
+            if raw.status != HTTPStatus.NOT_FOUND:
+                self.emby_prefix = True
+            elif (bare := await attempt(prefixed=False)).status != HTTPStatus.NOT_FOUND:
+                # Served only without the prefix (an old or foreign server, a custom base
+                # path): the one fallback, kept for this address.
+                self.emby_prefix = False
+                raw = bare
         if exchange and raw.status in _EXCHANGE_REFUSED:
             message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
@@ -131,7 +158,7 @@ class EmbyServer:
 
     def url_for(self, path: str) -> URL:
         """Return the address of an API path on this server; it never carries a token."""
-        return join_url(parse_address(self.url), path)
+        return api_url(parse_address(self.url), path, prefixed=self.emby_prefix is not False)
 
     async def request(
         self,
@@ -233,18 +260,3 @@ class EmbyServer:
                 expect_json=False,
             )
         self.access_token = None
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
-
-    async def __aenter__(self) -> Self:
-        """Enter the async context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close on exit."""
-        await self.close()

@@ -11,12 +11,11 @@ from http import HTTPStatus
 import json
 import logging
 import random
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import (
     ClientError,
-    ClientSession,
     ClientWebSocketResponse,
     ClientWSTimeout,
     WebSocketError,
@@ -26,7 +25,8 @@ from aiohttp import (
 )
 from yarl import URL
 
-from ._http import MAX_RESPONSE_BYTES, join_url, parse_address
+from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address
+from ._wire import JsonObject, as_mapping, as_object, get_value, read_int, read_str, read_str_list
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -36,7 +36,7 @@ from .exceptions import (
     EmbyTimeoutError,
 )
 from .messages import BUILDERS as ADMIN_BUILDERS, AdminMessage, Feed, feed_start_data
-from .models import JsonObject, Session, _get, _int, _mapping, _object, _str, _str_list
+from .sessions import Session
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -133,25 +133,25 @@ type EmbyMessage = (
 
 def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
     """Build LibraryChanged from its message."""
-    changes = _mapping(_get(obj, "Data"))
+    changes = as_mapping(get_value(obj, "Data"))
     return LibraryChangedMessage(
-        items_added=_str_list(changes, "ItemsAdded"),
-        items_removed=_str_list(changes, "ItemsRemoved"),
-        items_updated=_str_list(changes, "ItemsUpdated"),
-        folders_added_to=_str_list(changes, "FoldersAddedTo"),
-        folders_removed_from=_str_list(changes, "FoldersRemovedFrom"),
+        items_added=read_str_list(changes, "ItemsAdded"),
+        items_removed=read_str_list(changes, "ItemsRemoved"),
+        items_updated=read_str_list(changes, "ItemsUpdated"),
+        folders_added_to=read_str_list(changes, "FoldersAddedTo"),
+        folders_removed_from=read_str_list(changes, "FoldersRemovedFrom"),
     )
 
 
 def _force_keep_alive(obj: JsonObject) -> KeepAliveMessage:
     """Build ForceKeepAlive from its message (Data: the server's timeout in seconds)."""
-    timeout = _int(obj, "Data")
+    timeout = read_int(obj, "Data")
     return KeepAliveMessage(forced=True, timeout=timeout if timeout and timeout > 0 else None)
 
 
 _BUILDERS: dict[str, Callable[[JsonObject], EmbyMessage]] = {
     MessageType.SESSIONS: lambda obj: SessionsMessage(
-        sessions=Session.list_from(_get(obj, "Data"))
+        sessions=Session.list_from(get_value(obj, "Data"))
     ),
     MessageType.SERVER_SHUTTING_DOWN: lambda _: ServerShuttingDownMessage(),
     MessageType.SERVER_RESTARTING: lambda _: ServerRestartingMessage(),
@@ -171,13 +171,13 @@ def parse_message(text: str | bytes) -> EmbyMessage:
         # ValueError covers bad UTF-8 and integers too long to convert.
         message = "The websocket message is not valid JSON"
         raise EmbyResponseError(message) from err
-    obj = _object(raw, "websocket message")
-    message_type = _str(obj, "MessageType")
+    obj = as_object(raw, "websocket message")
+    message_type = read_str(obj, "MessageType")
     if not message_type:
         message = "The websocket message has no MessageType"
         raise EmbyResponseError(message)
     if (builder := _BUILDERS.get(message_type)) is None:
-        return OtherMessage(message_type=message_type, data=_get(obj, "Data"))
+        return OtherMessage(message_type=message_type, data=get_value(obj, "Data"))
     return builder(obj)
 
 
@@ -198,26 +198,29 @@ def backoff(
 
 
 def _websocket_url(base: URL) -> URL:
-    """Return the embywebsocket address below a server address (keeping its base path)."""
+    """Return {address}/embywebsocket (ws or wss), where Emby's apps open the push channel.
+
+    The web app's ApiClient turns `{address}/emby/socket` into `{address}/embywebsocket`, and
+    an address that ends in /emby keeps it: `{host}/emby/embywebsocket`. Both are what real
+    servers and a reverse proxy publishing only /emby and /embywebsocket accept.
+    """
     url = join_url(base, "embywebsocket")
     return url.with_scheme("wss" if base.scheme == "https" else "ws")
 
 
 @dataclass(kw_only=True)
-class EmbyWebSocket:
+class EmbyWebSocket(SessionClient):
     """Hold the push channel of one Emby server for one token."""
 
     url: str
     access_token: str = field(repr=False)
     device_id: str
-    session: ClientSession | None = None
     verify_ssl: bool = True
     connect_timeout: float = CONNECT_TIMEOUT
     heartbeat: float = HEARTBEAT
     _ws: ClientWebSocketResponse | None = field(default=None, init=False, repr=False)
     _what: str = field(default="Emby server", init=False, repr=False)
     _closing: bool = field(default=False, init=False, repr=False)
-    _close_session: bool = field(default=False, init=False, repr=False)
     _keepalive: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _pinger: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _last_frame: float = field(default=0.0, init=False, repr=False)
@@ -241,10 +244,8 @@ class EmbyWebSocket:
             message = "The server address is not a valid http(s) address"
             raise EmbyConnectionError(message) from err
         what = self._what = f"Emby server {base} (websocket)"
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
-        if self.session.closed:
+        session = self.http_session()
+        if session.closed:
             message = f"Cannot talk to {what}: the HTTP session is closed"
             raise EmbyConnectionError(message)
         self._closing = False
@@ -253,7 +254,7 @@ class EmbyWebSocket:
         # carries it is chained.
         try:
             async with asyncio.timeout(self.connect_timeout):
-                ws = await self.session.ws_connect(
+                ws = await session.ws_connect(
                     _websocket_url(base),
                     params={"api_key": self.access_token, "deviceId": self.device_id},
                     # Pings and pongs come to listen(): they are its heartbeat.
@@ -333,10 +334,7 @@ class EmbyWebSocket:
         """Close the websocket (a running listen() returns) and a session created here."""
         self._closing = True
         await self._stop()
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
+        await super().close()
 
     async def _stop(self) -> None:
         """Stop the periodic senders and close the websocket."""
@@ -441,14 +439,6 @@ class EmbyWebSocket:
             if secret:
                 text = text.replace(secret, "**REDACTED**")
         return text
-
-    async def __aenter__(self) -> Self:
-        """Enter the async context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close on exit."""
-        await self.close()
 
 
 def _handshake_error(
