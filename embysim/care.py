@@ -11,7 +11,9 @@ from typing import Any, Protocol
 from .activity import ActivityLog
 from .feeds import Feed, PushClient
 from .ids import IdFactory
-from .scan import LibraryScan, MediaLibrary, SimItem
+from .intake import FoundMedia, MediaIntake
+from .library import SimLibrary
+from .scan import LibraryScan
 from .tasks import LIBRARY_SCAN_KEY, SimTask, TaskManager, TaskRun, TaskStatus
 from .updates import UpdateCatalog
 from .wake import WakePacket
@@ -28,6 +30,11 @@ class CareHost(Protocol):
     counts: dict[str, int]
     has_update_available: bool
     activity: ActivityLog
+
+    @property
+    def library(self) -> SimLibrary:
+        """Return the server's library."""
+        ...
 
     def library_changed(self, items: list[str] | None = None) -> None:
         """Push LibraryChanged with the items added."""
@@ -80,7 +87,8 @@ class ServerCare:
         self.activity.watch(self._activity_added)
         self.updates = UpdateCatalog(lambda: server.version)
         self.tasks = TaskManager(ids, on_change=self._tasks_changed, on_ended=self._task_ended)
-        self.library = MediaLibrary(ids, server.counts)
+        # The scan side of server.library: media on disk, and what scans filed into it.
+        self.library = MediaIntake(server.library, server.counts)
         self.scan = LibraryScan(
             self.library, push_admins=self.push_admins, library_changed=server.library_changed
         )
@@ -184,7 +192,7 @@ class ServerCare:
 
     def start_scan(
         self,
-        items: Iterable[SimItem | Mapping[str, Any]] = (),
+        items: Iterable[FoundMedia | Mapping[str, Any]] = (),
         *,
         duration: float | None = None,
         fail_at: float | None = None,

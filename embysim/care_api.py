@@ -11,8 +11,9 @@ from .updates import SimPackage
 
 if TYPE_CHECKING:
     from .care import ServerCare
+    from .intake import FoundMedia
+    from .library import SimItem
     from .models import SimUser
-    from .scan import SimItem
     from .tasks import SimTask, TaskStatus
     from .wake import WakePacket
 
@@ -167,7 +168,7 @@ class CareApi:
 
     @property
     def items(self) -> dict[str, SimItem]:
-        """Return the library items scans added, by Id."""
+        """Return the items scans added to server.library (still there), by Id."""
         return self.care.library.items
 
     @property
@@ -192,7 +193,7 @@ class CareApi:
 
     def scan_library(
         self,
-        items: Iterable[SimItem | Mapping[str, Any]] = (),
+        items: Iterable[FoundMedia | Mapping[str, Any]] = (),
         *,
         duration: float | None = None,
         fail_at: float | None = None,

@@ -101,6 +101,7 @@ class ItemQuery:
             return frozenset(part.strip().lower() for part in _split(lowered.get(key)))
 
         limit = lowered.get("limit")
+        ids = tuple(_split(lowered.get("ids")))
         enabled_images = lowered.get("enableimagetypes")
         return cls(
             parent_id=lowered.get("parentid") or None,
@@ -110,8 +111,9 @@ class ItemQuery:
             media_types=names("mediatypes"),
             is_folder=_flag(lowered["isfolder"], default=False) if "isfolder" in lowered else None,
             search_term=(lowered.get("searchterm") or "").strip() or None,
-            ids=tuple(_split(lowered.get("ids"))),
-            sort_by=tuple(_split(lowered.get("sortby"))) or ("SortName",),
+            ids=ids,
+            # Ids without SortBy answer in the order asked, as Emby does.
+            sort_by=tuple(_split(lowered.get("sortby"))) or (() if ids else ("SortName",)),
             descending=(lowered.get("sortorder") or "").lower().startswith("desc"),
             start_index=_count(lowered.get("startindex"), "StartIndex") or 0,
             limit=_count(limit, "Limit") if limit else None,

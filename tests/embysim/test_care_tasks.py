@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from embysim import EmbySimulator
+from embysim.catalog import generate
 from embysim.feeds import parse_start
 from embysim.tasks import TaskStatus
 
@@ -222,12 +223,13 @@ async def test_library_refresh_scans_pushes_progress_then_one_library_changed(
     http, server, admin
 ) -> None:
     server.care.library.pending.extend(server.care.library.item(item) for item in EPISODES)
-    libraries = {library.id for library in server.care.library.libraries}
     before = dict(server.counts)
     async with http.ws_connect(ws_url(server, admin)) as ws:
         async with http.post(f"{server.url}/Library/Refresh", headers=with_token(admin)) as r:
             assert r.status == 204
         messages = await collect(ws, 0.8)
+    # A server without libraries gets Movies, TV Shows and Music at its first scan.
+    libraries = {library.id for library in server.care.library.libraries}
     progress = [data for kind, data in messages if kind == "RefreshProgress"]
     assert {p["ItemId"] for p in progress} == libraries
     for library in libraries:
@@ -323,3 +325,64 @@ async def test_a_scan_batch_is_one_library_changed_and_non_admins_see_it_too(htt
 def test_item_types_are_checked(server) -> None:
     with pytest.raises(ValueError, match="item type"):
         server.care.library.item({"Name": "Doom", "Type": "Game"})
+
+
+async def test_scanned_media_is_filed_into_the_browsable_library(http, server, admin) -> None:
+    generate(server.library)
+    existing = next(item for item in server.library.items.values() if item.type == "Series")
+    before = dict(server.counts)
+    views = len(server.library.views)
+    status = await server.scan_library(
+        [
+            {"Name": "Finale", "Type": "Episode", "SeriesName": existing.name, "ParentIndexNumber": 2, "IndexNumber": 9},
+            {"Name": "Opener", "Type": "Episode", "SeriesName": "Brand New Show", "ParentIndexNumber": 3},
+            {"Name": "Track", "Type": "Audio", "AlbumArtist": "Newcomers", "Album": "Debut", "IndexNumber": 1},
+            {"Name": "Clip", "Type": "MusicVideo"},
+        ]
+    )  # fmt: skip
+    assert status == TaskStatus.COMPLETED
+    finale, opener, track, clip = server.items.values()
+    # An existing series and season take the episode; a new series gets its own folders.
+    season = server.library.items[str(finale.parent_id)]
+    assert (season.type, season.index_number, season.series_id) == ("Season", 2, existing.id)
+    new_season = server.library.items[str(opener.parent_id)]
+    new_series = server.library.items[str(new_season.parent_id)]
+    assert (new_series.type, new_series.name) == ("Series", "Brand New Show")
+    assert (new_season.name, opener.season_id, opener.series_id) == (
+        "Season 3",
+        new_season.id,
+        new_series.id,
+    )
+    album = server.library.items[str(track.parent_id)]
+    artist = server.library.items[str(album.parent_id)]
+    assert (album.type, album.name, artist.type, artist.name) == (
+        "MusicAlbum",
+        "Debut",
+        "MusicArtist",
+        "Newcomers",
+    )
+    # A type without a library gets one; the others went to the generated views.
+    assert len(server.library.views) == views + 1
+    assert server.library.items[clip.view_id].collection_type == "musicvideos"
+    assert server.library.items[finale.view_id].name == "TV Shows"
+    # Items/Counts follows, and the items are browsable and readable by Ids as any user.
+    counts = await _get(http, server, "/Items/Counts", admin)
+    for field, added in (
+        ("EpisodeCount", 2),
+        ("SeriesCount", 1),
+        ("SongCount", 1),
+        ("AlbumCount", 1),
+        ("MusicVideoCount", 1),
+        ("ItemCount", 4),
+    ):
+        assert counts[field] == before[field] + added, field
+    bob = await sign_in(http, server, "bob", "bob-pw")
+    bob_id = server.find_user("bob").id
+    ids = [finale.id, clip.id, track.id]
+    page = await _get(http, server, f"/Users/{bob_id}/Items", bob, Ids=",".join(ids))
+    validate_response("GET", "/Users/{UserId}/Items", page)
+    assert [item["Id"] for item in page["Items"]] == ids
+    children = await _get(http, server, f"/Users/{bob_id}/Items", bob, ParentId=season.id)
+    assert finale.id in {item["Id"] for item in children["Items"]}
+    one = await _get(http, server, f"/Users/{bob_id}/Items/{track.id}", bob)
+    assert (one["Album"], one["AlbumArtist"], one["AlbumId"]) == ("Debut", "Newcomers", album.id)
