@@ -23,6 +23,7 @@ from .data import EmbyData, others_sessions
 from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .push import EmbyPushListener
+from .wake import EmbyWaker
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
 
@@ -35,6 +36,7 @@ class EmbyRuntimeData:
     status: EmbyStatusCoordinator
     library: EmbyLibraryCoordinator
     push: EmbyPushListener
+    wake: EmbyWaker
     account: EmbyAccountCoordinator | None
 
 
