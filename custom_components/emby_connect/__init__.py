@@ -19,6 +19,7 @@ from .account import (
     async_get_account_registry,
     removed_issue_id,
 )
+from .admin import async_is_admin
 from .aioemby import ConnectionManager
 from .connection import EmbyConnection
 from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN, LOGGER
@@ -84,6 +85,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         library=library,
         push=push,
         wake=wake,
+        is_admin=await async_is_admin(connection),
         account=account,
     )
     push.async_start()

@@ -1,4 +1,4 @@
-"""Buttons of an Emby server: wake it."""
+"""Buttons of an Emby server: wake it; for administrators, restart it and scan its libraries."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.button.const import ButtonDeviceClass
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .admin import async_restart, async_scan_libraries
 from .aioemby import EmbyError
 from .coordinator import EmbyConfigEntry, EmbyRuntimeData, EmbyStatusCoordinator
 from .entity import EmbyEntity
@@ -32,6 +35,12 @@ class EmbyButtonEntityDescription(ButtonEntityDescription):
     works_offline: bool = False
 
 
+def _can_restart(runtime_data: EmbyRuntimeData) -> bool:
+    """Return whether the user may restart the server and the server can restart itself."""
+    info = runtime_data.status.data.system_info
+    return runtime_data.is_admin and info is not None and info.can_self_restart
+
+
 BUTTONS = [
     EmbyButtonEntityDescription(
         key="wake",
@@ -40,6 +49,22 @@ BUTTONS = [
         press_fn=lambda runtime_data: runtime_data.wake.async_wake(),
         error_key="wake_failed",
         works_offline=True,
+    ),
+    EmbyButtonEntityDescription(
+        key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        has_fn=_can_restart,
+        press_fn=lambda runtime_data: async_restart(runtime_data.connection),
+        error_key="restart_failed",
+    ),
+    EmbyButtonEntityDescription(
+        key="scan_libraries",
+        translation_key="scan_libraries",
+        entity_category=EntityCategory.CONFIG,
+        has_fn=lambda runtime_data: runtime_data.is_admin,
+        press_fn=lambda runtime_data: async_scan_libraries(runtime_data.connection),
+        error_key="scan_failed",
     ),
 ]
 

@@ -37,6 +37,8 @@ class EmbyRuntimeData:
     library: EmbyLibraryCoordinator
     push: EmbyPushListener
     wake: EmbyWaker
+    # Whether the signed-in user administers the server, as found at setup.
+    is_admin: bool
     account: EmbyAccountCoordinator | None
 
 

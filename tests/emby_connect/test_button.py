@@ -8,6 +8,7 @@ from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import SERVICE_PRESS
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -24,6 +25,7 @@ from custom_components.emby_connect.aioemby import (
     AuthSource,
     EmbyConnectionError,
     EmbyForbiddenError,
+    SystemInfo,
     WakeOnLanInfo,
 )
 from custom_components.emby_connect.const import (
@@ -31,6 +33,8 @@ from custom_components.emby_connect.const import (
     STATUS_INTERVAL,
     WAKE_RETRY_WINDOW,
 )
+
+from .conftest import load_json
 
 WAKE = "button.living_room_wake_server"
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
@@ -225,3 +229,100 @@ async def test_wake_failure_is_translated(
         "Could not wake the Emby server Living Room: "
         "Cannot send the Wake-on-LAN packet: Network is unreachable"
     )
+
+
+RESTART = "button.living_room_restart"
+SCAN = "button.living_room_scan_all_libraries"
+
+
+@pytest.mark.parametrize(("entity_id", "method"), [(RESTART, "restart"), (SCAN, "refresh_library")])
+async def test_admin_buttons(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    entity_id: str,
+    method: str,
+) -> None:
+    """An administrator restarts the server and scans its libraries from a button."""
+    await hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    getattr(mock_emby_admin, method).assert_awaited_once_with()
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "method", "message"),
+    [
+        (RESTART, "restart", "Could not restart the Emby server Living Room: refused"),
+        (
+            SCAN,
+            "refresh_library",
+            "Could not start a library scan on the Emby server Living Room: refused",
+        ),
+    ],
+)
+async def test_admin_button_failure_is_translated(
+    hass: HomeAssistant,
+    *,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    entity_id: str,
+    method: str,
+    message: str,
+) -> None:
+    """A refused command is a translated error; the entry stays loaded."""
+    getattr(mock_emby_admin, method).side_effect = EmbyConnectionError("refused")
+    with pytest.raises(HomeAssistantError, match=message):
+        await hass.services.async_call(
+            Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_no_admin_buttons_for_a_user(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """A guest or non-admin user (scheduled tasks refused) gets no admin button, and no error."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyForbiddenError(
+        "Forbidden", source=AuthSource.SERVER, status=403
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(RESTART) is None
+    assert hass.states.get(SCAN) is None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_no_restart_button_when_the_server_cannot_restart_itself(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """A server that cannot restart itself (CanSelfRestart false) has no restart button."""
+    data = load_json("system_info.json") | {"CanSelfRestart": False}
+    mock_emby_server.get_system_info.return_value = SystemInfo.from_dict(data)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(RESTART) is None
+    assert hass.states.get(SCAN) is not None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_admin_check_failing_means_no_admin_buttons(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """An odd answer to the admin check leaves the admin buttons out instead of failing setup."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyConnectionError("odd")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(SCAN) is None
