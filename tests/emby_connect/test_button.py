@@ -326,3 +326,19 @@ async def test_admin_check_failing_means_no_admin_buttons(
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(SCAN) is None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_unreadable_stored_targets_give_no_button(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Wake-on-LAN data that cannot be read (edited by hand) gives no button, and no error."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: "garbage"}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(WAKE) is None
