@@ -118,6 +118,8 @@ def test_exception_strings_match_the_code() -> None:
     used = {reason.value for reason in ErrorReason}
     for module in ("__init__", "coordinator", "account", "connection", "push"):
         used |= _keyword_values(_tree(module), "translation_key")
+    # A button's description names the error its failed press raises.
+    used |= _keyword_values(_tree("button"), "error_key")
     used -= set(STRINGS["issues"])
     assert used == set(STRINGS["exceptions"])
     for key in used:

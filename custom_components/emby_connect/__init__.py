@@ -19,6 +19,7 @@ from .account import (
     async_get_account_registry,
     removed_issue_id,
 )
+from .admin import async_is_admin
 from .aioemby import ConnectionManager
 from .connection import EmbyConnection
 from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN, LOGGER
@@ -31,9 +32,10 @@ from .coordinator import (
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
 from .push import EmbyPushListener
+from .wake import EmbyWaker
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -76,10 +78,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         connection.async_request_server_list()
 
     push = EmbyPushListener(hass, entry, connection, status=status, library=library)
+    wake = EmbyWaker(hass, entry, connection, status)
     entry.runtime_data = EmbyRuntimeData(
-        connection=connection, status=status, library=library, push=push, account=account
+        connection=connection,
+        status=status,
+        library=library,
+        push=push,
+        wake=wake,
+        is_admin=await async_is_admin(connection),
+        account=account,
     )
     push.async_start()
+    await wake.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

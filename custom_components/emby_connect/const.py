@@ -37,6 +37,8 @@ CONF_USER_TYPE: Final = "user_type"
 CONF_LOCAL_ADDRESS: Final = "local_address"
 CONF_REMOTE_ADDRESS: Final = "remote_address"
 CONF_LAST_MODE: Final = "last_mode"
+# Where to send the magic packet, as the server reported it while reachable (Emby's names).
+CONF_WAKE_ON_LAN: Final = "wake_on_lan"
 
 # A server added by address with a local user (CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL from
 # homeassistant.const); the password is never kept, only the server's token for that user.
@@ -85,3 +87,6 @@ PIN_POLL_INTERVAL: Final = 3.0
 # CONNECT_READ_BURST reads at once, then one per CONNECT_READ_EVERY.
 CONNECT_READ_BURST: Final = 3
 CONNECT_READ_EVERY: Final = timedelta(minutes=5)
+# After a wake, try to reach the server this often for this long: it answers once it is up.
+WAKE_RETRY_INTERVAL: Final = timedelta(seconds=1)
+WAKE_RETRY_WINDOW: Final = timedelta(minutes=2)

@@ -23,6 +23,7 @@ from .data import EmbyData, others_sessions
 from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .push import EmbyPushListener
+from .wake import EmbyWaker
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
 
@@ -35,6 +36,9 @@ class EmbyRuntimeData:
     status: EmbyStatusCoordinator
     library: EmbyLibraryCoordinator
     push: EmbyPushListener
+    wake: EmbyWaker
+    # Whether the signed-in user administers the server, as found at setup.
+    is_admin: bool
     account: EmbyAccountCoordinator | None
 
 

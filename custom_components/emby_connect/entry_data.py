@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Final, Literal, TypedDict, get_type_hints
+from typing import Annotated, Any, Final, Literal, NotRequired, TypedDict, get_type_hints
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 
-from .aioemby import ConnectLogin, ConnectServer, ServerLogin
+from .aioemby import ConnectLogin, ConnectServer, EmbyResponseError, ServerLogin, WakeOnLanInfo
 from .const import (
     AUTH_METHOD_CONNECT,
     AUTH_METHOD_MANUAL,
@@ -25,6 +25,7 @@ from .const import (
     CONF_REMOTE_ADDRESS,
     CONF_USER_ID,
     CONF_USER_TYPE,
+    CONF_WAKE_ON_LAN,
 )
 
 
@@ -33,6 +34,16 @@ class Private:
 
 
 PRIVATE: Final = Private()
+
+
+class WakeData(TypedDict):
+    """Where to wake the server: its System/WakeOnLanInfo, kept for while it sleeps.
+
+    Added to either kind of entry data once a reachable server reported it (never by a flow).
+    """
+
+    # WakeOnLanInfo.as_dict() of each interface; absent until a reachable server reported one.
+    wake_on_lan: NotRequired[Annotated[list[dict[str, Any]], PRIVATE]]
 
 
 class ConnectServerData(TypedDict):
@@ -89,7 +100,7 @@ ACCOUNT_KEYS: Final = tuple(ConnectAccountData.__annotations__)
 # The fields marked PRIVATE, of either kind of entry.
 PRIVATE_KEYS: Final = frozenset(
     key
-    for data_type in (ConnectEntryData, ManualEntryData)
+    for data_type in (ConnectEntryData, ManualEntryData, WakeData)
     for key, hint in get_type_hints(data_type, include_extras=True).items()
     if PRIVATE in getattr(hint, "__metadata__", ())
 )
@@ -101,6 +112,19 @@ def entry_system_id(entry: ConfigEntry) -> str:
         message = f"The config entry {entry.title} has no SystemId"
         raise ValueError(message)
     return system_id
+
+
+def wake_targets(entry: ConfigEntry) -> list[WakeOnLanInfo]:
+    """Return the Wake-on-LAN targets kept in an entry (none when it holds no valid one)."""
+    try:
+        return WakeOnLanInfo.list_from(entry.data.get(CONF_WAKE_ON_LAN, []))
+    except EmbyResponseError:
+        return []
+
+
+def wake_data(targets: Iterable[WakeOnLanInfo]) -> WakeData:
+    """Return the entry data that keeps the given Wake-on-LAN targets."""
+    return {CONF_WAKE_ON_LAN: [target.as_dict() for target in targets]}
 
 
 def pick(data: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:

@@ -111,3 +111,12 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
             raise update_error(err, self.config_entry) from err
 
     return handler
+
+
+def command_error(translation_key: str, err: EmbyError, *, name: str) -> HomeAssistantError:
+    """Return what a failed command (a button press) raises: a translated message."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders={"name": name, "error": str(err)},
+    )

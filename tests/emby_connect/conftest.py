@@ -195,6 +195,19 @@ def mock_connection_manager(
         yield manager
 
 
+@pytest.fixture(autouse=True)
+def mock_emby_admin() -> Generator[MagicMock]:
+    """Patch the admin API the runtime uses: an administrator, no Wake-on-LAN target reported."""
+    with (
+        patch("custom_components.emby_connect.wake.EmbyAdmin", autospec=True) as admin_class,
+        patch("custom_components.emby_connect.admin.EmbyAdmin", admin_class),
+    ):
+        admin = admin_class.return_value
+        admin.get_wake_on_lan_info.return_value = []
+        admin.get_scheduled_tasks.return_value = []
+        yield admin
+
+
 @pytest.fixture
 def mock_instance_id() -> Generator[MagicMock]:
     """Give this Home Assistant a known instance id, the DeviceId it sends to Emby."""

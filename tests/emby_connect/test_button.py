@@ -1,0 +1,344 @@
+"""Tests for the buttons of Emby Connect: waking a server."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+from unittest.mock import MagicMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button.const import SERVICE_PRESS
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.emby_connect.aioemby import (
+    AuthSource,
+    EmbyConnectionError,
+    EmbyForbiddenError,
+    SystemInfo,
+    WakeOnLanInfo,
+)
+from custom_components.emby_connect.const import (
+    CONF_WAKE_ON_LAN,
+    STATUS_INTERVAL,
+    WAKE_RETRY_WINDOW,
+)
+
+from .conftest import load_json
+
+WAKE = "button.living_room_wake_server"
+CONNECTIVITY = "binary_sensor.living_room_connectivity"
+# What the simulated server reports: a UDP listener on loopback, never a broadcast address.
+REPORTED = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:5F", broadcast_address="127.0.0.1", port=40009)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the state of an entity that exists."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms to load: the buttons."""
+    return [Platform.BUTTON]
+
+
+@pytest.fixture(autouse=True)
+def only_platforms(platforms: list[Platform]) -> Generator[None]:
+    """Load only the given platforms."""
+    with patch("custom_components.emby_connect.PLATFORMS", platforms):
+        yield
+
+
+# Connectivity shows a woken server come back.
+WITH_CONNECTIVITY = pytest.mark.parametrize(
+    "platforms", [[Platform.BINARY_SENSOR, Platform.BUTTON]]
+)
+
+
+@pytest.fixture
+def mock_send_magic_packet() -> Generator[MagicMock]:
+    """Catch the magic packet where the library hands it to `wakeonlan`."""
+    with patch(
+        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet", autospec=True
+    ) as send:
+        yield send
+
+
+@pytest.fixture
+def reporting_admin(mock_emby_admin: MagicMock) -> MagicMock:
+    """Make the server report its Wake-on-LAN target."""
+    mock_emby_admin.get_wake_on_lan_info.return_value = [REPORTED]
+    return mock_emby_admin
+
+
+@pytest.mark.usefixtures("reporting_admin")
+async def test_wake_button(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A server that reported where to wake it gets a "Wake server" button, kept in its entry."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    assert init_integration.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
+
+
+async def test_no_wake_button_without_targets(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A server that reported no target has no button, and its entry gets no wake data."""
+    assert hass.states.get(WAKE) is None
+    assert CONF_WAKE_ON_LAN not in init_integration.data
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_stored_targets_survive_a_failed_read(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """Targets kept from an earlier run stay (and give the button) when the server refuses the read."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: [REPORTED.as_dict()]}
+    )
+    mock_emby_admin.get_wake_on_lan_info.side_effect = EmbyForbiddenError(
+        "Forbidden", source=AuthSource.SERVER, status=403
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(WAKE) is not None
+    assert mock_config_entry.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
+
+
+@pytest.mark.usefixtures("reporting_admin")
+async def test_changed_targets_are_stored(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """After a reconnect the targets are read again, and stored only when they changed."""
+    moved = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:60", broadcast_address="127.0.0.1", port=9)
+    mock_emby_admin.get_wake_on_lan_info.return_value = [moved]
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert init_integration.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
+
+    mock_emby_server.get_system_info.side_effect = None
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert init_integration.data[CONF_WAKE_ON_LAN] == [moved.as_dict()]
+
+
+@WITH_CONNECTIVITY
+@pytest.mark.usefixtures("reporting_admin")
+async def test_wake_sends_to_the_reported_target_and_reconnects(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    mock_send_magic_packet: MagicMock,
+) -> None:
+    """Waking a sleeping server sends to its target, then looks for it every second."""
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("asleep")
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    assert _state(hass, WAKE) != STATE_UNAVAILABLE
+
+    await hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
+    )
+    mock_send_magic_packet.assert_called_once_with(
+        REPORTED.mac_address, ip_address="127.0.0.1", port=REPORTED.port
+    )
+
+    # Still asleep a second later; up the second after: connectivity turns on at once.
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    mock_emby_server.get_system_info.side_effect = None
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+
+    # Found: no more attempts than the poll's.
+    calls = mock_emby_server.get_system_info.call_count
+    freezer.tick(timedelta(seconds=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_emby_server.get_system_info.call_count == calls
+
+
+@pytest.mark.usefixtures("reporting_admin")
+async def test_wake_attempts_end_after_the_window(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    mock_send_magic_packet: MagicMock,
+) -> None:
+    """A server that does not wake is looked for only during the window, then by the poll."""
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("asleep")
+    await hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
+    )
+    freezer.tick(WAKE_RETRY_WINDOW + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    calls = mock_emby_server.get_system_info.call_count
+    for _ in range(5):
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert mock_emby_server.get_system_info.call_count == calls
+
+
+@pytest.mark.usefixtures("reporting_admin")
+async def test_wake_failure_is_translated(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_send_magic_packet: MagicMock
+) -> None:
+    """A packet that cannot be sent is a translated error naming the server."""
+    mock_send_magic_packet.side_effect = OSError(101, "Network is unreachable")
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
+        )
+    assert err.value.translation_key == "wake_failed"
+    assert str(err.value) == (
+        "Could not wake the Emby server Living Room: "
+        "Cannot send the Wake-on-LAN packet: Network is unreachable"
+    )
+
+
+RESTART = "button.living_room_restart"
+SCAN = "button.living_room_scan_all_libraries"
+
+
+@pytest.mark.parametrize(("entity_id", "method"), [(RESTART, "restart"), (SCAN, "refresh_library")])
+async def test_admin_buttons(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    entity_id: str,
+    method: str,
+) -> None:
+    """An administrator restarts the server and scans its libraries from a button."""
+    await hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    getattr(mock_emby_admin, method).assert_awaited_once_with()
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "method", "message"),
+    [
+        (RESTART, "restart", "Could not restart the Emby server Living Room: refused"),
+        (
+            SCAN,
+            "refresh_library",
+            "Could not start a library scan on the Emby server Living Room: refused",
+        ),
+    ],
+)
+async def test_admin_button_failure_is_translated(
+    hass: HomeAssistant,
+    *,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    entity_id: str,
+    method: str,
+    message: str,
+) -> None:
+    """A refused command is a translated error; the entry stays loaded."""
+    getattr(mock_emby_admin, method).side_effect = EmbyConnectionError("refused")
+    with pytest.raises(HomeAssistantError, match=message):
+        await hass.services.async_call(
+            Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_no_admin_buttons_for_a_user(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """A guest or non-admin user (scheduled tasks refused) gets no admin button, and no error."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyForbiddenError(
+        "Forbidden", source=AuthSource.SERVER, status=403
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(RESTART) is None
+    assert hass.states.get(SCAN) is None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_no_restart_button_when_the_server_cannot_restart_itself(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_server: MagicMock,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """A server that cannot restart itself (CanSelfRestart false) has no restart button."""
+    data = load_json("system_info.json") | {"CanSelfRestart": False}
+    mock_emby_server.get_system_info.return_value = SystemInfo.from_dict(data)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(RESTART) is None
+    assert hass.states.get(SCAN) is not None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_admin_check_failing_means_no_admin_buttons(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """An odd answer to the admin check leaves the admin buttons out instead of failing setup."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyConnectionError("odd")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(SCAN) is None
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_unreadable_stored_targets_give_no_button(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Wake-on-LAN data that cannot be read (edited by hand) gives no button, and no error."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: "garbage"}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(WAKE) is None
