@@ -7,20 +7,23 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 import time
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import EmbyConnect
 from custom_components.emby_connect.const import (
+    CONF_ADVANCED,
+    CONF_CONNECT_URL,
     CONF_LOCAL_ADDRESS,
     DOMAIN,
     PUSH_STATUS_INTERVAL,
 )
 from custom_components.emby_connect.entry_data import connect_entry_data
-from embysim import EmbySimulator, Fault, SimServer
+from embysim import EmbySimulator, Fault, Proxy, SimServer
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
 ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
@@ -141,3 +144,61 @@ async def test_moved_server_is_found_at_once(world: World) -> None:
     assert world.state(ACTIVE_SESSIONS) == "0"
     # The websocket dropped, no stored address answered: Emby Connect was asked once.
     assert world.connect_reads() == connect_reads + 1
+
+
+async def test_bare_host_behind_a_proxy_with_a_dead_lan(
+    hass: HomeAssistant, emby_sim: EmbySimulator
+) -> None:
+    """A Connect server whose remote address is a bare host behind a proxy publishing only /emby.
+
+    Its LAN address is dead, as it is from outside the server's network: added through the
+    config flow, it connects over the proxy, its entities are right, and it survives the
+    server stopping and starting again.
+    """
+    user = emby_sim.add_connect_user(name="alice", password="alice-password")
+    server = await emby_sim.add_server(name="Living Room")
+    emby_sim.link(user, server, local_user=server.add_user("admin", "pw", is_admin=True))
+    server.remote.proxy = Proxy.EMBY_PATHS
+    server.local_address = "http://127.0.0.1:9"  # nothing listens there
+    assert server.remote_address is not None
+    assert not server.remote_address.rstrip("/").endswith("/emby")  # the bare host
+
+    flow = hass.config_entries.flow
+    result = await flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "connect"})
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: "alice",
+            CONF_PASSWORD: "alice-password",
+            CONF_ADVANCED: {CONF_CONNECT_URL: emby_sim.connect_url},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    world = World(hass=hass, sim=emby_sim, server=server, entry=entry)
+    await world.wait_for(lambda: server.websocket_count == 1, 5)
+    assert world.state(CONNECTIVITY) == STATE_ON
+    assert world.state(ACTIVE_SESSIONS) == "0"  # our own session is left out
+    connection = hass.states.get("sensor.living_room_connection")
+    assert connection is not None
+    assert connection.state == "remote"
+    # Only the remote listener (behind the proxy, which 404s all but /emby and
+    # /embywebsocket) was reached, and the API calls got there.
+    reached = {(request.listener, request.path) for request in server.requests}
+    assert {listener for listener, _ in reached} == {"remote"}
+    assert {("remote", "/System/Info"), ("remote", "/Sessions")} <= reached
+
+    server.play(user=server.users[0], item_name="Sintel")
+    await world.wait_for(lambda: world.state(NOW_PLAYING) == "1", 5)
+
+    await server.stop()
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_OFF, 5)
+    await server.start()
+    await world.wait_for(lambda: world.state(CONNECTIVITY) == STATE_ON, 10)
+    await world.wait_for(lambda: server.websocket_count == 1, 5)
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
