@@ -12,6 +12,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .aioemby import (
     EmbyAuthenticationError,
+    EmbyCommandError,
     EmbyConnectionError,
     EmbyError,
     EmbyServerMismatchError,
@@ -111,3 +112,33 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
             raise update_error(err, self.config_entry) from err
 
     return handler
+
+
+class CommandFailure(StrEnum):
+    """Why a command to a client failed; the value is the translation key of the message."""
+
+    CLIENT_GONE = "client_gone"
+    REFUSED = "command_refused"
+    UNAUTHORIZED = "command_unauthorized"
+    CANNOT_CONNECT = "command_cannot_connect"
+    FAILED = "command_failed"
+
+
+def command_error(err: EmbyError | None, name: str) -> HomeAssistantError:
+    """Return what an action raises when a client's command fails (None: it has no session)."""
+    match err:
+        case None | EmbyCommandError(status=404):
+            failure = CommandFailure.CLIENT_GONE
+        case EmbyCommandError():
+            failure = CommandFailure.REFUSED
+        case EmbyAuthenticationError():
+            failure = CommandFailure.UNAUTHORIZED
+        case EmbyConnectionError():
+            failure = CommandFailure.CANNOT_CONNECT
+        case _:
+            failure = CommandFailure.FAILED
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=failure.value,
+        translation_placeholders={"name": name},
+    )
