@@ -122,6 +122,7 @@ class CommandFailure(StrEnum):
     UNAUTHORIZED = "command_unauthorized"
     CANNOT_CONNECT = "command_cannot_connect"
     FAILED = "command_failed"
+    UNSUPPORTED = "command_not_supported"
 
 
 def command_error(err: EmbyError | None, name: str) -> HomeAssistantError:
@@ -141,4 +142,13 @@ def command_error(err: EmbyError | None, name: str) -> HomeAssistantError:
         translation_domain=DOMAIN,
         translation_key=failure.value,
         translation_placeholders={"name": name},
+    )
+
+
+def unsupported_command_error(command: str, name: str) -> HomeAssistantError:
+    """Return what an action raises for a command the client does not list."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=CommandFailure.UNSUPPORTED.value,
+        translation_placeholders={"command": command, "name": name},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, override
 
@@ -15,14 +14,10 @@ from homeassistant.components.media_player.const import (
     RepeatMode,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .aioemby import EmbyError, EmbyServer, Session
-from .aioemby.control import EmbyControl
+from .aioemby import Session
 from .aioemby.library import EmbyLibrary
 from .aioemby.media_models import (
     ClientCapabilities,
@@ -32,10 +27,8 @@ from .aioemby.media_models import (
     PlayCommand,
     RepeatMode as EmbyRepeatMode,
 )
-from .const import DOMAIN
-from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
-from .device import device_info
-from .errors import command_error
+from .client_entity import EmbyClientEntity, async_add_client_entities
+from .coordinator import EmbyConfigEntry
 
 # Commands go to the server one at a time per entity; the state comes back by push.
 PARALLEL_UPDATES = 1
@@ -117,73 +110,27 @@ def _seconds(ticks: int | None) -> int | None:
     return None if ticks is None else ticks // TICKS_PER_SECOND
 
 
-def _players_sessions(coordinator: EmbyStatusCoordinator) -> dict[str, Session]:
-    """Return the sessions of the clients by DeviceId (Home Assistant's own is left out)."""
-    data = coordinator.data
-    if data is None or data.sessions is None:
-        return {}
-    return {item.device_id: item for item in data.sessions if item.device_id}
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a media player for every client as it first appears."""
-    coordinator = entry.runtime_data.status
-    system_id = entry.runtime_data.connection.system_id
-    # The server's device is made here too: the players' devices hang off it (via_device).
-    server_device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **device_info(system_id, coordinator.data)
-    )
-    known: set[str] = set()
-
-    @callback
-    def _async_add_new() -> None:
-        """Add players for clients not seen before."""
-        sessions = _players_sessions(coordinator)
-        new = [session for device_id, session in sessions.items() if device_id not in known]
-        known.update(session.device_id for session in new if session.device_id)
-        if new:
-            async_add_entities(EmbyMediaPlayer(entry, session, server_device.id) for session in new)
-
-    _async_add_new()
-    entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
+    async_add_client_entities(hass, entry, async_add_entities, EmbyMediaPlayer)
 
 
-class EmbyMediaPlayer(CoordinatorEntity[EmbyStatusCoordinator], MediaPlayerEntity):
+class EmbyMediaPlayer(EmbyClientEntity, MediaPlayerEntity):
     """One Emby client: what it plays, and the commands it takes."""
 
-    _attr_has_entity_name = True
     _attr_name = None
     _attr_media_image_remotely_accessible = False
-
-    def __init__(self, entry: EmbyConfigEntry, session: Session, via_device_id: str) -> None:
-        """Initialize the player of a client, as its first session showed it."""
-        super().__init__(entry.runtime_data.status)
-        assert session.device_id is not None  # noqa: S101 - only sessions with one get a player
-        self._entry = entry
-        self._device_id = session.device_id
-        self._client_name = session.device_name or session.client or session.device_id
-        system_id = entry.runtime_data.connection.system_id
-        self._attr_unique_id = f"{system_id}_{session.device_id}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{system_id}_{session.device_id}")},
-            manufacturer="Emby",
-            model=session.client,
-            name=self._client_name,
-            sw_version=session.application_version,
-            via_device_id=via_device_id,
-        )
-        self._session: Session | None = None
-        self._async_update_session()
 
     @callback
     def _async_update_session(self) -> None:
         """Show this client's session from what the coordinator holds."""
-        session = _players_sessions(self.coordinator).get(self._device_id)
-        old, self._session = self._session, session
+        old = self._session
+        super()._async_update_session()
+        session = self._session
         if session is None:
             self._attr_state = MediaPlayerState.OFF
             self._attr_supported_features = MediaPlayerEntityFeature(0)
@@ -249,13 +196,6 @@ class EmbyMediaPlayer(CoordinatorEntity[EmbyStatusCoordinator], MediaPlayerEntit
         elif read_at is not None:
             self._attr_media_position_updated_at = read_at
 
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        """Show the client's new session."""
-        self._async_update_session()
-        super()._handle_coordinator_update()
-
     @override
     async def async_get_media_image(self) -> tuple[bytes | None, str | None]:
         """Fetch the picture playing from the server, the token in a header."""
@@ -263,20 +203,6 @@ class EmbyMediaPlayer(CoordinatorEntity[EmbyStatusCoordinator], MediaPlayerEntit
             return None, None
         data = await self._async_call(lambda server: EmbyLibrary(server).fetch_image(image))
         return data.content, data.content_type
-
-    async def _async_call[T](self, call: Callable[[EmbyServer], Awaitable[T]]) -> T:
-        """Call the server through the connection; errors become one translated message."""
-        try:
-            return await self._entry.runtime_data.connection.async_call(call)
-        except EmbyError as err:
-            raise command_error(err, self._client_name) from err
-
-    async def _async_control(self, send: Callable[[EmbyControl, str], Awaitable[None]]) -> None:
-        """Send one command to the client's session; its new state comes back by push."""
-        if (session := self._session) is None:
-            raise command_error(None, self._client_name)
-        session_id = session.id
-        await self._async_call(lambda server: send(EmbyControl(server), session_id))
 
     @override
     async def async_media_play(self) -> None:
