@@ -31,6 +31,7 @@ from .coordinator import (
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
 from .push import EmbyPushListener
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.MEDIA_PLAYER, Platform.REMOTE, Platform.SENSOR]
@@ -39,6 +40,7 @@ PLATFORMS = [Platform.BINARY_SENSOR, Platform.MEDIA_PLAYER, Platform.REMOTE, Pla
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the registry of the Emby Connect accounts the entries share."""
     hass.data[DATA_ACCOUNTS] = EmbyAccountRegistry(hass)
+    async_setup_services(hass)
     return True
 
 

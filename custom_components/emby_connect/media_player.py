@@ -273,3 +273,17 @@ class EmbyMediaPlayer(EmbyClientEntity, MediaPlayerEntity):
         await self._async_control(
             lambda control, sid: control.play(sid, [media_id], command=command)
         )
+
+    async def async_send_message(
+        self,
+        text: str,
+        header: str,
+        timeout: int | None = None,  # noqa: ASYNC109 - the action's field: how long it shows
+    ) -> None:
+        """Show a message in the client's app (emby_connect.send_message), for timeout seconds."""
+        timeout_ms = None if timeout is None else timeout * 1000
+        await self._async_control(
+            lambda control, sid: control.display_message(
+                sid, text, header=header, timeout_ms=timeout_ms
+            )
+        )
