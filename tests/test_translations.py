@@ -22,7 +22,7 @@ import voluptuous as vol
 
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
 from custom_components.emby_connect.const import DOMAIN
-from custom_components.emby_connect.errors import ErrorReason
+from custom_components.emby_connect.errors import CommandFailure, ErrorReason
 from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
 from custom_components.emby_connect.validation import FORM_ERRORS, UNKNOWN_ERROR
 
@@ -115,8 +115,8 @@ def test_enum_states_are_translated() -> None:
 def test_exception_strings_match_the_code() -> None:
     """Each exception key raised in the code has a message, and every message is raised."""
     # Every runtime error is raised with a typed reason whose value is its key.
-    used = {reason.value for reason in ErrorReason}
-    for module in ("__init__", "coordinator", "account", "connection", "push"):
+    used = {reason.value for reason in ErrorReason} | {item.value for item in CommandFailure}
+    for module in ("__init__", "coordinator", "account", "connection", "push", "media_player"):
         used |= _keyword_values(_tree(module), "translation_key")
     # A button's description names the error its failed press raises.
     used |= _keyword_values(_tree("button"), "error_key")

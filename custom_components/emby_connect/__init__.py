@@ -32,15 +32,23 @@ from .coordinator import (
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
 from .push import EmbyPushListener
+from .services import async_setup_services
 from .wake import EmbyWaker
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.MEDIA_PLAYER,
+    Platform.REMOTE,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the registry of the Emby Connect accounts the entries share."""
     hass.data[DATA_ACCOUNTS] = EmbyAccountRegistry(hass)
+    async_setup_services(hass)
     return True
 
 

@@ -16,7 +16,7 @@ from .admin import async_restart, async_scan_libraries
 from .aioemby import EmbyError
 from .coordinator import EmbyConfigEntry, EmbyRuntimeData, EmbyStatusCoordinator
 from .entity import EmbyEntity
-from .errors import command_error
+from .errors import button_error
 
 # One press at a time per server.
 PARALLEL_UPDATES = 1
@@ -111,4 +111,4 @@ class EmbyButtonEntity(EmbyEntity[EmbyStatusCoordinator], ButtonEntity):
         try:
             await description.press_fn(self._entry.runtime_data)
         except EmbyError as err:
-            raise command_error(description.error_key, err, name=self._entry.title) from err
+            raise button_error(description.error_key, err, name=self._entry.title) from err

@@ -12,6 +12,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .aioemby import (
     EmbyAuthenticationError,
+    EmbyCommandError,
     EmbyConnectionError,
     EmbyError,
     EmbyServerMismatchError,
@@ -113,7 +114,47 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
     return handler
 
 
-def command_error(translation_key: str, err: EmbyError, *, name: str) -> HomeAssistantError:
+class CommandFailure(StrEnum):
+    """Why a command to a client failed; the value is the translation key of the message."""
+
+    CLIENT_GONE = "client_gone"
+    REFUSED = "command_refused"
+    UNAUTHORIZED = "command_unauthorized"
+    CANNOT_CONNECT = "command_cannot_connect"
+    FAILED = "command_failed"
+    UNSUPPORTED = "command_not_supported"
+
+
+def command_error(err: EmbyError | None, name: str) -> HomeAssistantError:
+    """Return what an action raises when a client's command fails (None: it has no session)."""
+    match err:
+        case None | EmbyCommandError(status=404):
+            failure = CommandFailure.CLIENT_GONE
+        case EmbyCommandError():
+            failure = CommandFailure.REFUSED
+        case EmbyAuthenticationError():
+            failure = CommandFailure.UNAUTHORIZED
+        case EmbyConnectionError():
+            failure = CommandFailure.CANNOT_CONNECT
+        case _:
+            failure = CommandFailure.FAILED
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=failure.value,
+        translation_placeholders={"name": name},
+    )
+
+
+def unsupported_command_error(command: str, name: str) -> HomeAssistantError:
+    """Return what an action raises for a command the client does not list."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=CommandFailure.UNSUPPORTED.value,
+        translation_placeholders={"command": command, "name": name},
+    )
+
+
+def button_error(translation_key: str, err: EmbyError, *, name: str) -> HomeAssistantError:
     """Return what a failed command (a button press) raises: a translated message."""
     return HomeAssistantError(
         translation_domain=DOMAIN,

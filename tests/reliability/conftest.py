@@ -529,12 +529,16 @@ class Stack:
         return self.hass.config_entries.async_entries(DOMAIN)
 
     def devices(self) -> list[dr.DeviceEntry]:
-        """Return the devices of this integration."""
+        """Return the devices of this integration: the servers' and their clients'."""
         return [
             device
             for device in dr.async_get(self.hass).devices
             if any(domain == DOMAIN for domain, _ in device.identifiers)
         ]
+
+    def server_devices(self) -> list[dr.DeviceEntry]:
+        """Return the servers' devices of this integration (not the clients' hanging off them)."""
+        return [device for device in self.devices() if device.via_device_id is None]
 
     def registry_entities(self) -> list[er.RegistryEntry]:
         """Return the registered entities of this integration."""

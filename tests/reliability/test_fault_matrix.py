@@ -542,7 +542,7 @@ async def test_restart_while_server_down(stack: Stack, hass: HomeAssistant) -> N
         what="the entry loaded",
     )
     assert stack.state(row.server) == STATE_ON
-    assert len(stack.devices()) == 1
+    assert len(stack.server_devices()) == 1
     await row.finish()
 
 

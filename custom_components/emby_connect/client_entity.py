@@ -1,0 +1,115 @@
+"""What the entities of one Emby client share: its device, its session, sending it commands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .aioemby import EmbyError, EmbyServer, Session
+from .aioemby.control import EmbyControl
+from .const import DOMAIN
+from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
+from .device import device_info
+from .errors import command_error
+
+
+def client_sessions(coordinator: EmbyStatusCoordinator) -> dict[str, Session]:
+    """Return the sessions of the clients by DeviceId (Home Assistant's own is left out)."""
+    data = coordinator.data
+    if data is None or data.sessions is None:
+        return {}
+    return {item.device_id: item for item in data.sessions if item.device_id}
+
+
+@callback
+def async_add_client_entities(
+    hass: HomeAssistant,
+    entry: EmbyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    create: Callable[[EmbyConfigEntry, Session, str], Entity],
+    wanted: Callable[[Session], bool] = lambda _: True,
+) -> None:
+    """Add an entity for every client, once, when it is first seen (and wanted)."""
+    coordinator = entry.runtime_data.status
+    system_id = entry.runtime_data.connection.system_id
+    # The server's device is made here too: the clients' devices hang off it (via_device).
+    server_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(system_id, coordinator.data)
+    )
+    known: set[str] = set()
+
+    @callback
+    def _async_add_new() -> None:
+        """Add entities for the clients not seen before."""
+        new = [
+            session
+            for device_id, session in client_sessions(coordinator).items()
+            if device_id not in known and wanted(session)
+        ]
+        known.update(session.device_id for session in new if session.device_id)
+        if new:
+            async_add_entities(create(entry, session, server_device.id) for session in new)
+
+    _async_add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
+
+
+class EmbyClientEntity(CoordinatorEntity[EmbyStatusCoordinator]):
+    """An entity of one Emby client (a DeviceId), on a device of its own via the server's."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, entry: EmbyConfigEntry, session: Session, via_device_id: str, suffix: str = ""
+    ) -> None:
+        """Initialize the entity of a client, as its first session showed it."""
+        super().__init__(entry.runtime_data.status)
+        assert session.device_id is not None  # noqa: S101 - only sessions with one are clients
+        self._entry = entry
+        self._device_id = session.device_id
+        self._client_name = session.device_name or session.client or session.device_id
+        system_id = entry.runtime_data.connection.system_id
+        self._attr_unique_id = f"{system_id}_{session.device_id}{suffix}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{system_id}_{session.device_id}")},
+            manufacturer="Emby",
+            model=session.client,
+            name=self._client_name,
+            sw_version=session.application_version,
+            via_device_id=via_device_id,
+        )
+        self._session: Session | None = None
+        self._async_update_session()
+
+    @callback
+    def _async_update_session(self) -> None:
+        """Take this client's session from what the coordinator holds."""
+        self._session = client_sessions(self.coordinator).get(self._device_id)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Show the client's new session."""
+        self._async_update_session()
+        super()._handle_coordinator_update()
+
+    async def _async_call[T](self, call: Callable[[EmbyServer], Awaitable[T]]) -> T:
+        """Call the server through the connection; errors become one translated message."""
+        try:
+            return await self._entry.runtime_data.connection.async_call(call)
+        except EmbyError as err:
+            raise command_error(err, self._client_name) from err
+
+    async def _async_control(self, send: Callable[[EmbyControl, str], Awaitable[None]]) -> None:
+        """Send one command to the client's session; its new state comes back by push."""
+        if (session := self._session) is None:
+            raise command_error(None, self._client_name)
+        session_id = session.id
+        await self._async_call(lambda server: send(EmbyControl(server), session_id))
