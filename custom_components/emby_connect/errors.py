@@ -7,7 +7,9 @@ from enum import StrEnum
 from typing import Any, Concatenate
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .aioemby import (
@@ -16,6 +18,7 @@ from .aioemby import (
     EmbyConnectionError,
     EmbyError,
     EmbyServerMismatchError,
+    EmbyUnsupportedServerError,
 )
 from .const import DOMAIN
 
@@ -32,6 +35,7 @@ class ErrorReason(StrEnum):
     SERVER_RESTARTING = "server_restarting"
     CONNECT_AUTHENTICATION_FAILED = "connect_authentication_failed"
     CONNECT_UNAVAILABLE = "connect_unavailable"
+    UNSUPPORTED_SERVER = "unsupported_server"
 
     @property
     def unreachable(self) -> bool:
@@ -42,12 +46,17 @@ class ErrorReason(StrEnum):
 class EmbyUpdateFailed(UpdateFailed):
     """A refresh failed for a known reason, with a translated message."""
 
-    def __init__(self, reason: ErrorReason, *, name: str | None = None) -> None:
-        """Store the reason; name is the server's, in the message."""
+    def __init__(
+        self, reason: ErrorReason, *, name: str | None = None, version: str | None = None
+    ) -> None:
+        """Store the reason; name is the server's and version the one it names, in the message."""
+        placeholders = {} if name is None else {"name": name}
+        if reason is ErrorReason.UNSUPPORTED_SERVER:
+            placeholders["version"] = version or "?"
         super().__init__(
             translation_domain=DOMAIN,
             translation_key=reason.value,
-            translation_placeholders=None if name is None else {"name": name},
+            translation_placeholders=placeholders or None,
         )
         self.reason = reason
 
@@ -65,6 +74,8 @@ def server_error_reason(err: EmbyError) -> ErrorReason:
     match err:
         case EmbyServerMismatchError():
             return ErrorReason.SERVER_MISMATCH
+        case EmbyUnsupportedServerError():
+            return ErrorReason.UNSUPPORTED_SERVER
         case AccessKeyUnconfirmedError():
             return ErrorReason.ACCESS_KEY_UNCONFIRMED
         case ServerShuttingDownError():
@@ -97,7 +108,33 @@ def update_error(err: EmbyError, entry: ConfigEntry | None) -> HomeAssistantErro
             translation_key=ErrorReason.AUTHENTICATION_FAILED.value,
             translation_placeholders={"name": entry.title},
         )
-    return EmbyUpdateFailed(server_error_reason(err), name=entry.title)
+    version = err.version if isinstance(err, EmbyUnsupportedServerError) else None
+    return EmbyUpdateFailed(server_error_reason(err), name=entry.title, version=version)
+
+
+def unsupported_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of the repair issue that says an entry's server is not supported."""
+    return f"unsupported_server_{entry.entry_id}"
+
+
+@callback
+def async_update_unsupported_issue(
+    hass: HomeAssistant, entry: ConfigEntry, err: EmbyError | None
+) -> None:
+    """Raise the repair issue of an unsupported server, or delete it once it is supported."""
+    if not isinstance(err, EmbyUnsupportedServerError):
+        if err is None:
+            ir.async_delete_issue(hass, DOMAIN, unsupported_issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        unsupported_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="unsupported_server",
+        translation_placeholders={"name": entry.title, "version": err.version or "?"},
+    )
 
 
 def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
@@ -107,9 +144,14 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
 
     async def handler(self: CoordinatorT, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await func(self, *args, **kwargs)
+            result = await func(self, *args, **kwargs)
         except EmbyError as err:
+            if self.config_entry is not None:
+                async_update_unsupported_issue(self.hass, self.config_entry, err)
             raise update_error(err, self.config_entry) from err
+        if self.config_entry is not None:
+            async_update_unsupported_issue(self.hass, self.config_entry, None)
+        return result
 
     return handler
 

@@ -75,7 +75,9 @@ def _library(
 
 SENSORS = [
     _sessions("active_sessions", len),
-    _sessions("now_playing", lambda sessions: sum(item.has_media for item in sessions)),
+    # Playing counts streams that are not paused; paused ones have their own figure.
+    _sessions("now_playing", lambda sessions: sum(item.is_playing for item in sessions)),
+    _sessions("paused", lambda sessions: sum(item.is_paused for item in sessions)),
     _sessions("transcoding", lambda sessions: sum(item.is_transcoding for item in sessions)),
     EmbySensorEntityDescription(
         key="version",

@@ -18,15 +18,15 @@ from .aioemby import (
     EmbyForbiddenError,
     EmbyResponseError,
     EmbyServer,
+    EmbyUnsupportedServerError,
     PublicSystemInfo,
+    UnsupportedReason,
+    check_supported,
     normalize_address,
 )
 from .const import LOGGER
 from .entry_data import ConnectEntryData, ManualEntryData, connect_entry_data, manual_entry_data
 from .helpers import async_client_identity, async_connect_client
-
-# Emby's own apps refuse servers with version 8 or later: those are Jellyfin (10.x).
-FIRST_FOREIGN_MAJOR_VERSION = 8
 
 
 class FlowValidationError(Exception):
@@ -45,6 +45,10 @@ class NotEmbyServerError(FlowValidationError):
     """The address answered, but not as an Emby server."""
 
 
+class ServerTooOldError(FlowValidationError):
+    """The address answers as an Emby server older than the oldest one supported."""
+
+
 class NoServersError(FlowValidationError):
     """The Emby Connect account lists no server."""
 
@@ -60,6 +64,7 @@ FORM_ERRORS: Final[tuple[tuple[ErrorTypes, str, str], ...]] = (
     (InvalidUrlError, CONF_URL, "invalid_url"),
     (InvalidConnectUrlError, "base", "invalid_connect_url"),
     (NotEmbyServerError, "base", "not_emby_server"),
+    (ServerTooOldError, "base", "unsupported_server"),
     (NoServersError, "base", "no_servers"),
     (ServerNotInAccountError, "base", "server_not_in_account"),
     # A user refused a call (403) when signing in was refused all the same.
@@ -161,12 +166,6 @@ def require_servers(account: ConnectAccount) -> ConnectAccount:
     return account
 
 
-def _is_emby_version(version: str | None) -> bool:
-    """Return whether a server version is one of Emby's (Jellyfin answers 10.x)."""
-    major, _, _ = (version or "").partition(".")
-    return not major.isdigit() or int(major) < FIRST_FOREIGN_MAJOR_VERSION
-
-
 @dataclass(frozen=True, kw_only=True)
 class ProbedServer:
     """An address that answers as an Emby server; nobody has signed in to it yet."""
@@ -193,7 +192,12 @@ async def async_probe_server(hass: HomeAssistant, url: str, *, verify_ssl: bool)
         verify_ssl=verify_ssl,
     )
     info = await client.get_public_info()
-    if not _is_emby_version(info.version):
-        message = f"The server answers with version {info.version}"
-        raise NotEmbyServerError(message)
+    try:
+        # The client's gate, the same one every connect of a stored entry goes through.
+        check_supported(info)
+    except EmbyUnsupportedServerError as err:
+        message = f"The server answers with version {err.version}"
+        if err.reason is UnsupportedReason.NOT_EMBY:
+            raise NotEmbyServerError(message) from err
+        raise ServerTooOldError(message) from err
     return ProbedServer(client=client, url=url, verify_ssl=verify_ssl, info=info)

@@ -133,6 +133,7 @@ LOGIN = ConnectLogin(
 OLD_LOGIN = ConnectLogin(user_id=CONNECT_USER_ID, access_token=OLD_CONNECT_TOKEN)
 PUBLIC_INFO = PublicSystemInfo(id=SYSTEM_ID, server_name="Living Room", version="4.8.11.0")
 JELLYFIN = PublicSystemInfo(id=SYSTEM_ID, server_name="Jelly", version="10.10.3")
+TOO_OLD = PublicSystemInfo(id=SYSTEM_ID, server_name="Old", version="4.6.7.0")
 
 ADVANCED = {CONF_ADVANCED: {CONF_CONNECT_URL: DEFAULT_CONNECT_URL}}
 CONNECT_INPUT = {CONF_USERNAME: CONNECT_USERNAME, CONF_PASSWORD: CONNECT_PASSWORD, **ADVANCED}
@@ -501,6 +502,14 @@ JELLYFIN_ANSWERS = Failure(
     errors={"base": "not_emby_server"},
     not_called="authenticate_by_name",
 )
+# Nor to an Emby server older than the oldest one supported.
+TOO_OLD_ANSWERS = Failure(
+    name="too_old",
+    method="get_public_info",
+    answer=TOO_OLD,
+    errors={"base": "unsupported_server"},
+    not_called="authenticate_by_name",
+)
 BAD_URLS = [
     "192.168.1.20:8096",
     "ftp://192.168.1.20",
@@ -615,6 +624,7 @@ FORMS = [
             *raised("get_public_info", "authenticate_by_name"),
             *(bad_url(url) for url in BAD_URLS),
             JELLYFIN_ANSWERS,
+            TOO_OLD_ANSWERS,
         ],
         keeps={(CONF_URL,): LOCAL_ADDRESS, (CONF_USERNAME,): MANUAL_USERNAME},
         ends={"type": FlowResultType.CREATE_ENTRY, "title": "Living Room"},
@@ -631,7 +641,11 @@ FORMS = [
         step_id="reauth_manual",
         start=_start_reauth_manual,
         user_input={CONF_USERNAME: "bob", CONF_PASSWORD: SERVER_PASSWORD},
-        failures=[*raised("get_public_info", "authenticate_by_name"), JELLYFIN_ANSWERS],
+        failures=[
+            *raised("get_public_info", "authenticate_by_name"),
+            JELLYFIN_ANSWERS,
+            TOO_OLD_ANSWERS,
+        ],
         keeps={(CONF_USERNAME,): "bob"},
         ends={"type": FlowResultType.ABORT, "reason": "reauth_successful"},
         # A user without a password signs in with an empty one.
@@ -646,6 +660,7 @@ FORMS = [
             *raised("get_public_info", "authenticate_by_name"),
             bad_url("emby.local"),
             JELLYFIN_ANSWERS,
+            TOO_OLD_ANSWERS,
         ],
         keeps={(CONF_URL,): LOCAL_ADDRESS, (CONF_USERNAME,): MANUAL_USERNAME},
         ends={"type": FlowResultType.ABORT, "reason": "reconfigure_successful"},
@@ -1381,11 +1396,11 @@ async def test_manual_url_is_normalised(
     assert mock_server_class.call_args.kwargs["url"] == stored
 
 
-@pytest.mark.parametrize("version", ["4.9.1.80", "3.5.3.0", None, "beta"])
+@pytest.mark.parametrize("version", ["4.9.1.80", "4.7.0.0", None, "beta"])
 async def test_manual_emby_versions(
     hass: HomeAssistant, mock_server: MagicMock, version: str | None
 ) -> None:
-    """Test any Emby version is accepted."""
+    """Test every supported Emby version is accepted, and one naming none or an odd one."""
     mock_server.get_public_info.return_value = PublicSystemInfo(
         id=SYSTEM_ID, server_name="Living Room", version=version
     )

@@ -22,6 +22,8 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
+    EmbyUnsupportedServerError,
+    UnsupportedReason,
 )
 from custom_components.emby_connect.const import DOMAIN
 
@@ -109,6 +111,43 @@ async def test_setup_not_ready(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     # The account was let go of with the failed setup.
     assert not async_get_account_registry(hass).accounts
+
+
+@pytest.mark.parametrize("reason", [UnsupportedReason.TOO_OLD, UnsupportedReason.NOT_EMBY])
+@pytest.mark.usefixtures("mock_emby_connect")
+async def test_setup_unsupported_server(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    issue_registry: ir.IssueRegistry,
+    reason: UnsupportedReason,
+) -> None:
+    """An unsupported server fails setup and raises a repair issue, gone once it is supported."""
+    mock_connection_manager.connect.side_effect = EmbyUnsupportedServerError(
+        "unsupported", reason=reason, version="4.6.7.0"
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == "unsupported_server"
+    issue_id = f"unsupported_server_{mock_config_entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "unsupported_server"
+    assert issue.translation_placeholders == {
+        "name": mock_config_entry.title,
+        "version": "4.6.7.0",
+    }
+    assert not issue.is_fixable
+
+    mock_connection_manager.connect.side_effect = None
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 @pytest.mark.usefixtures("mock_emby_connect")

@@ -18,10 +18,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenError
+from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenError, Session
 from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
+from tests.fixtures import load_fixture
 
-from .conftest import SYSTEM_ID
+from .conftest import HA_DEVICE_ID, SYSTEM_ID
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -53,6 +54,28 @@ async def test_sensors(
         ("emby_connect", SYSTEM_ID), init_integration.entry_id
     )
     assert device == snapshot(name="device")
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_session_counts_of_a_real_server(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_server: MagicMock
+) -> None:
+    """Count what a real server lists: our own session left out, paused and audio-only apart."""
+    payload = load_fixture("sessions.json")
+    assert payload[0]["Client"] == "Home Assistant"
+    payload[0]["DeviceId"] = HA_DEVICE_ID  # the server lists Home Assistant's own session
+    mock_emby_server.get_sessions.return_value = Session.list_from(payload)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    # Six sessions listed; the five other clients are counted.
+    assert hass.states.get(ACTIVE_SESSIONS).state == "5"
+    # Four play, the paused Emby Web stream is counted apart.
+    assert hass.states.get("sensor.living_room_now_playing").state == "4"
+    assert hass.states.get("sensor.living_room_paused").state == "1"
+    # The paused transcode without TranscodingInfo, the audio-only and the hardware one.
+    assert hass.states.get("sensor.living_room_transcoding").state == "3"
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
