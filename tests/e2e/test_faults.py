@@ -34,9 +34,14 @@ async def _poll(hass: HomeAssistant, device: ServerDevice) -> None:
 
 
 async def _lost(hass: HomeAssistant, device: ServerDevice) -> bool:
-    """Return whether the device shows its server as unreachable: off, the rest unavailable."""
+    """Return whether the device shows its server as unreachable: off, the rest unavailable.
+
+    The "Wake server" button stays available: it is there for a server that does not answer.
+    """
     states = await _states(hass, device)
     connectivity = states.pop(device.connectivity)
+    for entity_id in [item for item in states if item.endswith("_wake_server")]:
+        del states[entity_id]
     return connectivity == "off" and set(states.values()) == {"unavailable"}
 
 
