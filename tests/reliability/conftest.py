@@ -471,7 +471,8 @@ class Stack:
         return {
             "connectivity": STATE_ON,
             "active_sessions": str(len(sessions)),
-            "now_playing": str(len(playing)),
+            "now_playing": str(sum(not item.paused for item in playing)),
+            "paused": str(sum(item.paused for item in playing)),
             "transcoding": str(sum(item.transcoding for item in playing)),
             "movies": str(server.counts["MovieCount"]),
             "series": str(server.counts["SeriesCount"]),
