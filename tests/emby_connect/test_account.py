@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
+from typing import Any
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
@@ -551,3 +552,76 @@ async def test_new_sign_in_sets_up_failed_siblings_again(
     assert failed.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
     assert failed.state is ConfigEntryState.LOADED
     assert not reauth_flows(hass, failed)
+
+
+async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
+    hass: HomeAssistant,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_connect_class: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+    connection_result: ConnectionResult,
+) -> None:
+    """The first entry to run an account brings the newest sign-in to its stopped siblings."""
+    caplog.set_level(logging.INFO)
+    refused = {mock_config_entry.unique_id}
+
+    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
+        if record.system_id in refused:
+            raise unauthorized()
+        return mock_emby_server, connection_result
+
+    def _client(**kwargs: Any) -> MagicMock:
+        # Each account gets a client holding the token it was built with, as the real one.
+        mock_emby_connect.access_token = kwargs["access_token"]
+        return mock_emby_connect
+
+    mock_connect_class.side_effect = _client
+    mock_connection_manager.connect.side_effect = _connect
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert not async_get_account_registry(hass).accounts
+
+    # A flow adds another server of the account with a new sign-in; it only creates its entry.
+    refused.clear()
+    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
+    added.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
+    )
+    await hass.config_entries.async_setup(added.entry_id)
+    await hass.async_block_till_done()
+
+    account = added.runtime_data.account
+    assert account is not None
+    assert account.client.access_token == "connect-token-newer"
+    assert mock_config_entry.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.account is account
+    assert "Office brought a new sign-in of its account; 1 other server(s)" in caplog.text
+    assert "connect-token-newer" not in caplog.text
+
+
+async def test_first_entry_of_an_account_rewrites_no_sibling_holding_its_sign_in(
+    hass: HomeAssistant,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> None:
+    """Entries that hold the same sign-in start without a word about a new one."""
+    caplog.set_level(logging.INFO)
+    sibling = sibling_entry(mock_config_entry, "1" * 32, "Basement")
+    for entry in (mock_config_entry, sibling):
+        entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert sibling.state is ConfigEntryState.LOADED
+    assert "new sign-in" not in caplog.text
