@@ -60,6 +60,41 @@ def _changed_servers() -> list[ConnectServer]:
     return ConnectServer.list_from(load_json("connect_servers_changed.json"))
 
 
+async def _store(hass: HomeAssistant, entry: MockConfigEntry, changes: dict[str, Any]) -> None:
+    """Change an entry's data as a flow would, and let what follows run."""
+    hass.config_entries.async_update_entry(entry, data={**entry.data, **changes})
+    await hass.async_block_till_done()
+
+
+async def _add_with_new_sign_in(
+    hass: HomeAssistant, sibling_of: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the entry a flow adds for another server of the account, with a newer token."""
+    added = sibling_entry(sibling_of, "2" * 32, "Office")
+    added.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
+    )
+    await hass.config_entries.async_setup(added.entry_id)
+    await hass.async_block_till_done()
+    return added
+
+
+def _refuse_servers(
+    manager: MagicMock, server: MagicMock, result: ConnectionResult, *system_ids: str | None
+) -> set[str | None]:
+    """Let the servers named refuse their sign-in (until taken out of the returned set)."""
+    refused = set(system_ids)
+
+    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
+        if record.system_id in refused:
+            raise unauthorized()
+        return server, result
+
+    manager.connect.side_effect = _connect
+    return refused
+
+
 @pytest.mark.usefixtures("mock_connection_manager")
 async def test_account_shared_and_hourly(
     hass: HomeAssistant,
@@ -285,8 +320,8 @@ async def test_flapping_server_cannot_hammer_connect(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
     init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
     mock_connection_manager: MagicMock,
     mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
@@ -411,15 +446,11 @@ async def test_entry_update_reaches_the_record(
         replace(server, access_key="new-access-key")
         for server in mock_emby_connect.get_servers.return_value
     ]
-    hass.config_entries.async_update_entry(
+    await _store(
+        hass,
         init_integration,
-        data={
-            **init_integration.data,
-            CONF_ACCESS_KEY: "new-access-key",
-            CONF_CONNECT_TOKEN: "new-connect-token",
-        },
+        {CONF_ACCESS_KEY: "new-access-key", CONF_CONNECT_TOKEN: "new-connect-token"},
     )
-    await hass.async_block_till_done()
 
     assert init_integration.state is ConfigEntryState.LOADED
     runtime_data = init_integration.runtime_data
@@ -434,15 +465,11 @@ async def test_entry_moved_to_another_account(
     """Entry data naming another account (a reconfigure, before its reload) breaks nothing."""
     account = init_integration.runtime_data.account
     assert account is not None
-    hass.config_entries.async_update_entry(
+    await _store(
+        hass,
         init_integration,
-        data={
-            **init_integration.data,
-            CONF_CONNECT_USER_ID: "another-user",
-            CONF_CONNECT_TOKEN: "another-token",
-        },
+        {CONF_CONNECT_USER_ID: "another-user", CONF_CONNECT_TOKEN: "another-token"},
     )
-    await hass.async_block_till_done()
     assert account.client.access_token == CONNECT_TOKEN
     assert init_integration.state is ConfigEntryState.LOADED
 
@@ -456,11 +483,7 @@ async def test_manual_entry_update_reaches_the_record(
     await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    hass.config_entries.async_update_entry(
-        mock_manual_config_entry,
-        data={**mock_manual_config_entry.data, CONF_ACCESS_TOKEN: "new-token"},
-    )
-    await hass.async_block_till_done()
+    await _store(hass, mock_manual_config_entry, {CONF_ACCESS_TOKEN: "new-token"})
 
     connection = mock_manual_config_entry.runtime_data.connection
     assert connection.record.access_token == "new-token"
@@ -470,13 +493,13 @@ async def test_manual_entry_update_reaches_the_record(
 # The registry adopts the newest sign-in of an account.
 
 
+@pytest.mark.usefixtures("mock_connection_manager")
 async def test_new_sign_in_reaches_every_entry_of_the_account(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
     mock_emby_connect: MagicMock,
 ) -> None:
     """An entry set up with a newer token: the account uses it, the siblings store it."""
@@ -493,13 +516,7 @@ async def test_new_sign_in_reaches_every_entry_of_the_account(
     reads = mock_emby_connect.get_servers.call_count
 
     # A server added by a new sign-in (a flow stored its token in its entry).
-    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
-    added.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
-    )
-    await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done()
+    added = await _add_with_new_sign_in(hass, mock_config_entry)
 
     account = added.runtime_data.account
     assert account is not None
@@ -514,25 +531,20 @@ async def test_new_sign_in_reaches_every_entry_of_the_account(
     assert "connect-token-newer" not in caplog.text
 
 
+@pytest.mark.usefixtures("mock_emby_connect")
 async def test_new_sign_in_sets_up_failed_siblings_again(
     hass: HomeAssistant,
     *,
     mock_config_entry: MockConfigEntry,
     mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
     connection_result: ConnectionResult,
 ) -> None:
     """A sibling that failed to set up is set up again with the account's new sign-in."""
     failed = sibling_entry(mock_config_entry, "1" * 32, "Basement")
-    refused = {failed.unique_id}
-
-    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
-        if record.system_id in refused:
-            raise unauthorized()
-        return mock_emby_server, connection_result
-
-    mock_connection_manager.connect.side_effect = _connect
+    refused = _refuse_servers(
+        mock_connection_manager, mock_emby_server, connection_result, failed.unique_id
+    )
     for entry in (mock_config_entry, failed):
         entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -541,13 +553,7 @@ async def test_new_sign_in_sets_up_failed_siblings_again(
     assert failed.state is ConfigEntryState.SETUP_ERROR
 
     refused.clear()
-    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
-    added.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
-    )
-    await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done()
+    await _add_with_new_sign_in(hass, mock_config_entry)
 
     assert failed.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
     assert failed.state is ConfigEntryState.LOADED
@@ -567,12 +573,9 @@ async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
 ) -> None:
     """The first entry to run an account brings the newest sign-in to its stopped siblings."""
     caplog.set_level(logging.INFO)
-    refused = {mock_config_entry.unique_id}
-
-    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
-        if record.system_id in refused:
-            raise unauthorized()
-        return mock_emby_server, connection_result
+    refused = _refuse_servers(
+        mock_connection_manager, mock_emby_server, connection_result, mock_config_entry.unique_id
+    )
 
     def _client(**kwargs: Any) -> MagicMock:
         # Each account gets a client holding the token it was built with, as the real one.
@@ -580,7 +583,6 @@ async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
         return mock_emby_connect
 
     mock_connect_class.side_effect = _client
-    mock_connection_manager.connect.side_effect = _connect
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -589,13 +591,7 @@ async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
 
     # A flow adds another server of the account with a new sign-in; it only creates its entry.
     refused.clear()
-    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
-    added.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
-    )
-    await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done()
+    added = await _add_with_new_sign_in(hass, mock_config_entry)
 
     account = added.runtime_data.account
     assert account is not None
@@ -607,13 +603,9 @@ async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
     assert "connect-token-newer" not in caplog.text
 
 
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_first_entry_of_an_account_rewrites_no_sibling_holding_its_sign_in(
-    hass: HomeAssistant,
-    *,
-    caplog: pytest.LogCaptureFixture,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
+    hass: HomeAssistant, *, caplog: pytest.LogCaptureFixture, mock_config_entry: MockConfigEntry
 ) -> None:
     """Entries that hold the same sign-in start without a word about a new one."""
     caplog.set_level(logging.INFO)
