@@ -408,7 +408,10 @@ class Stack:
             for handle in get_scheduled_timer_handles(loop)
             if isinstance(handle, asyncio.TimerHandle)
             and not handle.cancelled()
-            and (getattr(handle._callback, "__module__", None) or "").startswith("homeassistant.")
+            # The event loop's timers (asyncio's own objects): only Home Assistant's are run.
+            and (getattr(handle._callback, "__module__", None) or "").startswith(  # noqa: SLF001
+                "homeassistant."
+            )
         ]
         live = {id(handle) for handle in handles}
         self._due = {key: value for key, value in self._due.items() if key in live}
@@ -428,7 +431,7 @@ class Stack:
         try:
             for _, handle in sorted(due_now, key=lambda item: item[0]):
                 if not handle.cancelled():
-                    handle._run()
+                    handle._run()  # noqa: SLF001 - an asyncio timer run ahead of its time
                     handle.cancel()
         finally:
             event_helper.time_tracker_utcnow, event_helper.time_tracker_timestamp = saved
@@ -588,10 +591,11 @@ class Stack:
             idle_connections=sum(
                 len(pool)
                 for connector in connectors
-                for pool in connector._conns.values()  # type: ignore[attr-defined]
+                # aiohttp's pools: it counts them nowhere public.
+                for pool in connector._conns.values()  # type: ignore[attr-defined] # noqa: SLF001
             ),
             connections_in_use=sum(
-                len(connector._acquired)  # type: ignore[attr-defined]
+                len(connector._acquired)  # type: ignore[attr-defined] # noqa: SLF001
                 for connector in connectors
             ),
             rss=rss_bytes(),
