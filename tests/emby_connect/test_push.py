@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 import logging
+from typing import override
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
@@ -49,7 +50,7 @@ from custom_components.emby_connect.const import (
 from custom_components.emby_connect.coordinator import EmbyStatusCoordinator
 from custom_components.emby_connect.push import EmbyPushListener
 
-from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, load_json
+from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, Runtime, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -60,7 +61,6 @@ from .helpers import (
     RECOVERED,
     RESTART_PENDING,
     load_system_info as load_info,
-    settle,
     state as _state,
     tick,
 )
@@ -122,16 +122,10 @@ class FakeChannel:
 
 
 @dataclass(kw_only=True)
-class Push:
+class Push(Runtime):
     """A Connect server entry with its fake websocket, and the mocks it talks to."""
 
-    hass: HomeAssistant
-    freezer: FrozenDateTimeFactory
-    entry: MockConfigEntry
     channel: FakeChannel
-    # The connection manager and the signed-in server client.
-    manager: MagicMock
-    server: MagicMock
 
     @property
     def status(self) -> EmbyStatusCoordinator:
@@ -143,49 +137,18 @@ class Push:
         """Return the push listener of the entry."""
         return self.entry.runtime_data.push
 
+    @override
     async def set_up(self) -> None:
-        """Set the entry up and let what it starts run."""
-        self.entry.add_to_hass(self.hass)
-        await self.hass.config_entries.async_setup(self.entry.entry_id)
+        """Set the entry up and let what it starts (the websocket among it) run."""
+        await super().set_up()
         await self.settle()
-
-    async def settle(self) -> None:
-        """Let background tasks (push, reads) and what they start run."""
-        await settle(self.hass)
-
-    async def tick(self, seconds: float) -> None:
-        """Let seconds pass, fire what is due and let it finish."""
-        await tick(self.hass, self.freezer, seconds)
-
-    def refuse(self, error: Exception | None = None) -> None:
-        """Let every connect fail (refused, unless another error is given)."""
-        self.manager.connect.side_effect = error or EmbyConnectionError("refused")
-
-    def answer(self) -> None:
-        """Let connects succeed again."""
-        self.manager.connect.side_effect = None
 
 
 @pytest.fixture
-def stack(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_websocket: MagicMock,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-) -> Push:
+def stack(runtime: Runtime, mock_websocket: MagicMock) -> Push:
     """Return the Connect entry, not set up yet, with its fake websocket."""
-    return Push(
-        hass=hass,
-        freezer=freezer,
-        entry=mock_config_entry,
-        channel=FakeChannel(mock_websocket),
-        manager=mock_connection_manager,
-        server=mock_emby_server,
-    )
+    parts = {item.name: getattr(runtime, item.name) for item in fields(runtime)}
+    return Push(channel=FakeChannel(mock_websocket), **parts)
 
 
 @pytest.fixture
