@@ -110,7 +110,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
     )
     push.async_start()
     await wake.async_start()
-    EmbyRightsWatch(hass, entry, connection, status).async_start()
+    EmbyRightsWatch(hass, entry, connection).async_start()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await standby.async_start()
     return True

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.event import async_track_time_interval
 
 from .admin import async_admin_rights
 from .connection import EmbyConnection
 from .const import DOMAIN, RIGHTS_RECHECK_INTERVAL
-from .data import EmbyData
 from .entry_data import entry_system_id
 
 # The keys of the entities only an administrator gets. Registered for an entry, they say
@@ -82,41 +81,37 @@ def async_forget_admin_features(hass: HomeAssistant, entry: ConfigEntry) -> None
 
 
 class EmbyRightsWatch:
-    """Look again, while the issue is open, whether the user got its rights back.
+    """Look again, every RIGHTS_RECHECK_INTERVAL while the issue is open, for the rights.
 
-    At most every RIGHTS_RECHECK_INTERVAL, after a poll that reached the server; rights back,
-    the issue goes and the entry reloads to create the admin-only entities again.
+    Rights back, the issue goes and the entry reloads to create the admin-only entities again.
     """
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        connection: EmbyConnection,
-        status: DataUpdateCoordinator[EmbyData],
-    ) -> None:
-        """Initialize the watch of a server entry; it follows the status once started."""
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, connection: EmbyConnection) -> None:
+        """Initialize the watch of a server entry; nothing runs before async_start."""
         self.hass = hass
         self._entry = entry
         self._connection = connection
-        self._status = status
-        self._checked = dt_util.utcnow()
 
     @callback
     def async_start(self) -> None:
-        """Follow the status polls until the entry unloads."""
-        self._entry.async_on_unload(self._status.async_add_listener(self._async_status_updated))
+        """Look at every interval until the entry unloads."""
+        self._entry.async_on_unload(
+            async_track_time_interval(
+                self.hass,
+                self._async_tick,
+                RIGHTS_RECHECK_INTERVAL,
+                name=f"Rights of {self._entry.title}",
+                cancel_on_shutdown=True,
+            )
+        )
 
     @callback
-    def _async_status_updated(self) -> None:
-        """Check the rights again, when the issue is open and the last check is old enough."""
-        if not self._status.last_update_success or not self._connection.connected:
+    def _async_tick(self, _now: datetime) -> None:
+        """Check the rights again while the issue is open and the server is reached."""
+        if not self._connection.connected:
             return
         if ir.async_get(self.hass).async_get_issue(DOMAIN, rights_issue_id(self._entry)) is None:
             return
-        if dt_util.utcnow() - self._checked < RIGHTS_RECHECK_INTERVAL:
-            return
-        self._checked = dt_util.utcnow()
         self._entry.async_create_background_task(
             self.hass, self._async_check(), name=f"Rights of {self._entry.title}"
         )
