@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
@@ -29,6 +31,7 @@ async def test_wake_after_a_restart_while_the_server_sleeps(stack: Stack) -> Non
     # Home Assistant stops, the server goes to sleep, Home Assistant starts again.
     assert await hass.config_entries.async_unload(entry.entry_id)
     await server.care.sleep()
+    stack.caplog.clear()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -41,6 +44,8 @@ async def test_wake_after_a_restart_while_the_server_sleeps(stack: Stack) -> Non
     assert wake_state.state != STATE_UNAVAILABLE
     assert stack.state(server) == STATE_OFF
     assert stack.state(server, "active_sessions") == STATE_UNAVAILABLE
+    # A sleeping server is no fault: the integration warns of nothing.
+    assert not stack.lines("", level=logging.WARNING, logger=DOMAIN)
 
     server.care.wake_delay = 0.3
     await hass.services.async_call(
