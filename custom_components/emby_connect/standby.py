@@ -71,13 +71,21 @@ class EmbyStandby:
         # The platforms forwarded so far: the ones to unload.
         self.platforms = [p for p in self._all if reached or p in OFFLINE_PLATFORMS]
         self._waiting: list[CALLBACK_TYPE] = []
-        self._finishing = False
+        self._unsubscribe: CALLBACK_TYPE | None = None
 
     async def async_start(self) -> None:
         """Forward the platforms that work now; the others follow when the server answers."""
         if not self.reached:
-            self._entry.async_on_unload(self._status.async_add_listener(self._async_updated))
+            self._unsubscribe = self._status.async_add_listener(self._async_updated)
+            self._entry.async_on_unload(self._async_unsubscribe)
         await self.hass.config_entries.async_forward_entry_setups(self._entry, self.platforms)
+
+    @callback
+    def _async_unsubscribe(self) -> None:
+        """Stop following the status."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     @callback
     def async_add_entities(
@@ -97,9 +105,9 @@ class EmbyStandby:
     @callback
     def _async_updated(self) -> None:
         """Finish the setup after the first poll that reached the server."""
-        if self.reached or self._finishing or not self._status.last_update_success:
+        if not self._status.last_update_success:
             return
-        self._finishing = True
+        self._async_unsubscribe()
         self._entry.async_create_background_task(
             self.hass, self._async_finish(), name=f"{self._status.name} answered"
         )

@@ -201,6 +201,13 @@ async def test_lost_admin_rights_raise_an_issue_naming_what_is_missing(
     }
     assert hass.states.get("button.living_room_scan_all_libraries").state == STATE_UNAVAILABLE
 
+    # Still refused at the next look: the issue stays.
+    freezer.tick(RIGHTS_RECHECK_INTERVAL)
+    async_fire_time_changed(hass)
+    for _ in range(5):
+        await hass.async_block_till_done()
+    assert _rights_issue(hass, init_integration) is not None
+
     # Not asked again before the interval; then the rights are back.
     mock_emby_admin.get_scheduled_tasks.side_effect = None
     freezer.tick(STATUS_INTERVAL)
@@ -249,6 +256,28 @@ async def test_a_user_never_admin_is_not_asked(
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert _rights_issue(hass, mock_config_entry) is None
+
+
+async def test_rights_are_not_asked_of_a_server_away(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    mock_emby_server: MagicMock,
+) -> None:
+    """While the server cannot be reached, the rights are not asked for (the issue stays)."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = FORBIDDEN
+    await _reload(hass, init_integration)
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    freezer.tick(STATUS_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    calls = mock_emby_admin.get_scheduled_tasks.await_count
+    freezer.tick(RIGHTS_RECHECK_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mock_emby_admin.get_scheduled_tasks.await_count == calls
+    assert _rights_issue(hass, init_integration) is not None
 
 
 async def test_an_odd_answer_leaves_the_rights_issue_alone(
