@@ -24,6 +24,7 @@ from .data import EmbyData, others_sessions
 from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .push import EmbyPushListener
+from .standby import EmbyStandby
 from .wake import EmbyWaker
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
@@ -38,9 +39,10 @@ class EmbyRuntimeData:
     library: EmbyLibraryCoordinator
     push: EmbyPushListener
     wake: EmbyWaker
-    # Whether the signed-in user administers the server, as found at setup.
+    # Whether the signed-in user administers the server, as found when setup reached it.
     is_admin: bool
     account: EmbyAccountCoordinator | None
+    standby: EmbyStandby
 
 
 async def _unless_forbidden[T](call: Awaitable[T]) -> T | None:

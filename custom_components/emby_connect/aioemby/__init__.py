@@ -20,6 +20,7 @@ from .control import EmbyControl
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
+    EmbyCertificateError,
     EmbyCommandError,
     EmbyConnectionError,
     EmbyError,
@@ -120,6 +121,7 @@ __all__ = [
     "ConnectionResult",
     "EmbyAdmin",
     "EmbyAuthenticationError",
+    "EmbyCertificateError",
     "EmbyCommandError",
     "EmbyConnect",
     "EmbyConnectionError",
