@@ -42,6 +42,7 @@ PLATFORMS = [
     Platform.MEDIA_PLAYER,
     Platform.REMOTE,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 

@@ -367,7 +367,7 @@ async def test_device_follows_the_version(
     assert device.sw_version == "4.9.0.0"
     assert device.model == "Emby Server (Linux)"
     assert hass.states.get("sensor.living_room_version").state == "4.9.0.0"
-    assert hass.states.get("binary_sensor.living_room_update").state == STATE_OFF
+    assert hass.states.get("update.living_room").state == STATE_OFF
 
 
 async def test_device_follows_the_operating_system(

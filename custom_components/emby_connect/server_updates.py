@@ -1,0 +1,132 @@
+"""What an administered server knows of updates: a newer Emby Server, its notes, plugin updates.
+
+System/Info says whether an update waits (HasUpdateAvailable, read by the status poll); the
+version and release notes come from Packages/Updates (System) and System/ReleaseNotes/Versions,
+plugin updates from Packages/Updates (UserInstalled). They are read hourly, and at once when the
+status shows another installed version or an update appearing or clearing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final, override
+
+from awesomeversion import AwesomeVersion
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .aioemby import (
+    EmbyAdmin,
+    EmbyError,
+    EmbyForbiddenError,
+    EmbyServer,
+    PackageType,
+    PackageVersion,
+)
+from .const import LOGGER
+from .coordinator import EmbyConfigEntry
+from .errors import update_error
+
+# Emby itself looks for updates on a schedule of its own; an hourly read is plenty.
+UPDATES_INTERVAL: Final = timedelta(hours=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbyUpdates:
+    """The server's updates as last read, for the version installed then."""
+
+    installed_version: str | None = None
+    # The newest Emby Server offered (None: none, or the server did not say which).
+    latest: PackageVersion | None = None
+    # The versions newer than the installed one, newest first, with their notes.
+    newer: list[PackageVersion] = field(default_factory=list)
+    plugins: list[PackageVersion] = field(default_factory=list)
+
+
+def is_newer(version: str, than: str | None) -> bool:
+    """Return whether a version is newer than another (any version is newer than none)."""
+    if than is None:
+        return True
+    try:
+        return AwesomeVersion(version) > AwesomeVersion(than)
+    except ValueError:
+        return version != than
+
+
+async def _read(server: EmbyServer, installed: str | None, *, waiting: bool) -> EmbyUpdates:
+    """Read the server's and the plugins' updates (the server's only when one waits)."""
+    admin = EmbyAdmin(server=server)
+    plugins = await admin.get_package_updates(PackageType.USER_INSTALLED)
+    if not waiting:
+        return EmbyUpdates(installed_version=installed, plugins=plugins)
+    offered = await admin.get_package_updates(PackageType.SYSTEM)
+    newer = [
+        version
+        for version in await admin.get_release_notes_versions()
+        if is_newer(version.version, installed)
+    ]
+    latest = next((item for item in offered if is_newer(item.version, installed)), None)
+    if latest is None and newer:
+        latest = newer[0]
+    if latest is None:
+        # Older servers may list no versions: the newest one's notes still name it.
+        notes = await admin.get_release_notes()
+        latest = notes if is_newer(notes.version, installed) else None
+    if latest is not None and not any(item.version == latest.version for item in newer):
+        newer.insert(0, latest)
+    return EmbyUpdates(installed_version=installed, latest=latest, newer=newer, plugins=plugins)
+
+
+class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
+    """Read an administered server's updates hourly and when its status says they changed."""
+
+    config_entry: EmbyConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
+        """Initialize the updates coordinator of an administered server."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Emby server {entry.title} updates",
+            update_interval=UPDATES_INTERVAL,
+            always_update=False,
+        )
+        self._runtime = entry.runtime_data
+        self._seen = self._status_key()
+
+    def _status_key(self) -> tuple[str | None, bool]:
+        """Return what the status tells of updates: the installed version, whether one waits."""
+        info = self._runtime.status.data.system_info
+        if info is None:
+            return (None, False)
+        return (info.version or None, info.has_update_available)
+
+    @callback
+    def async_handle_status(self) -> None:
+        """Read the updates again when the status shows another version or update state."""
+        if not self._runtime.status.last_update_success:
+            return
+        if (key := self._status_key()) != self._seen:
+            self._seen = key
+            self.config_entry.async_create_task(self.hass, self.async_request_refresh())
+
+    @override
+    async def _async_update_data(self) -> EmbyUpdates:
+        """Read the updates of the server and its plugins."""
+        runtime = self._runtime
+        if self.data is not None and not runtime.connection.connected:
+            # Offline: the status poll finds the server, a changed status asks again.
+            return self.data
+        installed, waiting = self._seen = self._status_key()
+        try:
+            return await runtime.connection.async_call(
+                lambda server: _read(server, installed, waiting=waiting)
+            )
+        except EmbyForbiddenError:
+            # No longer an administrator: nothing to offer until the next setup asks.
+            return EmbyUpdates(installed_version=installed)
+        except EmbyError as err:
+            LOGGER.debug("Reading the updates of %s failed: %s", self.config_entry.title, err)
+            raise update_error(err, self.config_entry) from err
