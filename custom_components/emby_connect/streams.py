@@ -44,8 +44,8 @@ def is_lan(address: IPAddress) -> bool:
 
 
 def stream_bitrate(session: Session) -> int | None:
-    """Return the bit rate a playing session is sent: the transcode's, else the media's."""
-    if session.is_transcoding and (info := session.transcoding_info) and info.bitrate:
+    """Return the bit rate a session is sent: its transcode's or remux's, else the media's."""
+    if (info := session.transcoding_info) is not None and info.bitrate:
         return info.bitrate
     return session.now_playing.bitrate if session.now_playing is not None else None
 

@@ -184,6 +184,7 @@ def mock_websocket() -> Generator[MagicMock]:
     ) as websocket_class:
         websocket = websocket_class.return_value
         websocket.connect.side_effect = _never_opens
+        websocket.connected = False
         yield websocket_class
 
 

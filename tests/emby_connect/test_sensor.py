@@ -76,6 +76,11 @@ async def test_session_counts_of_a_real_server(
     assert hass.states.get("sensor.living_room_paused").state == "1"
     # The paused transcode without TranscodingInfo, the audio-only and the hardware one.
     assert hass.states.get("sensor.living_room_transcoding").state == "3"
+    # Playing streams with a known rate: two transcodes and a remux (8.64 + 3.616 + 9.8 Mbit/s);
+    # the direct play names none, the paused one sends nothing.
+    assert hass.states.get("sensor.living_room_stream_bitrate").state == "22.056"
+    # Of the two clients outside the LAN (documentation addresses), only one plays.
+    assert hass.states.get("sensor.living_room_streams_outside_the_lan").state == "1"
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
