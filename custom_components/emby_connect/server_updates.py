@@ -2,8 +2,9 @@
 
 System/Info says whether an update waits (HasUpdateAvailable, read by the status poll); the
 version and release notes come from Packages/Updates (System) and System/ReleaseNotes/Versions,
-plugin updates from Packages/Updates (UserInstalled). They are read hourly, and at once when the
-status shows another installed version or an update appearing or clearing.
+plugin updates from Packages/Updates (UserInstalled) with the installed versions from Plugins.
+They are read hourly, and at once when the status shows another installed version or an update
+appearing or clearing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .aioemby import (
     EmbyServer,
     PackageType,
     PackageVersion,
+    PluginInfo,
 )
 from .const import LOGGER
 from .coordinator import EmbyConfigEntry
@@ -30,6 +32,8 @@ from .errors import update_error
 
 # Emby itself looks for updates on a schedule of its own; an hourly read is plenty.
 UPDATES_INTERVAL: Final = timedelta(hours=1)
+# Home Assistant shows at most this much of a release summary.
+SUMMARY_LENGTH: Final = 255
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +46,27 @@ class EmbyUpdates:
     # The versions newer than the installed one, newest first, with their notes.
     newer: list[PackageVersion] = field(default_factory=list)
     plugins: list[PackageVersion] = field(default_factory=list)
+    # The installed plugins (read only while some plugin has an update).
+    installed_plugins: list[PluginInfo] = field(default_factory=list)
+
+    def pending_plugins(self) -> dict[str, PluginUpdate]:
+        """Return the plugins with an update, by plugin Id (the package GUID, else its name)."""
+        installed = {plugin.id.lower(): plugin for plugin in self.installed_plugins}
+        by_name = {plugin.name: plugin for plugin in self.installed_plugins}
+        pending: dict[str, PluginUpdate] = {}
+        for offer in self.plugins:
+            plugin = installed.get((offer.guid or "").lower()) or by_name.get(offer.name)
+            if plugin is not None and is_newer(offer.version, plugin.version):
+                pending[plugin.id.lower()] = PluginUpdate(plugin=plugin, offer=offer)
+        return pending
+
+
+@dataclass(frozen=True, kw_only=True)
+class PluginUpdate:
+    """A plugin with a newer version on offer."""
+
+    plugin: PluginInfo
+    offer: PackageVersion
 
 
 def is_newer(version: str, than: str | None) -> bool:
@@ -58,8 +83,11 @@ async def _read(server: EmbyServer, installed: str | None, *, waiting: bool) -> 
     """Read the server's and the plugins' updates (the server's only when one waits)."""
     admin = EmbyAdmin(server=server)
     plugins = await admin.get_package_updates(PackageType.USER_INSTALLED)
+    installed_plugins = await admin.get_plugins() if plugins else []
     if not waiting:
-        return EmbyUpdates(installed_version=installed, plugins=plugins)
+        return EmbyUpdates(
+            installed_version=installed, plugins=plugins, installed_plugins=installed_plugins
+        )
     offered = await admin.get_package_updates(PackageType.SYSTEM)
     newer = [
         version
@@ -75,7 +103,13 @@ async def _read(server: EmbyServer, installed: str | None, *, waiting: bool) -> 
         latest = notes if is_newer(notes.version, installed) else None
     if latest is not None and not any(item.version == latest.version for item in newer):
         newer.insert(0, latest)
-    return EmbyUpdates(installed_version=installed, latest=latest, newer=newer, plugins=plugins)
+    return EmbyUpdates(
+        installed_version=installed,
+        latest=latest,
+        newer=newer,
+        plugins=plugins,
+        installed_plugins=installed_plugins,
+    )
 
 
 class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
@@ -130,3 +164,10 @@ class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
         except EmbyError as err:
             LOGGER.debug("Reading the updates of %s failed: %s", self.config_entry.title, err)
             raise update_error(err, self.config_entry) from err
+
+
+def summarize_notes(text: str | None) -> str | None:
+    """Return release notes cut to what Home Assistant shows as a summary."""
+    if not text or not (text := text.strip()):
+        return None
+    return text if len(text) <= SUMMARY_LENGTH else f"{text[: SUMMARY_LENGTH - 1].rstrip()}…"

@@ -1,8 +1,9 @@
-"""Update entity of an administered Emby server: the installed and the newest Emby Server.
+"""Update entities of an administered Emby server: Emby Server itself, and each plugin update.
 
 There is no install action: Emby's API (4.8) has no call that installs a server update. Where
 the server can update itself (CanSelfUpdate) it does so on its own, and the "Restart pending"
-binary sensor (with the Restart button) shows when a restart would apply it.
+binary sensor (with the Restart button) shows when a restart would apply it. Plugin updates:
+plugin_updates.py.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ from .aioemby import PackageVersion
 from .const import DOMAIN, LOGGER
 from .coordinator import EmbyConfigEntry
 from .entity import EmbyEntity
-from .server_updates import EmbyUpdateCoordinator, EmbyUpdates
+from .plugin_updates import PluginUpdates
+from .server_updates import EmbyUpdateCoordinator, EmbyUpdates, summarize_notes
 
 # The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
 
 # The binary sensor this entity replaced (its unique_id key), removed from the registry.
 RETIRED_UPDATE_SENSOR: Final = "update_available"
-# Home Assistant shows at most this much of a release summary.
-SUMMARY_LENGTH: Final = 255
 
 # The server's own update is the device's main one: named after the server, titled Emby Server.
 SERVER_UPDATE = UpdateEntityDescription(key="server_update", name=None)
@@ -61,13 +61,10 @@ async def async_setup_entry(
     await coordinator.async_refresh()
     entry.async_on_unload(runtime.status.async_add_listener(coordinator.async_handle_status))
     async_add_entities([EmbyServerUpdateEntity(entry, coordinator, SERVER_UPDATE)])
-
-
-def _summary(text: str | None) -> str | None:
-    """Return release notes cut to what Home Assistant shows as a summary."""
-    if not text or not (text := text.strip()):
-        return None
-    return text if len(text) <= SUMMARY_LENGTH else f"{text[: SUMMARY_LENGTH - 1].rstrip()}…"
+    plugins = PluginUpdates(hass, entry, coordinator, async_add_entities)
+    plugins.async_remove_stale()
+    plugins.async_update()
+    entry.async_on_unload(coordinator.async_add_listener(plugins.async_update))
 
 
 class EmbyServerUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
@@ -130,7 +127,7 @@ class EmbyServerUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
     def release_summary(self) -> str | None:
         """Return the start of the newest version's release notes."""
         latest = self._latest
-        return None if latest is None else _summary(latest.description)
+        return None if latest is None else summarize_notes(latest.description)
 
     @property
     @override

@@ -218,6 +218,7 @@ def mock_emby_admin() -> Generator[MagicMock]:
         admin.get_package_updates.side_effect = _package_updates
         admin.get_release_notes_versions.return_value = [SERVER_UPDATE, INSTALLED_RELEASE]
         admin.get_release_notes.return_value = SERVER_UPDATE
+        admin.get_plugins.return_value = []
         yield admin
 
 

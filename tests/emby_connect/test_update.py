@@ -34,6 +34,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     PackageType,
     PackageVersion,
+    PluginInfo,
 )
 from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.server_updates import UPDATES_INTERVAL
@@ -280,3 +281,144 @@ async def test_no_update_entity_for_a_guest(
     assert hass.states.async_entity_ids(Platform.UPDATE) == []
     mock_emby_admin.get_package_updates.assert_not_called()
     assert "Error" not in caplog.text
+
+
+# -- plugins -----------------------------------------------------------------------------------
+
+TRAKT_ID = "a1b2c3d4-0000-4000-8000-00000000beef"
+TRAKT = PluginInfo(id=TRAKT_ID, name="Trakt", version="3.1.0.0")
+TRAKT_UPDATE = PackageVersion(
+    name="Trakt", version="3.2.0.0", guid=TRAKT_ID, description="Sync fixes."
+)
+PLUGIN = "update.living_room_trakt_plugin"
+
+
+def _offer(admin: MagicMock, *plugins: PackageVersion) -> None:
+    """Make Packages/Updates offer these plugin updates (and the server's)."""
+    admin.get_package_updates.side_effect = lambda package_type: (
+        [SERVER_UPDATE] if package_type is PackageType.SYSTEM else list(plugins)
+    )
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_plugin_update(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """A plugin with an update on offer gets an update entity of its own."""
+    _offer(mock_emby_admin, TRAKT_UPDATE)
+    mock_emby_admin.get_plugins.return_value = [
+        TRAKT,
+        PluginInfo(id="0f0f", name="Open Subtitles", version="1.0.5.0"),
+    ]
+    await _setup(hass, mock_config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    assert len(hass.states.async_entity_ids(Platform.UPDATE)) == 2
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_plugin_update_appears_and_clears(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    hass_ws_client: WebSocketGenerator,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """A plugin's entity comes with the offer and goes, registry entry and all, once installed."""
+    # Connected before time moves on: the frontend's sign-in would expire meanwhile.
+    client = await hass_ws_client()
+    await _setup(hass, mock_config_entry)
+    assert hass.states.get(PLUGIN) is None
+    mock_emby_admin.get_plugins.assert_not_called()  # nothing on offer: not read
+
+    _offer(mock_emby_admin, TRAKT_UPDATE)
+    mock_emby_admin.get_plugins.return_value = [TRAKT]
+    await tick(hass, freezer, UPDATES_INTERVAL)
+    found = hass.states.get(PLUGIN)
+    assert found is not None
+    assert found.state == STATE_ON
+    assert found.attributes[ATTR_INSTALLED_VERSION] == "3.1.0.0"
+    assert found.attributes[ATTR_LATEST_VERSION] == "3.2.0.0"
+    await client.send_json_auto_id({"type": "update/release_notes", "entity_id": PLUGIN})
+    assert (await client.receive_json())["result"] == "Sync fixes."
+
+    # Installed in Emby: no longer on offer.
+    _offer(mock_emby_admin)
+    mock_emby_admin.get_plugins.return_value = [replace(TRAKT, version="3.2.0.0")]
+    await tick(hass, freezer, UPDATES_INTERVAL)
+    assert hass.states.get(PLUGIN) is None
+    assert entity_registry.async_get(PLUGIN) is None
+
+    # Offered again later: back under the same entity id.
+    _offer(mock_emby_admin, replace(TRAKT_UPDATE, version="3.3.0.0"))
+    await tick(hass, freezer, UPDATES_INTERVAL)
+    assert state(hass, PLUGIN) == STATE_ON
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_plugin_offers_that_are_not_updates(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+) -> None:
+    """An offer for a plugin not installed, or not newer than the installed one, shows nothing."""
+    _offer(
+        mock_emby_admin,
+        replace(TRAKT_UPDATE, version="3.1.0.0"),
+        PackageVersion(name="Missing", version="2.0.0.0", guid="feed"),
+    )
+    mock_emby_admin.get_plugins.return_value = [TRAKT]
+    await _setup(hass, mock_config_entry)
+    assert hass.states.async_entity_ids(Platform.UPDATE) == [UPDATE]
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_stale_plugin_entities_are_removed(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """A plugin update installed while Home Assistant was stopped leaves no entity behind."""
+    mock_config_entry.add_to_hass(hass)
+    stale = entity_registry.async_get_or_create(
+        Platform.UPDATE,
+        DOMAIN,
+        f"{SYSTEM_ID}_plugin_0f0f",
+        config_entry=mock_config_entry,
+        suggested_object_id="living_room_open_subtitles_plugin",
+    )
+    kept = entity_registry.async_get_or_create(
+        Platform.UPDATE, DOMAIN, f"{SYSTEM_ID}_plugin_{TRAKT_ID}", config_entry=mock_config_entry
+    )
+    _offer(mock_emby_admin, TRAKT_UPDATE)
+    mock_emby_admin.get_plugins.return_value = [TRAKT]
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entity_registry.async_get(stale.entity_id) is None
+    assert state(hass, kept.entity_id) == STATE_ON
+
+
+async def test_plugin_unavailable_with_the_server(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+    mock_emby_admin: MagicMock,
+) -> None:
+    """While the server is away a plugin's entity is unavailable, and kept."""
+    _offer(mock_emby_admin, TRAKT_UPDATE)
+    mock_emby_admin.get_plugins.return_value = [TRAKT]
+    await _setup(hass, mock_config_entry)
+    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
+    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    await tick(hass, freezer)
+    await tick(hass, freezer, UPDATES_INTERVAL)
+    assert state(hass, PLUGIN) == STATE_UNAVAILABLE
