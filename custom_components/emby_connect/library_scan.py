@@ -146,12 +146,7 @@ class EmbyLibraryScanCoordinator(DataUpdateCoordinator[LibraryScan | None]):
             self.async_set_updated_data(scan)
 
 
-@dataclass(frozen=True, kw_only=True)
-class EmbyLibraryScanSensorEntityDescription(SensorEntityDescription):
-    """Describe the library scan sensor."""
-
-
-LIBRARY_SCAN = EmbyLibraryScanSensorEntityDescription(
+LIBRARY_SCAN = SensorEntityDescription(
     key="library_scan",
     translation_key="library_scan",
     device_class=SensorDeviceClass.ENUM,

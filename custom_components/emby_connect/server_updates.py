@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final, override
 
-from awesomeversion import AwesomeVersion
+from awesomeversion import AwesomeVersion, AwesomeVersionCompareException
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -75,7 +75,8 @@ def is_newer(version: str, than: str | None) -> bool:
         return True
     try:
         return AwesomeVersion(version) > AwesomeVersion(than)
-    except ValueError:
+    except AwesomeVersionCompareException:
+        # Not versions Home Assistant can compare: another one counts as newer.
         return version != than
 
 

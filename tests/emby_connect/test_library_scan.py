@@ -257,3 +257,16 @@ async def test_no_scan_sensor(
     assert (Feed.SCHEDULED_TASKS,) not in [
         call.args for call in channel.websocket.subscribe.await_args_list
     ]
+
+
+async def test_admin_rights_lost(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_emby_admin: MagicMock,
+    mock_websocket: MagicMock,
+) -> None:
+    """A user who lost admin rights gets an unavailable sensor, and nothing fails."""
+    mock_emby_admin.get_library_scan_task.side_effect = _forbidden()
+    await tick(hass, freezer)
+    assert state(hass, SCAN) == STATE_UNAVAILABLE

@@ -37,7 +37,11 @@ from custom_components.emby_connect.aioemby import (
     PluginInfo,
 )
 from custom_components.emby_connect.const import DOMAIN
-from custom_components.emby_connect.server_updates import UPDATES_INTERVAL
+from custom_components.emby_connect.server_updates import (
+    UPDATES_INTERVAL,
+    is_newer,
+    summarize_notes,
+)
 
 from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID
 from .helpers import load_system_info, state, tick
@@ -422,3 +426,30 @@ async def test_plugin_unavailable_with_the_server(
     await tick(hass, freezer)
     await tick(hass, freezer, UPDATES_INTERVAL)
     assert state(hass, PLUGIN) == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("version", "than", "newer"),
+    [
+        ("4.9.0.30", "4.8.11.0", True),
+        ("4.8.11.0", "4.8.11.0", False),
+        ("4.8.2.0", "4.8.11.0", False),
+        ("4.9.0.0", None, True),
+        ("beta", "4.8.11.0", True),
+        ("beta", "beta", False),
+    ],
+)
+def test_is_newer(version: str, than: str | None, newer: bool) -> None:
+    """Versions compare as versions; ones that cannot be compared are newer when different."""
+    assert is_newer(version, than) is newer
+
+
+def test_summarize_notes() -> None:
+    """A summary is the notes cut to Home Assistant's 255 characters; blank notes give none."""
+    assert summarize_notes(None) is None
+    assert summarize_notes("  \n ") is None
+    assert summarize_notes(" Fixes. ") == "Fixes."
+    long = summarize_notes("word " * 100)
+    assert long is not None
+    assert len(long) <= 255
+    assert long.endswith("…")
