@@ -108,7 +108,7 @@ class EmbyServerUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
     def installed_version(self) -> str | None:
         """Return the installed version of Emby Server."""
         info = self._status.data.system_info
-        return info.version or None if info is not None else None
+        return (info.version or None) if info is not None else None
 
     @property
     @override
@@ -117,10 +117,8 @@ class EmbyServerUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
         info = self._status.data.system_info
         if info is None or not info.has_update_available:
             return self.installed_version
-        if (updates := self._updates) is None or updates.latest is None:
-            # An update waits, but which is not known (yet).
-            return None
-        return updates.latest.version
+        # An update waits; None while which one is not known (yet).
+        return latest.version if (latest := self._latest) is not None else None
 
     @property
     @override
