@@ -21,7 +21,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .aioemby import (
     LIBRARY_SCAN_KEY,
@@ -38,8 +37,8 @@ from .aioemby import (
     TaskResult,
     find_library_scan,
 )
-from .const import LOGGER, STATUS_INTERVAL
-from .coordinator import EmbyConfigEntry
+from .const import STATUS_INTERVAL
+from .coordinator import EmbyConfigEntry, EmbyEntryCoordinator
 from .entity import EmbyEntity
 from .errors import update_error
 
@@ -89,32 +88,21 @@ async def _scan_task(server: EmbyServer) -> ScheduledTask | None:
     return await EmbyAdmin(server=server).get_library_scan_task()
 
 
-class EmbyLibraryScanCoordinator(DataUpdateCoordinator[LibraryScan | None]):
+class EmbyLibraryScanCoordinator(EmbyEntryCoordinator[LibraryScan | None]):
     """Follow a server's library scan by push; read the task only while push is down."""
 
-    config_entry: EmbyConfigEntry
-
-    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
-        """Initialize the library scan coordinator of an administered server."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"Emby server {entry.title} library scan",
-            update_interval=STATUS_INTERVAL,
-            always_update=False,
-        )
-        self._runtime = entry.runtime_data
+    name_suffix = " library scan"
+    interval = STATUS_INTERVAL
 
     @override
     async def _async_update_data(self) -> LibraryScan | None:
         """Read the scan task, unless the open websocket brings it anyway."""
-        runtime = self._runtime
-        if self.data is not None and (runtime.push.connected or not runtime.connection.connected):
+        push = self.config_entry.runtime_data.push
+        if self.data is not None and (push.connected or not self.connection.connected):
             # Pushed while the websocket is open; offline, the status poll finds the server.
             return self.data
         try:
-            task = await runtime.connection.async_call(_scan_task)
+            task = await self.connection.async_call(_scan_task)
         except EmbyForbiddenError:
             return None
         except EmbyError as err:
@@ -162,7 +150,7 @@ async def async_library_scan_sensors(
     runtime = entry.runtime_data
     if not runtime.is_admin:
         return []
-    coordinator = EmbyLibraryScanCoordinator(hass, entry)
+    coordinator = EmbyLibraryScanCoordinator(hass, entry, runtime.connection)
     await coordinator.async_refresh()
     if coordinator.last_update_success and coordinator.data is None:
         # No scan task, or not readable after all: nothing to show.

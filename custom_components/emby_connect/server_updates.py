@@ -15,7 +15,6 @@ from typing import Final, override
 
 from awesomeversion import AwesomeVersion, AwesomeVersionCompareException
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .aioemby import (
     EmbyAdmin,
@@ -26,8 +25,9 @@ from .aioemby import (
     PackageVersion,
     PluginInfo,
 )
+from .connection import EmbyConnection
 from .const import LOGGER
-from .coordinator import EmbyConfigEntry
+from .coordinator import EmbyConfigEntry, EmbyEntryCoordinator
 from .errors import update_error
 
 # Emby itself looks for updates on a schedule of its own; an hourly read is plenty.
@@ -113,27 +113,23 @@ async def _read(server: EmbyServer, installed: str | None, *, waiting: bool) -> 
     )
 
 
-class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
+class EmbyUpdateCoordinator(EmbyEntryCoordinator[EmbyUpdates]):
     """Read an administered server's updates hourly and when its status says they changed."""
 
-    config_entry: EmbyConfigEntry
+    name_suffix = " updates"
+    interval = UPDATES_INTERVAL
 
-    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: EmbyConfigEntry, connection: EmbyConnection
+    ) -> None:
         """Initialize the updates coordinator of an administered server."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"Emby server {entry.title} updates",
-            update_interval=UPDATES_INTERVAL,
-            always_update=False,
-        )
-        self._runtime = entry.runtime_data
+        super().__init__(hass, entry, connection)
+        self._status = entry.runtime_data.status
         self._seen = self._status_key()
 
     def _status_key(self) -> tuple[str | None, bool]:
         """Return what the status tells of updates: the installed version, whether one waits."""
-        info = self._runtime.status.data.system_info
+        info = self._status.data.system_info
         if info is None:
             return (None, False)
         return (info.version or None, info.has_update_available)
@@ -141,7 +137,7 @@ class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
     @callback
     def async_handle_status(self) -> None:
         """Read the updates again when the status shows another version or update state."""
-        if not self._runtime.status.last_update_success:
+        if not self._status.last_update_success:
             return
         if (key := self._status_key()) != self._seen:
             self._seen = key
@@ -150,13 +146,12 @@ class EmbyUpdateCoordinator(DataUpdateCoordinator[EmbyUpdates]):
     @override
     async def _async_update_data(self) -> EmbyUpdates:
         """Read the updates of the server and its plugins."""
-        runtime = self._runtime
-        if self.data is not None and not runtime.connection.connected:
+        if self.data is not None and not self.connection.connected:
             # Offline: the status poll finds the server, a changed status asks again.
             return self.data
         installed, waiting = self._seen = self._status_key()
         try:
-            return await runtime.connection.async_call(
+            return await self.connection.async_call(
                 lambda server: _read(server, installed, waiting=waiting)
             )
         except EmbyForbiddenError:

@@ -57,7 +57,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     if not runtime.is_admin or runtime.status.data.system_info is None:
         return
-    coordinator = EmbyUpdateCoordinator(hass, entry)
+    coordinator = EmbyUpdateCoordinator(hass, entry, runtime.connection)
     await coordinator.async_refresh()
     entry.async_on_unload(runtime.status.async_add_listener(coordinator.async_handle_status))
     async_add_entities([EmbyServerUpdateEntity(entry, coordinator, SERVER_UPDATE)])
