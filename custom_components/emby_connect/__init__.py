@@ -43,6 +43,7 @@ PLATFORMS = [
     Platform.MEDIA_PLAYER,
     Platform.REMOTE,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 

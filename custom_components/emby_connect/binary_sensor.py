@@ -1,4 +1,4 @@
-"""Binary sensors of an Emby server: reachable, update available, restart pending."""
+"""Binary sensors of an Emby server: reachable, restart pending (updates: update.py)."""
 
 from __future__ import annotations
 
@@ -43,15 +43,6 @@ BINARY_SENSORS = [
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         always_available=True,
         is_on_fn=lambda coordinator: coordinator.last_update_success,
-    ),
-    EmbyBinarySensorEntityDescription(
-        key="update_available",
-        device_class=BinarySensorDeviceClass.UPDATE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_has_system_info,
-        is_on_fn=lambda coordinator: (
-            info.has_update_available if (info := coordinator.data.system_info) else None
-        ),
     ),
     EmbyBinarySensorEntityDescription(
         key="restart_pending",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Generator
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,14 @@ from custom_components.emby_connect.aioemby import (
     EmbyConnectionError,
     EmbyServer,
     ItemCounts,
+    PackageType,
+    PackageVersion,
     PublicSystemInfo,
+    ScheduledTask,
     Session,
     SystemInfo,
+    TaskResult,
+    TaskStatus,
 )
 from custom_components.emby_connect.config_flow import EmbyConnectConfigFlow
 from custom_components.emby_connect.const import (
@@ -182,6 +187,7 @@ def mock_websocket() -> Generator[MagicMock]:
     ) as websocket_class:
         websocket = websocket_class.return_value
         websocket.connect.side_effect = _never_opens
+        websocket.connected = False
         yield websocket_class
 
 
@@ -205,11 +211,49 @@ def mock_emby_admin() -> Generator[MagicMock]:
     with (
         patch("custom_components.emby_connect.wake.EmbyAdmin", autospec=True) as admin_class,
         patch("custom_components.emby_connect.admin.EmbyAdmin", admin_class),
+        patch("custom_components.emby_connect.library_scan.EmbyAdmin", admin_class),
+        patch("custom_components.emby_connect.server_updates.EmbyAdmin", admin_class),
     ):
         admin = admin_class.return_value
         admin.get_wake_on_lan_info.return_value = []
         admin.get_scheduled_tasks.return_value = []
+        admin.get_library_scan_task.return_value = LIBRARY_SCAN_TASK
+        admin.get_package_updates.side_effect = _package_updates
+        admin.get_release_notes_versions.return_value = [SERVER_UPDATE, INSTALLED_RELEASE]
+        admin.get_release_notes.return_value = SERVER_UPDATE
+        admin.get_plugins.return_value = []
         yield admin
+
+
+# What the administered server reports of its care: the library scan's last run, and the
+# update its System/Info says is waiting (HasUpdateAvailable), with release notes.
+LIBRARY_SCAN_TASK = ScheduledTask(
+    id="6330ee8fb4a957f33981f89aa78b030f",
+    name="Scan media library",
+    key="RefreshLibrary",
+    last_result=TaskResult(
+        status=TaskStatus.COMPLETED,
+        key="RefreshLibrary",
+        started=datetime(2026, 11, 30, 3, 0, tzinfo=UTC),
+        ended=datetime(2026, 11, 30, 3, 4, 12, tzinfo=UTC),
+    ),
+)
+SERVER_UPDATE = PackageVersion(
+    name="Emby Server",
+    version="4.9.0.30",
+    guid="4ca1d5b9-3b6b-4e7a-9d3c-2b2a3f6c1e01",
+    classification="Release",
+    description="Emby Server 4.9.0.30: faster library scans, a new player.",
+    info_url="https://emby.media/community/index.php?/forum/50-server-releases/",
+)
+INSTALLED_RELEASE = PackageVersion(
+    name="Emby Server", version="4.8.11.0", description="Emby Server 4.8.11.0: stability fixes."
+)
+
+
+def _package_updates(package_type: PackageType = PackageType.USER_INSTALLED) -> list[object]:
+    """Answer Packages/Updates: the server's update, no plugin updates."""
+    return [SERVER_UPDATE] if package_type is PackageType.SYSTEM else []
 
 
 @pytest.fixture

@@ -291,7 +291,7 @@ async def test_device_follows_the_version(hass: HomeAssistant, loaded: Runtime) 
     assert device.sw_version == "4.9.0.0"
     assert device.model == "Emby Server (Linux)"
     assert hass.states.get("sensor.living_room_version").state == "4.9.0.0"
-    assert hass.states.get("binary_sensor.living_room_update").state == STATE_OFF
+    assert hass.states.get("update.living_room").state == STATE_OFF
 
 
 async def test_device_follows_the_operating_system(hass: HomeAssistant, loaded: Runtime) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 import logging
 from typing import override
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -359,6 +359,14 @@ async def test_subscribers_get_every_message(hass: HomeAssistant, push: Push) ->
     assert received == messages
 
 
+@pytest.fixture
+def without_platforms() -> Generator[None]:
+    """Load no entity platform: no entity subscribes to a feed of its own."""
+    with patch("custom_components.emby_connect.PLATFORMS", []):
+        yield
+
+
+@pytest.mark.usefixtures("without_platforms")
 async def test_subscribers_feeds_are_asked_for(hass: HomeAssistant, push: Push) -> None:
     """A feed is asked for while a subscriber needs it, on every websocket opened."""
     websocket = push.channel.websocket
