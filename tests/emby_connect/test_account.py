@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 import logging
 from unittest.mock import MagicMock
@@ -27,9 +26,7 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
-    CONF_ACCESS_TOKEN,
     CONF_CONNECT_TOKEN,
-    CONF_CONNECT_USER_ID,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
     CONNECT_INTERVAL,
@@ -39,7 +36,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.errors import EmbyUpdateFailed, ErrorReason
 
-from .conftest import CONNECT_TOKEN, OTHER_SYSTEM_ID, load_json
+from .conftest import OTHER_SYSTEM_ID, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -399,71 +396,6 @@ async def test_removed_server_raises_issue(
     )
     await tick(hass, freezer, CONNECT_INTERVAL)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_entry_update_reaches_the_record(
-    hass: HomeAssistant, init_integration: MockConfigEntry, mock_emby_connect: MagicMock
-) -> None:
-    """Entry data changed by a flow (a sibling's reauth, say) is used without a reload."""
-    # Emby Connect lists the AccessKey the flow stored (the account reads it again).
-    mock_emby_connect.get_servers.return_value = [
-        replace(server, access_key="new-access-key")
-        for server in mock_emby_connect.get_servers.return_value
-    ]
-    hass.config_entries.async_update_entry(
-        init_integration,
-        data={
-            **init_integration.data,
-            CONF_ACCESS_KEY: "new-access-key",
-            CONF_CONNECT_TOKEN: "new-connect-token",
-        },
-    )
-    await hass.async_block_till_done()
-
-    assert init_integration.state is ConfigEntryState.LOADED
-    runtime_data = init_integration.runtime_data
-    assert runtime_data.connection.record.access_key == "new-access-key"
-    assert runtime_data.account is not None
-    assert runtime_data.account.client.access_token == "new-connect-token"
-
-
-async def test_entry_moved_to_another_account(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """Entry data naming another account (a reconfigure, before its reload) breaks nothing."""
-    account = init_integration.runtime_data.account
-    assert account is not None
-    hass.config_entries.async_update_entry(
-        init_integration,
-        data={
-            **init_integration.data,
-            CONF_CONNECT_USER_ID: "another-user",
-            CONF_CONNECT_TOKEN: "another-token",
-        },
-    )
-    await hass.async_block_till_done()
-    assert account.client.access_token == CONNECT_TOKEN
-    assert init_integration.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.usefixtures("mock_connection_manager")
-async def test_manual_entry_update_reaches_the_record(
-    hass: HomeAssistant, mock_manual_config_entry: MockConfigEntry
-) -> None:
-    """A new token stored by a flow is used by a server added by address, without a reload."""
-    mock_manual_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    hass.config_entries.async_update_entry(
-        mock_manual_config_entry,
-        data={**mock_manual_config_entry.data, CONF_ACCESS_TOKEN: "new-token"},
-    )
-    await hass.async_block_till_done()
-
-    connection = mock_manual_config_entry.runtime_data.connection
-    assert connection.record.access_token == "new-token"
-    assert mock_manual_config_entry.state is ConfigEntryState.LOADED
 
 
 # The registry adopts the newest sign-in of an account.
