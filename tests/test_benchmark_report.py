@@ -28,6 +28,7 @@ def test_figures_are_printed_and_kept_with_commit_and_load(
     report.figure("connected in", 0.1234, "s", target="<= 0.25 s", met=True)
     report.figure("ratio", "1.31x (120 / 92 ms)", target="<= 1.5x", met=True)
     report.figure("back after the outage", "never", met=False)
+    report.figure("p95 (in a table)", 0.0009, "s", show=False)
 
     printed = capsys.readouterr().out.splitlines()
     assert printed == [
@@ -43,6 +44,7 @@ def test_figures_are_printed_and_kept_with_commit_and_load(
         (0.1234, "s"),
         (1.31, "x"),
         (None, ""),
+        (0.0009, "s"),
     ]
 
 
