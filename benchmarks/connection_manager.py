@@ -252,9 +252,9 @@ async def schedule_choices(sim: SimulatorProcess, session: ClientSession) -> boo
         figures[name] = [await _schedule_case(sim, manager, fault) for _, fault in cases]
         row = "".join(f"{_ms(took)} via {mode:<6}".rjust(26) for took, mode in figures[name])
         report.section(f"  {name:<54}{row}")
-        for (label, _), (took, mode) in zip(cases, figures[name], strict=True):
-            # Shown in the table above; kept in the JSON for comparing runs.
-            report.figure(f"{name}: {label} (via {mode})", took, "s", show=False)
+        for (label, _), (took, _mode) in zip(cases, figures[name], strict=True):
+            # Shown in the table above (with the mode); kept in the JSON for comparing runs.
+            report.figure(f"{name}: {label}", took, "s", show=False)
     used = figures[next(iter(SCHEDULES))]
     fastest = [min(case) for case in zip(*figures.values(), strict=True)]
     # The schedule in use reaches the LAN once it is back (the web app's promise), and is
