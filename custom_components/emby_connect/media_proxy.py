@@ -14,8 +14,9 @@ import re
 from urllib.parse import quote
 
 from aiohttp import hdrs, web
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.util.hass_dict import HassKey
 
 from .aioemby import EmbyError, EmbyNotFoundError
 from .aioemby.library import MIME_TYPES, EmbyLibrary
@@ -44,6 +45,7 @@ _PASSED_HEADERS = (
     hdrs.LAST_MODIFIED,
     hdrs.ETAG,
 )
+DATA_VIEWS: HassKey[bool] = HassKey(f"{DOMAIN}_views")
 STREAM_URL = "/api/emby_connect/stream/{system_id}/{item_id}/{kind}/{profile}"
 IMAGE_URL = "/api/emby_connect/image/{system_id}/{item_id}/{image_type}/{tag}"
 
@@ -91,6 +93,20 @@ def image_path(system_id: str, image: ImageRef) -> str:
         image_type=image.image_type.value,
         tag=quote(image.tag or "-", safe=""),
     )
+
+
+@callback
+def async_register_views(hass: HomeAssistant) -> None:
+    """Serve the streams and pictures, once, as soon as Home Assistant's HTTP server is there.
+
+    A device keeps the path it was given: after a restart it must still find the view,
+    whether or not anyone has browsed the media source since.
+    """
+    if hass.data.get(DATA_VIEWS) or getattr(hass, "http", None) is None:
+        return
+    hass.http.register_view(EmbyStreamView(hass))
+    hass.http.register_view(EmbyImageView(hass))
+    hass.data[DATA_VIEWS] = True
 
 
 def loaded_entries(hass: HomeAssistant) -> dict[str, EmbyConfigEntry]:

@@ -28,8 +28,7 @@ from .browse import DIRECTORY, BrowseId, LibraryBrowser, browse_error
 from .const import DOMAIN
 from .coordinator import EmbyConfigEntry
 from .media_proxy import (
-    EmbyImageView,
-    EmbyStreamView,
+    async_register_views,
     image_path,
     loaded_entries,
     stream_choice,
@@ -42,8 +41,7 @@ THUMBNAIL_EXPIRY = timedelta(hours=1)
 
 async def async_get_media_source(hass: HomeAssistant) -> MediaSource:
     """Set up the Emby media source and the views that serve its streams and pictures."""
-    hass.http.register_view(EmbyStreamView(hass))
-    hass.http.register_view(EmbyImageView(hass))
+    async_register_views(hass)
     return EmbyMediaSource(hass)
 
 

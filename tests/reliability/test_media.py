@@ -44,6 +44,8 @@ MOVIES = 250  # more than two pages of 100
 
 async def _world(stack: Stack, *names: str) -> list[SimServer]:
     """Add servers with a library and a phone app each, set up by address, and the media source."""
+    # Home Assistant's HTTP server comes first, as it does at startup.
+    assert await async_setup_component(stack.hass, "http", {})
     servers = []
     for name in names:
         server = await stack.add_server(name, link=False)
@@ -321,3 +323,18 @@ async def test_media_source_refusals(stack: Stack) -> None:
     with pytest.raises(HomeAssistantError) as caught:
         await media_source.async_browse_media(hass, f"{base}/")
     assert caught.value.translation_key == "browse_failed"
+
+
+async def test_proxy_refusals(stack: Stack, hass_client: ClientSessionGenerator) -> None:
+    """A stream or picture the server has not is not found; a failing server is a bad gateway."""
+    (server,) = await _world(stack, "Living Room")
+    client = await hass_client()
+    base = f"/api/{DOMAIN}"
+    stream = f"{base}/stream/{server.system_id}/999999/audio/transcode"
+    image = f"{base}/image/{server.system_id}/999999/Primary/-"
+    assert (await client.get(stream)).status == 404
+    assert (await client.get(image)).status == 404
+    assert (await client.get(f"{base}/stream/{server.system_id}/1/audio/x.y")).status == 404
+    server.fault = Fault.HTTP_500
+    assert (await client.get(stream)).status == 502
+    assert (await client.get(image)).status == 502
