@@ -191,9 +191,15 @@ class LibraryBrowser:
         if where.item_id is None:
             return await self._views()
         query = ItemQuery(parent_id=where.item_id, start_index=where.start, limit=self.page_size)
-        parent, page = await asyncio.gather(
-            self.library.get_item(where.item_id), self.library.get_items(query)
-        )
+        # Both at once: the first page costs one round trip. A task, not gather(): gather's
+        # future keeps its results alive after a page was shown.
+        reading = asyncio.create_task(self.library.get_item(where.item_id))
+        try:
+            page = await self.library.get_items(query)
+        except BaseException:
+            reading.cancel()
+            raise
+        parent = await reading
         return self._folder(parent, page, where)
 
     async def search(self, query: SearchMediaQuery) -> SearchMedia:
