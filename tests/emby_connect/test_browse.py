@@ -122,6 +122,15 @@ async def _browse(
     return answer
 
 
+def _page_query(mock_emby_server: MagicMock) -> dict[str, str]:
+    """Return the query of the last page asked for."""
+    pages = [
+        call for call in mock_emby_server.request.call_args_list if call.args[1].endswith("/Items")
+    ]
+    query: dict[str, str] = pages[-1].kwargs["params"]
+    return query
+
+
 def _browsed_paths(mock_emby_server: MagicMock) -> list[str]:
     """Return the paths of the library calls made."""
     return [call.args[1] for call in mock_emby_server.request.call_args_list]
@@ -144,11 +153,10 @@ async def test_browse_a_page(
             child["thumbnail"] = child["thumbnail"].split("?")[0]
     assert result == snapshot
     assert SERVER_TOKEN not in str(answer)
-    query = mock_emby_server.request.call_args_list[-1].kwargs["params"]
+    query = _page_query(mock_emby_server)
     assert (query["ParentId"], query["StartIndex"], query["Limit"]) == ("1", "0", "100")
     answer = await _browse(hass, hass_ws_client, "1@100")
-    query = mock_emby_server.request.call_args_list[-1].kwargs["params"]
-    assert query["StartIndex"] == "100"
+    assert _page_query(mock_emby_server)["StartIndex"] == "100"
     assert answer["result"]["title"] == "Movies (101-102 / 205)"
 
 
