@@ -184,6 +184,8 @@ class LibraryBrowser:
     node: NodeFactory = BrowseMedia
     playable: Callable[[MediaItem], bool] = _playable_default
     page_size: int = PAGE_SIZE
+    # Whether the views offer a search box (a player's search_media; media sources have none).
+    searchable: bool = False
 
     async def browse(self, content_id: str | None) -> BrowseMedia:
         """Return a node with its children: the views, or one page of a folder."""
@@ -230,6 +232,7 @@ class LibraryBrowser:
             can_expand=True,
             children=children,
             children_media_class=MediaClass.DIRECTORY,
+            can_search=self.searchable,
         )
 
     def _folder(self, parent: MediaItem, page: ItemPage, where: BrowseId) -> BrowseMedia:

@@ -50,6 +50,7 @@ class EmbyBrowsingPlayer(EmbyClientEntity, MediaPlayerEntity):
             title=self._client_name,
             thumbnail=self._browse_thumbnail,
             playable=playable,
+            searchable=True,
         )
 
     def _browse_thumbnail(self, content_type: str, content_id: str, image: ImageRef) -> str:

@@ -105,6 +105,7 @@ async def test_player_browses_in_pages(
     entity_id = _phone(stack)
     browse = await _browser(stack, hass_ws_client, entity_id)
     root = await browse(None)
+    assert root["can_search"]
     assert [child["title"] for child in root["children"]] == [
         "Movies",
         "TV Shows",
