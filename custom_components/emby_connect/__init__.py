@@ -87,8 +87,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         # The account's first entry: read the list once (nothing failed that read it yet).
         connection.async_request_server_list()
 
-    push = EmbyPushListener(hass, entry, connection, status=status, library=library)
-    wake = EmbyWaker(hass, entry, connection, status)
+    push = EmbyPushListener(entry, connection, status=status, library=library)
+    wake = EmbyWaker(entry, connection, status)
     entry.runtime_data = EmbyRuntimeData(
         connection=connection,
         status=status,
