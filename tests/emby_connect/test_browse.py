@@ -44,6 +44,7 @@ from custom_components.emby_connect.browse import (
     parse_image_id,
 )
 from custom_components.emby_connect.const import DOMAIN
+from custom_components.emby_connect.media_proxy import stream_choice
 
 from .conftest import SERVER_TOKEN, SERVER_USER_ID, SYSTEM_ID, load_json
 
@@ -280,3 +281,20 @@ def test_item_classes() -> None:
     assert item_classes(song) == (MediaClass.MUSIC, MediaType.MUSIC)
     book = MediaItem(id="1", name="", media_type=EmbyMediaType.BOOK)
     assert item_classes(book) == (MediaClass.DIRECTORY, "directory")
+
+
+def test_stream_choice() -> None:
+    """What fits goes as stored; other containers are transcoded; folders and photos do not play."""
+    mp4 = stream_choice(MediaItem(id="1", name="", media_type=EmbyMediaType.VIDEO, container="mp4"))
+    assert mp4 is not None
+    assert (mp4.container, mp4.mime_type, mp4.profile) == ("mp4", "video/mp4", "mp4")
+    mkv = stream_choice(MediaItem(id="1", name="", media_type=EmbyMediaType.VIDEO, container="mkv"))
+    assert mkv is not None
+    assert (mkv.container, mkv.mime_type, mkv.profile) == (None, "video/mp4", "transcode")
+    ogg = stream_choice(MediaItem(id="1", name="", media_type=EmbyMediaType.AUDIO, container="ogg"))
+    assert ogg is not None
+    assert ogg.mime_type == "audio/mpeg"
+    photo = MediaItem(id="1", name="", media_type=EmbyMediaType.PHOTO)
+    folder = MediaItem(id="1", name="", media_type=EmbyMediaType.VIDEO, is_folder=True)
+    assert stream_choice(photo) is None
+    assert stream_choice(folder) is None
