@@ -44,6 +44,7 @@ from .coordinator import (
 )
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
+from .media_proxy import async_register_views
 from .push import EmbyPushListener
 from .rights import EmbyRightsWatch, async_check_rights
 from .services import async_setup_services
@@ -65,6 +66,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the registry of the Emby Connect accounts the entries share."""
     hass.data[DATA_ACCOUNTS] = EmbyAccountRegistry(hass)
     async_setup_services(hass)
+    async_register_views(hass)
     return True
 
 
