@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
+    ActivityLogPage,
     ClientIdentity,
     ConnectionMode,
     ConnectionResult,
@@ -205,6 +206,8 @@ def mock_emby_admin() -> Generator[MagicMock]:
         admin = admin_class.return_value
         admin.get_wake_on_lan_info.return_value = []
         admin.get_scheduled_tasks.return_value = []
+        admin.get_activity_log.return_value = ActivityLogPage()
+        admin.get_activity_since.return_value = []
         yield admin
 
 
