@@ -42,7 +42,7 @@ EVENTS = [
     EmbyEventEntityDescription(
         key="playback",
         translation_key="playback",
-        event_types=list(PlaybackEvent),
+        event_types=[str(event) for event in PlaybackEvent],
         source_fn=lambda _hass, entry: EmbyPlayback(
             entry.runtime_data.connection, entry.runtime_data.status, entry.runtime_data.push
         ),
@@ -50,7 +50,7 @@ EVENTS = [
     EmbyEventEntityDescription(
         key="security",
         translation_key="security",
-        event_types=list(SecurityEvent),
+        event_types=[str(event) for event in SecurityEvent],
         has_fn=lambda entry: entry.runtime_data.is_admin,
         source_fn=lambda hass, entry: EmbySecurity(
             hass, entry, entry.runtime_data.connection, entry.runtime_data.push

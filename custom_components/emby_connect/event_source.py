@@ -55,7 +55,8 @@ class EmbyEventSource:
     def _async_fire(self, event_type: str, data: Mapping[str, Any]) -> None:
         """Tell every listener of one event."""
         for listener in list(self._listeners):
-            listener(event_type, dict(data))
+            # A plain string (not an enum member) is what states and automations compare.
+            listener(str(event_type), dict(data))
 
 
 def item_data(item: MediaItem | NowPlayingItem) -> dict[str, Any]:
