@@ -62,8 +62,6 @@ class EmbyEventSource:
 def item_data(item: MediaItem | NowPlayingItem) -> dict[str, Any]:
     """Return what an event says of an item: type, title, series, season, episode, year."""
     kind = item.type_name if isinstance(item, MediaItem) else item.type
-    if isinstance(item, MediaItem) and item.type is not ItemType.OTHER:
-        kind = item.type.value
     episode = kind == ItemType.EPISODE
     return {
         "type": kind or None,

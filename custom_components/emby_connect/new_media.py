@@ -78,7 +78,7 @@ class EmbyNewMedia(EmbyEventSource):
 
     def _async_watch(self) -> list[CALLBACK_TYPE]:
         """Follow what the server pushes."""
-        return [self._push.async_subscribe(self._async_message), self._async_cancel_timer]
+        return [self._push.async_subscribe(self._async_message), self._async_forget]
 
     @callback
     def _async_message(self, message: EmbyMessage) -> None:
@@ -107,6 +107,13 @@ class EmbyNewMedia(EmbyEventSource):
         """Send the pending batch after delay seconds (again from now)."""
         self._async_cancel_timer()
         self._timer = async_call_later(self.hass, delay, self._flush_job)
+
+    @callback
+    def _async_forget(self) -> None:
+        """Drop what was collected: nobody listens any more."""
+        self._async_cancel_timer()
+        self._pending = []
+        self._scan_seen = None
 
     @callback
     def _async_cancel_timer(self) -> None:

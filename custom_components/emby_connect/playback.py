@@ -116,10 +116,15 @@ class EmbyPlayback(EmbyEventSource):
             return
         if session.device_id == self._device_id or self._known is None:
             return
-        if not message.started:
+        playing = _playing(session)
+        if message.started:
+            if playing is not None:
+                self._async_seen(session.id, playing)
+            return
+        known = self._known.get(session.id)
+        if playing is None or known is None or known.key == playing.key:
             self._async_stopped(session.id)
-        elif (playing := _playing(session)) is not None:
-            self._async_seen(session.id, playing)
+        # Else the sessions told of the next item already: this stop is old news.
 
     @callback
     def _async_seen(self, session_id: str, playing: _Playing) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime
+import json
 from typing import Any
 from unittest.mock import MagicMock, patch
 
@@ -36,9 +37,10 @@ from custom_components.emby_connect.aioemby import (
     TaskResult,
     TaskStatus,
 )
+from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.new_media import BATCH_WINDOW, MAX_LISTED, SCAN_TAIL
 
-from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, load_json
+from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, SYSTEM_ID, load_json
 from .helpers import settle, tick
 from .test_push import FakeChannel
 
@@ -206,7 +208,10 @@ async def test_new_media_once_per_batch(
     _event_type, data = fired.events[0]
     assert data["series"] == ["Severance"]
     assert data["count"] == 2
-    assert not {SERVER_TOKEN, ACCESS_KEY, CONNECT_TOKEN} & set(str(data).split("'"))
+    state = hass.states.get(NEW_MEDIA)
+    assert state is not None
+    for secret in (SERVER_TOKEN, ACCESS_KEY, CONNECT_TOKEN):
+        assert secret not in json.dumps(dict(state.attributes))
 
     # Nothing more comes of it; a message adding nothing fires nothing.
     channel.push(LibraryChangedMessage(items_removed=["movie-1"]))
@@ -330,6 +335,8 @@ async def test_playback_events(
     next_item = replace(alice.now_playing, id="next-episode", name="The Dawn", index_number=4)
     channel.push(SessionsMessage(sessions=[ha, replace(paused, now_playing=next_item), resumed]))
     freezer.tick(1)
+    # Emby's stop of the first item, late: the sessions told of it already.
+    channel.push(PlaybackMessage(started=False, session=paused))
     # Home Assistant's own session is no one watching.
     channel.push(PlaybackMessage(started=True, session=replace(ha, now_playing=next_item)))
     await settle(hass)
@@ -457,3 +464,33 @@ async def test_security_log_unreadable(
     await settle(hass)
     assert mock_emby_admin.get_activity_since.call_args.kwargs == {"after_id": 0}
     assert fired.types == ["failed_sign_in"]
+
+
+async def test_disabled_security_entity_reads_nothing(
+    hass: HomeAssistant,
+    *,
+    entity_registry: er.EntityRegistry,
+    mock_emby_admin: MagicMock,
+    channel: FakeChannel,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> None:
+    """A disabled Security entity asks for no activity feed and reads no log."""
+    entity_registry.async_get_or_create(
+        "event",
+        DOMAIN,
+        f"{SYSTEM_ID}_security",
+        disabled_by=er.RegistryEntryDisabler.USER,
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    assert channel.is_open
+    channel.push(ActivityLogEntryMessage())
+    await settle(hass)
+    assert Feed.ACTIVITY_LOG not in [
+        call.args[0] for call in channel.websocket.subscribe.mock_calls
+    ]
+    mock_emby_admin.get_activity_log.assert_not_called()
+    mock_emby_admin.get_activity_since.assert_not_called()
