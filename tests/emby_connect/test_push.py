@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 import logging
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.emby_connect import PLATFORMS
 from custom_components.emby_connect.aioemby import (
     AuthSource,
     EmbyAuthenticationError,
@@ -399,6 +400,15 @@ async def test_subscribers_get_every_message(
     assert received == messages
 
 
+@pytest.fixture
+def without_events() -> Iterator[None]:
+    """Load no event entity: the Security one asks for the activity feed itself."""
+    platforms = [platform for platform in PLATFORMS if platform is not Platform.EVENT]
+    with patch("custom_components.emby_connect.PLATFORMS", platforms):
+        yield
+
+
+@pytest.mark.usefixtures("without_events")
 async def test_subscribers_feeds_are_asked_for(
     hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
 ) -> None:
