@@ -47,22 +47,14 @@ async def async_scan_libraries(connection: EmbyConnection) -> None:
     await connection.async_call(_refresh_library)
 
 
-async def async_newest_activity(connection: EmbyConnection) -> ActivityLogEntry | None:
+async def async_newest_activity(server: EmbyServer) -> ActivityLogEntry | None:
     """Return the newest entry of the activity log (None when it is empty)."""
-
-    async def newest(server: EmbyServer) -> ActivityLogEntry | None:
-        page = await EmbyAdmin(server=server).get_activity_log(limit=1)
-        return max(page.entries, key=lambda entry: entry.id, default=None)
-
-    return await connection.async_call(newest)
+    page = await EmbyAdmin(server=server).get_activity_log(limit=1)
+    return max(page.entries, key=lambda entry: entry.id, default=None)
 
 
 async def async_activity_after(
-    connection: EmbyConnection, since: datetime, after_id: int
+    server: EmbyServer, since: datetime, after_id: int
 ) -> list[ActivityLogEntry]:
     """Return the activity entries since a time and after an entry Id, oldest first."""
-
-    async def after(server: EmbyServer) -> list[ActivityLogEntry]:
-        return await EmbyAdmin(server=server).get_activity_since(since, after_id=after_id)
-
-    return await connection.async_call(after)
+    return await EmbyAdmin(server=server).get_activity_since(since, after_id=after_id)

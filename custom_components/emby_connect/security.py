@@ -18,7 +18,14 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 
 from .admin import async_activity_after, async_newest_activity
-from .aioemby import ActivityLogEntry, ActivityLogEntryMessage, EmbyError, EmbyMessage, Feed
+from .aioemby import (
+    ActivityLogEntry,
+    ActivityLogEntryMessage,
+    EmbyError,
+    EmbyMessage,
+    EmbyServer,
+    Feed,
+)
 from .connection import EmbyConnection
 from .const import LOGGER
 from .event_source import EmbyEventSource
@@ -117,22 +124,29 @@ class EmbySecurity(EmbyEventSource):
         self._again = True
         while self._again:
             self._again = False
+            if (server := self._connection.client) is None:
+                # Not worth a connect of its own: the catch-up after the reconnect reads it.
+                return
             try:
-                await self._async_read_once()
+                await self._async_read_once(server)
             except EmbyError as err:
                 # The next push or reconnect reads it again, from the same entry on.
                 LOGGER.debug("Cannot read the activity log of %s: %s", self._entry.title, err)
                 return
 
-    async def _async_read_once(self) -> None:
-        """Fire the security entries logged after the last one seen."""
+    async def _async_read_once(self, server: EmbyServer) -> None:
+        """Fire the security entries logged after the last one seen.
+
+        Through the client in use, never connecting or exchanging a token itself: the
+        status poll does that, and the catch-up after it reads what this read missed.
+        """
         if self._last_id is None:
-            newest = await async_newest_activity(self._connection)
+            newest = await async_newest_activity(server)
             self._last_id = newest.id if newest is not None else 0
             if newest is not None and newest.date is not None:
                 self._since = newest.date
             return
-        for entry in await async_activity_after(self._connection, self._since, self._last_id):
+        for entry in await async_activity_after(server, self._since, self._last_id):
             if entry.id <= self._last_id:
                 continue
             self._last_id = entry.id
