@@ -86,14 +86,16 @@ class EmbyNewMedia(EmbyEventSource):
         match message:
             case RefreshProgressMessage(progress=progress) if progress < 100:  # noqa: PLR2004
                 self._scan_seen = self.hass.loop.time()
+                if self._pending:
+                    # Held for the scan's end, unless it falls silent (its end was lost).
+                    self._async_flush_in(SCAN_SILENCE)
             case ScheduledTaskEndedMessage(result=result) if result.key == LIBRARY_SCAN_KEY:
                 self._scan_seen = None
                 if self._pending:
                     self._async_flush_in(SCAN_TAIL)
             case LibraryChangedMessage(items_added=added) if added:
                 self._pending.extend(item_id for item_id in added if item_id)
-                if not self._scanning():
-                    self._async_flush_in(BATCH_WINDOW)
+                self._async_flush_in(SCAN_SILENCE if self._scanning() else BATCH_WINDOW)
             case _:
                 pass
 

@@ -38,7 +38,12 @@ from custom_components.emby_connect.aioemby import (
     TaskStatus,
 )
 from custom_components.emby_connect.const import DOMAIN
-from custom_components.emby_connect.new_media import BATCH_WINDOW, MAX_LISTED, SCAN_TAIL
+from custom_components.emby_connect.new_media import (
+    BATCH_WINDOW,
+    MAX_LISTED,
+    SCAN_SILENCE,
+    SCAN_TAIL,
+)
 
 from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, SYSTEM_ID, load_json
 from .helpers import settle, tick
@@ -274,6 +279,16 @@ async def test_new_media_waits_for_the_scan(
     )
     await tick(hass, freezer, SCAN_TAIL)
     assert fired.types == ["new_media", "new_media"]
+
+    # A scan that falls silent (its end lost with a websocket): what it added goes out then.
+    channel.push(RefreshProgressMessage(item_id="movies", progress=10.0))
+    channel.push(LibraryChangedMessage(items_added=["ep-1"]))
+    await tick(hass, freezer, SCAN_SILENCE / 2)
+    channel.push(RefreshProgressMessage(item_id="movies", progress=20.0))
+    await tick(hass, freezer, SCAN_SILENCE / 2 + 1)
+    assert fired.types == ["new_media", "new_media"]
+    await tick(hass, freezer, SCAN_SILENCE / 2)
+    assert fired.types == ["new_media", "new_media", "new_media"]
 
 
 async def test_new_media_unreadable_fires_nothing(
