@@ -67,8 +67,8 @@ async def test_new_media_blueprint_tells_of_one_series(
 ) -> None:
     """A scan adding episodes of two series notifies once, of the chosen series only."""
     hass, sim = e2e.hass, e2e.sim
-    await new_server(sim, hass, "Attic")
-    event = await _new_media_entity(hass, "Attic")
+    await new_server(sim, hass, "Loft")
+    event = await _new_media_entity(hass, "Loft")
     await hass.post(
         "/api/config/automation/config/emby_new_media",
         {
@@ -80,7 +80,7 @@ async def test_new_media_blueprint_tells_of_one_series(
                     "new_media": event,
                     "series": "blender stories",
                     "notify_action": "persistent_notification.create",
-                    "title": "New on Attic",
+                    "title": "New on Loft",
                 },
             },
         },
@@ -93,10 +93,10 @@ async def test_new_media_blueprint_tells_of_one_series(
         {"Name": "Pilot", "Type": "Episode", "SeriesName": "Blender Stories", "IndexNumber": 1},
         {"Name": "Ending", "Type": "Episode", "SeriesName": "Other Show", "IndexNumber": 9},
     ]
-    await sim.control("PATCH", "/servers/Attic/care", {"library_changed_delay": 0.5})
-    await sim.control("POST", "/servers/Attic/scan", {"items": items, "duration": 0.5})
-    await wait_for(lambda: _notified(hass, "New on Attic"), "the new media notification")
-    [notification] = [n for n in await _notifications(hass) if n["title"] == "New on Attic"]
+    await sim.control("PATCH", "/servers/Loft/care", {"library_changed_delay": 0.5})
+    await sim.control("POST", "/servers/Loft/scan", {"items": items, "duration": 0.5})
+    await wait_for(lambda: _notified(hass, "New on Loft"), "the new media notification")
+    [notification] = [n for n in await _notifications(hass) if n["title"] == "New on Loft"]
     assert notification["message"] == "Blender Stories S01E01: Pilot"
 
 
