@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -509,3 +510,33 @@ async def test_disabled_security_entity_reads_nothing(
     ]
     mock_emby_admin.get_activity_log.assert_not_called()
     mock_emby_admin.get_activity_since.assert_not_called()
+
+
+async def test_security_pushes_during_a_read(
+    hass: HomeAssistant,
+    *,
+    mock_emby_admin: MagicMock,
+    channel: FakeChannel,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+) -> None:
+    """Pushes while the log is being read make one more read, not one each."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    fired = Fired(hass, SECURITY)
+    release = asyncio.Event()
+
+    async def slow_read(*_args: object, **_kwargs: object) -> list[ActivityLogEntry]:
+        await release.wait()
+        return [_entry(1, "UserLockedOut")]
+
+    mock_emby_admin.get_activity_since.side_effect = slow_read
+    for _ in range(3):
+        channel.push(ActivityLogEntryMessage())
+        await settle(hass)
+    release.set()
+    await settle(hass)
+    assert mock_emby_admin.get_activity_since.call_count == 2
+    assert fired.types == ["user_locked_out"]
