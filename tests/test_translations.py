@@ -131,7 +131,7 @@ def test_exception_strings_match_the_code() -> None:
 def test_issue_strings_match_the_code() -> None:
     """Each repair issue has a title and a fix flow text; nothing unused."""
     created: set[str] = set()
-    for module in ("account", "errors"):
+    for module in ("account", "errors", "rights"):
         created |= _keyword_values(_tree(module), "translation_key") & set(STRINGS["issues"])
     assert created == set(STRINGS["issues"])
     for key in created:

@@ -70,11 +70,24 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors of an Emby server that its user may read."""
-    status = entry.runtime_data.status
-    async_add_entities(
-        EmbyBinarySensorEntity(entry, status, description)
-        for description in readable(status, BINARY_SENSORS)
+    """Set up the binary sensors of an Emby server that its user may read.
+
+    Connectivity comes at once; while the server sleeps, the others wait until it answers.
+    """
+    runtime_data = entry.runtime_data
+    status = runtime_data.status
+    runtime_data.standby.async_add_entities(
+        async_add_entities,
+        offline=[
+            EmbyBinarySensorEntity(entry, status, description)
+            for description in BINARY_SENSORS
+            if description.always_available
+        ],
+        online=lambda: [
+            EmbyBinarySensorEntity(entry, status, description)
+            for description in readable(status, BINARY_SENSORS)
+            if not description.always_available
+        ],
     )
 
 

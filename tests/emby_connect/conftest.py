@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from dataclasses import dataclass, replace
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.emby_connect.aioemby import (
     ActivityLogPage,
@@ -20,6 +23,7 @@ from custom_components.emby_connect.aioemby import (
     ConnectionMode,
     ConnectionResult,
     ConnectServer,
+    EmbyConnectionError,
     EmbyServer,
     ItemCounts,
     PublicSystemInfo,
@@ -44,6 +48,7 @@ from custom_components.emby_connect.const import (
     CONF_USER_ID,
     CONF_USER_TYPE,
     DOMAIN,
+    STATUS_INTERVAL,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -87,15 +92,18 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
+def _living_room(data: dict[str, Any]) -> MockConfigEntry:
+    """Return an entry of the Living Room server, stored as the current version stores it."""
+    return MockConfigEntry(
+        domain=DOMAIN, title="Living Room", unique_id=SYSTEM_ID, version=ENTRY_VERSION, data=data
+    )
+
+
 @pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
     """Return the entry of a server linked to an Emby Connect account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Living Room",
-        unique_id=SYSTEM_ID,
-        version=ENTRY_VERSION,
-        data={
+    return _living_room(
+        {
             CONF_AUTH_METHOD: AUTH_METHOD_CONNECT,
             CONF_CONNECT_URL: CONNECT_URL,
             CONF_CONNECT_USER_ID: CONNECT_USER_ID,
@@ -108,26 +116,22 @@ def mock_config_entry() -> MockConfigEntry:
             CONF_REMOTE_ADDRESS: REMOTE_ADDRESS,
             CONF_LAST_MODE: None,
             CONF_VERIFY_SSL: True,
-        },
+        }
     )
 
 
 @pytest.fixture
 def mock_manual_config_entry() -> MockConfigEntry:
     """Return the entry of a server added by address with a local user."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Living Room",
-        unique_id=SYSTEM_ID,
-        version=ENTRY_VERSION,
-        data={
+    return _living_room(
+        {
             CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
             CONF_URL: LOCAL_ADDRESS,
             CONF_VERIFY_SSL: False,
             CONF_USERNAME: MANUAL_USERNAME,
             CONF_USER_ID: SERVER_USER_ID,
             CONF_ACCESS_TOKEN: MANUAL_TOKEN,
-        },
+        }
     )
 
 
@@ -251,3 +255,90 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let background tasks (push, reads) and what they start run."""
+    for _ in range(30):
+        await asyncio.sleep(0)
+    await hass.async_block_till_done()
+
+
+async def tick(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    delta: timedelta | float = STATUS_INTERVAL,
+) -> None:
+    """Let time pass, fire what is due and let it finish."""
+    freezer.tick(delta if isinstance(delta, timedelta) else timedelta(seconds=delta))
+    async_fire_time_changed(hass)
+    await settle(hass)
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    """A server entry, the mocked clients it talks to, and the frozen clock."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    entry: MockConfigEntry
+    # The connection manager, the signed-in server client and the Emby Connect client.
+    manager: MagicMock
+    server: MagicMock
+    connect: MagicMock
+
+    async def set_up(self) -> None:
+        """Set the entry up and let the first reads finish."""
+        self.entry.add_to_hass(self.hass)
+        await self.hass.config_entries.async_setup(self.entry.entry_id)
+        await self.hass.async_block_till_done()
+
+    async def settle(self) -> None:
+        """Let background tasks (push, reads) and what they start run."""
+        await settle(self.hass)
+
+    async def tick(self, delta: timedelta | float = STATUS_INTERVAL) -> None:
+        """Let time pass (a status poll interval unless told), fire what is due, let it finish."""
+        await tick(self.hass, self.freezer, delta)
+
+    def refuse(self, error: Exception | None = None) -> None:
+        """Let every connect fail (refused, unless another error is given)."""
+        self.manager.connect.side_effect = error or EmbyConnectionError("refused")
+
+    def answer(self) -> None:
+        """Let connects succeed again."""
+        self.manager.connect.side_effect = None
+
+
+@pytest.fixture
+def runtime(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+) -> Runtime:
+    """Return the Connect entry, not set up yet, with its mocked clients and the clock."""
+    return Runtime(
+        hass=hass,
+        freezer=freezer,
+        entry=mock_config_entry,
+        manager=mock_connection_manager,
+        server=mock_emby_server,
+        connect=mock_emby_connect,
+    )
+
+
+@pytest.fixture
+def manual(runtime: Runtime, mock_manual_config_entry: MockConfigEntry) -> Runtime:
+    """Return the entry of a server added by address, not set up yet, with the same mocks."""
+    return replace(runtime, entry=mock_manual_config_entry)
+
+
+@pytest.fixture
+async def loaded(runtime: Runtime) -> Runtime:
+    """Return the Connect entry set up, as init_integration, with its mocks and the clock."""
+    await runtime.set_up()
+    return runtime

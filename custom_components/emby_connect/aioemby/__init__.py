@@ -20,6 +20,7 @@ from .control import EmbyControl
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
+    EmbyCertificateError,
     EmbyCommandError,
     EmbyConnectionError,
     EmbyError,
@@ -121,6 +122,7 @@ __all__ = [
     "ConnectionResult",
     "EmbyAdmin",
     "EmbyAuthenticationError",
+    "EmbyCertificateError",
     "EmbyCommandError",
     "EmbyConnect",
     "EmbyConnectionError",
