@@ -1,8 +1,10 @@
-"""What an administrator of a server may do from Home Assistant: restart it, scan its libraries."""
+"""What an administrator of a server may do from Home Assistant: restart, scan, read activity."""
 
 from __future__ import annotations
 
-from .aioemby import EmbyAdmin, EmbyError, EmbyForbiddenError, EmbyServer
+from datetime import datetime
+
+from .aioemby import ActivityLogEntry, EmbyAdmin, EmbyError, EmbyForbiddenError, EmbyServer
 from .connection import EmbyConnection
 from .const import LOGGER
 
@@ -42,3 +44,16 @@ async def async_restart(connection: EmbyConnection) -> None:
 async def async_scan_libraries(connection: EmbyConnection) -> None:
     """Scan all libraries; raise EmbyError when the server refuses or cannot be reached."""
     await connection.async_call(_refresh_library)
+
+
+async def async_newest_activity(server: EmbyServer) -> ActivityLogEntry | None:
+    """Return the newest entry of the activity log (None when it is empty)."""
+    page = await EmbyAdmin(server=server).get_activity_log(limit=1)
+    return max(page.entries, key=lambda entry: entry.id, default=None)
+
+
+async def async_activity_after(
+    server: EmbyServer, since: datetime, after_id: int
+) -> list[ActivityLogEntry]:
+    """Return the activity entries since a time and after an entry Id, oldest first."""
+    return await EmbyAdmin(server=server).get_activity_since(since, after_id=after_id)

@@ -295,6 +295,8 @@ class EmbyPushListener(EmbyFollower):
             await websocket.close()
             raise
         except EmbyError as err:
+            # Opened, then broken while its feeds were asked for: nothing else holds it.
+            await websocket.close()
             if not opened:
                 self._open_failures += 1
             if not opened and (

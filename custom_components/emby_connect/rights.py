@@ -17,7 +17,7 @@ from .entry_data import entry_system_id
 
 # The keys of the entities only an administrator gets. Registered for an entry, they say
 # the user administered the server once: that is when their absence is worth a repair.
-ADMIN_KEYS: Final = ("restart", "scan_libraries")
+ADMIN_KEYS: Final = ("restart", "scan_libraries", "library_scan", "security")
 
 
 def rights_issue_id(entry: ConfigEntry) -> str:

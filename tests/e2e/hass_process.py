@@ -63,8 +63,9 @@ input_boolean:
     name: Emby blueprint back
 """
 
-# The blueprint this repository ships, installed as a person would (config/blueprints/...).
+# The blueprints this repository ships, installed as a person would (config/blueprints/...).
 BLUEPRINT = ROOT / "blueprints" / "automation" / "emby_connect" / "server_offline_notify.yaml"
+NEW_MEDIA_BLUEPRINT = BLUEPRINT.with_name("new_media_notify.yaml")
 
 
 def _load_bootstrap() -> ModuleType:
@@ -151,7 +152,8 @@ def write_config(config_dir: Path, port: int) -> None:
     (storage / "http").write_text(json.dumps(http_storage(port)))
     blueprints = config_dir / "blueprints" / "automation" / "emby_connect"
     blueprints.mkdir(parents=True, exist_ok=True)
-    shutil.copy(BLUEPRINT, blueprints / BLUEPRINT.name)
+    for blueprint in (BLUEPRINT, NEW_MEDIA_BLUEPRINT):
+        shutil.copy(blueprint, blueprints / blueprint.name)
     link = config_dir / "custom_components"
     if not link.exists():
         link.symlink_to(ROOT / "custom_components")

@@ -18,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.emby_connect.aioemby import (
+    ActivityLogPage,
     ClientIdentity,
     ConnectionMode,
     ConnectionResult,
@@ -222,6 +223,8 @@ def mock_emby_admin() -> Generator[MagicMock]:
         admin.get_release_notes_versions.return_value = [SERVER_UPDATE, INSTALLED_RELEASE]
         admin.get_release_notes.return_value = SERVER_UPDATE
         admin.get_plugins.return_value = []
+        admin.get_activity_log.return_value = ActivityLogPage()
+        admin.get_activity_since.return_value = []
         yield admin
 
 

@@ -412,6 +412,24 @@ async def test_subscribers_feeds_are_asked_for(hass: HomeAssistant, push: Push) 
     websocket.subscribe.assert_not_awaited()
 
 
+@pytest.mark.usefixtures("without_platforms")
+async def test_feed_refused_as_it_opens_closes_the_websocket(push: Push) -> None:
+    """A websocket that opened but broke while its feeds were asked for is closed, then again."""
+    websocket = push.channel.websocket
+    push.listener.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS])
+    await push.settle()
+    websocket.close.reset_mock()
+    opened = push.channel.opened
+    websocket.subscribe.side_effect = [EmbyConnectionError("reset while asking"), None]
+    push.channel.end()
+    await push.settle()
+    # The broken one was closed (nothing else held it) and a new one opened.
+    websocket.close.assert_awaited()
+    await push.tick(STATUS_INTERVAL.total_seconds())
+    assert push.channel.opened == opened + 2
+    assert push.channel.is_open
+
+
 async def _never_open() -> None:
     """Wait forever, like a websocket that never opens."""
     await asyncio.Event().wait()

@@ -197,7 +197,7 @@ async def test_lost_admin_rights_raise_an_issue_naming_what_is_missing(
     assert issue.translation_key == "admin_rights_lost"
     assert issue.translation_placeholders == {
         "name": "Living Room",
-        "features": "Restart, Scan all libraries",
+        "features": "Library scan, Restart, Scan all libraries, Security",
     }
     assert hass.states.get("button.living_room_scan_all_libraries").state == STATE_UNAVAILABLE
 

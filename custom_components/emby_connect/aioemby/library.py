@@ -66,6 +66,10 @@ MIME_TYPES = {
 TRANSCODE_AUDIO = ("mp3", "mp3")  # container, codec
 TRANSCODE_VIDEO = ("mp4", "h264", "aac")  # container, video codec, audio codec
 SEARCH_LIMIT = 25
+# Ids asked for in one request (a URL stays well below what servers and proxies accept), and
+# at most this many in all: a scan that added more is told by its first items and a count.
+IDS_PER_REQUEST = 50
+MAX_ITEMS_BY_IDS = 200
 _STREAM_PATHS = {MediaType.AUDIO: "Audio", MediaType.VIDEO: "Videos"}
 # A stream may stall while the server starts a transcode; a read that waits longer is dead.
 STREAM_READ_TIMEOUT = 60.0
@@ -149,6 +153,30 @@ class EmbyLibrary:
         """Return one item (EmbyNotFoundError when it is unknown or not the user's to see)."""
         data = await self._get(self._user_path(f"Items/{_quoted(item_id)}"))
         return MediaItem.from_dict(data)
+
+    async def get_items_by_ids(
+        self,
+        ids: Sequence[str],
+        *,
+        per_request: int = IDS_PER_REQUEST,
+        max_items: int = MAX_ITEMS_BY_IDS,
+    ) -> list[MediaItem]:
+        """Return the items with these Ids the user may see, in the order asked.
+
+        Asks for per_request Ids at a time and for the first max_items Ids only; unknown Ids
+        and items the user may not see are left out (Emby answers without them).
+        """
+        if per_request < 1 or max_items < 0:
+            message = "per_request must be >= 1 and max_items >= 0"
+            raise ValueError(message)
+        wanted = list(dict.fromkeys(item_id for item_id in ids if item_id))[:max_items]
+        found: dict[str, MediaItem] = {}
+        for start in range(0, len(wanted), per_request):
+            chunk = tuple(wanted[start : start + per_request])
+            query = ItemQuery(ids=chunk, limit=len(chunk), recursive=True, sort_by=())
+            page = await self.get_items(query)
+            found.update((item.id, item) for item in page.items if item.id in chunk)
+        return [found[item_id] for item_id in wanted if item_id in found]
 
     async def search(
         self,

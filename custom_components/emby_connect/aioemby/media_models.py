@@ -494,7 +494,6 @@ class ItemQuery:
             "StartIndex": str(self.start_index),
             "Limit": str(self.limit),
             "Recursive": "true" if self.recursive else "false",
-            "SortBy": ",".join(self.sort_by),
             "SortOrder": self.sort_order,
             "EnableImageTypes": ",".join(self.image_types),
             "ImageTypeLimit": "1",
@@ -502,6 +501,8 @@ class ItemQuery:
         }
         optional = {
             "ParentId": self.parent_id,
+            # None asked for: Emby answers Ids in the order asked.
+            "SortBy": ",".join(self.sort_by),
             "SearchTerm": self.search_term,
             "IncludeItemTypes": ",".join(self.include_item_types),
             "ExcludeItemTypes": ",".join(self.exclude_item_types),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -68,6 +68,8 @@ class MessageType(StrEnum):
     KEEP_ALIVE = "KeepAlive"
     FORCE_KEEP_ALIVE = "ForceKeepAlive"
     SESSIONS_START = "SessionsStart"
+    PLAYBACK_START = "PlaybackStart"
+    PLAYBACK_STOPPED = "PlaybackStopped"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +106,18 @@ class LibraryChangedMessage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlaybackMessage:
+    """A session started (PlaybackStart) or stopped (PlaybackStopped) playing an item.
+
+    Emby sends these to the sessions of the user who plays, beside the Sessions feed; Data is
+    the session (with the item it started or stopped), None when it cannot be read.
+    """
+
+    started: bool
+    session: Session | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class KeepAliveMessage:
     """KeepAlive (the answer to ours) or ForceKeepAlive (with the server's timeout)."""
 
@@ -125,6 +139,7 @@ type EmbyMessage = (
     | ServerRestartingMessage
     | RestartRequiredMessage
     | LibraryChangedMessage
+    | PlaybackMessage
     | KeepAliveMessage
     | OtherMessage
     | AdminMessage
@@ -143,6 +158,16 @@ def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
     )
 
 
+def _playback(obj: JsonObject, *, started: bool) -> PlaybackMessage:
+    """Build PlaybackStart or PlaybackStopped (Data: the session; unreadable -> None)."""
+    data = get_value(obj, "Data")
+    try:
+        session = Session.from_dict(data) if isinstance(data, Mapping) else None
+    except EmbyResponseError:
+        session = None
+    return PlaybackMessage(started=started, session=session)
+
+
 def _force_keep_alive(obj: JsonObject) -> KeepAliveMessage:
     """Build ForceKeepAlive from its message (Data: the server's timeout in seconds)."""
     timeout = read_int(obj, "Data")
@@ -157,6 +182,8 @@ _BUILDERS: dict[str, Callable[[JsonObject], EmbyMessage]] = {
     MessageType.SERVER_RESTARTING: lambda _: ServerRestartingMessage(),
     MessageType.RESTART_REQUIRED: lambda _: RestartRequiredMessage(),
     MessageType.LIBRARY_CHANGED: _library_changed,
+    MessageType.PLAYBACK_START: lambda obj: _playback(obj, started=True),
+    MessageType.PLAYBACK_STOPPED: lambda obj: _playback(obj, started=False),
     MessageType.KEEP_ALIVE: lambda _: KeepAliveMessage(),
     MessageType.FORCE_KEEP_ALIVE: _force_keep_alive,
     **ADMIN_BUILDERS,
