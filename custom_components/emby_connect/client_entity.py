@@ -43,19 +43,29 @@ def async_add_client_entities(
     server_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(system_id, coordinator.data)
     )
+    clients = entry.runtime_data.clients
     known: set[str] = set()
 
     @callback
+    def _async_create(device_id: str, session: Session) -> Entity:
+        """Create a client's entity; a removed one is added again if the client comes back."""
+        known.add(device_id)
+        entity = create(entry, session, server_device.id)
+        entity.async_on_remove(lambda: known.discard(device_id))
+        return entity
+
+    @callback
     def _async_add_new() -> None:
-        """Add entities for the clients not seen before."""
+        """Add entities for the clients not seen before (of the apps the options let in)."""
         new = [
-            session
+            _async_create(device_id, session)
             for device_id, session in client_sessions(coordinator).items()
-            if device_id not in known and wanted(session)
+            if device_id not in known
+            and clients.options.wants_client(session.client)
+            and wanted(session)
         ]
-        known.update(session.device_id for session in new if session.device_id)
         if new:
-            async_add_entities(create(entry, session, server_device.id) for session in new)
+            async_add_entities(new)
 
     _async_add_new()
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .aioemby import ConnectionMode, PublicSystemInfo, Session, SystemInfo
@@ -42,6 +43,13 @@ class EmbyData:
 def others_sessions(sessions: list[Session], device_id: str) -> list[Session]:
     """Return the sessions but Home Assistant's own (it is no one watching anything)."""
     return [item for item in sessions if item.device_id != device_id]
+
+
+def counted_sessions(
+    sessions: list[Session], device_id: str, counts: Callable[[Session], bool]
+) -> list[Session]:
+    """Return the sessions that count: not Home Assistant's own, and of a user chosen."""
+    return [item for item in others_sessions(sessions, device_id) if counts(item)]
 
 
 def as_shown(sessions: list[Session]) -> list[Session]:

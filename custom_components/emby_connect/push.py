@@ -53,8 +53,10 @@ from .const import (
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from .data import EmbyData, as_shown, others_sessions
+from .data import EmbyData, as_shown, counted_sessions
 from .errors import EmbyUpdateFailed, ErrorReason
+from .options import EmbyOptions
+from .positions import PositionJumps
 
 
 def _reconnect_delays(clock: Callable[[], float]) -> Iterator[float]:
@@ -346,7 +348,8 @@ class EmbyPushListener:
 class EmbyPushDispatcher:
     """Hand what a server pushes to its coordinators, then to whoever subscribed.
 
-    Sessions reach the status coordinator when what the entities show changed; an announced
+    Sessions reach the status coordinator when what the entities show changed, or a play
+    position jumped (a seek); an announced
     shutdown or restart, or a silent websocket whose address does not answer, marks it offline
     at once; RestartRequired asks it for a refresh and LibraryChanged the library coordinator,
     whose debouncer waits out a scan. While push is healthy the status is polled slowly.
@@ -371,6 +374,7 @@ class EmbyPushDispatcher:
         self._on_feed = on_feed
         self._subscribers: list[Callable[[EmbyMessage], None]] = []
         self._feeds: Counter[Feed] = Counter()
+        self._positions = PositionJumps()
 
     @property
     def feeds(self) -> list[Feed]:
@@ -444,9 +448,15 @@ class EmbyPushDispatcher:
         if (data := status.data) is None or data.sessions is None:
             # The user may not list sessions: none are shown.
             return
-        sessions = others_sessions(sessions, self._connection.identity.device_id)
-        if as_shown(sessions) == as_shown(data.sessions):
-            # Only play positions moved: no entity shows them (subscribers get them).
+        sessions = counted_sessions(
+            sessions,
+            self._connection.identity.device_id,
+            EmbyOptions.from_entry(self._entry).counts,
+        )
+        jumped = self._positions.jumped(sessions, dt_util.utcnow())
+        if not jumped and as_shown(sessions) == as_shown(data.sessions):
+            # Only play positions moved on as playing moves them: the players' progress bars
+            # follow on their own (subscribers get every message).
             return
         status.async_set_updated_data(replace(data, sessions=sessions))
         read_at = status.last_update_success_time

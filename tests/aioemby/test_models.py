@@ -23,6 +23,7 @@ from custom_components.emby_connect.aioemby import (
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
+    ServerUser,
     Session,
     SystemInfo,
 )
@@ -256,3 +257,11 @@ def test_secrets_hidden_from_reprs() -> None:
     )
     for text in (repr(record), repr(result)):
         assert "SECRET" not in text
+
+
+def test_users_query_and_bare_list() -> None:
+    """Users/Query answers a QueryResult, older servers a bare list; odd users are skipped."""
+    query = {"Items": [{"Id": "u1", "Name": "bob", "Policy": {"IsDisabled": True}}, {"Name": "x"}]}
+    assert ServerUser.list_from(query) == [ServerUser(id="u1", name="bob", is_disabled=True)]
+    assert ServerUser.list_from([{"Id": "u2"}]) == [ServerUser(id="u2", name="u2")]
+    assert ServerUser.list_from({"TotalRecordCount": 0}) == []

@@ -76,6 +76,7 @@ from .models import (
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
+    ServerUser,
     SystemInfo,
 )
 from .server import EmbyServer, normalize_address
@@ -171,6 +172,7 @@ __all__ = [
     "ServerRecord",
     "ServerRestartingMessage",
     "ServerShuttingDownMessage",
+    "ServerUser",
     "Session",
     "SessionsMessage",
     "SortOrder",
