@@ -109,11 +109,6 @@ class EmbyClientDevices:
         self._async_remove_stale()
 
     @callback
-    def async_is_present(self, device_id: str) -> bool:
-        """Return whether a client has a session now."""
-        return device_id in self._present
-
-    @callback
     def async_removable(self, device: dr.DeviceEntry) -> bool:
         """Return whether a person may remove a device: a client without a session now.
 

@@ -295,6 +295,10 @@ async def test_features_follow_the_client(hass: HomeAssistant) -> None:
             EmbyCommandError("gone", session_id=PIXEL_SESSION, command="Pause", status=404),
             "client_gone",
         ),
+        (
+            EmbyCommandError("broken", session_id=PIXEL_SESSION, command="Pause", status=500),
+            "command_failed",
+        ),
         (EmbyConnectionError("down"), "command_cannot_connect"),
         (EmbyAuthenticationError("revoked", source=AuthSource.SERVER), "command_unauthorized"),
         (EmbyResponseError("bad"), "command_failed"),
