@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import override
+from weakref import WeakKeyDictionary
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -16,16 +17,30 @@ from .aioemby import EmbyError, EmbyServer, Session
 from .aioemby.control import EmbyControl
 from .const import DOMAIN
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
+from .data import EmbyData
 from .device import device_info
 from .errors import command_error
+
+# The sessions of each coordinator's data by DeviceId, made once per data for all its clients'
+# entities (hundreds of them on a big server; each would otherwise walk every session).
+_INDEX: WeakKeyDictionary[EmbyStatusCoordinator, tuple[EmbyData | None, dict[str, Session]]] = (
+    WeakKeyDictionary()
+)
 
 
 def client_sessions(coordinator: EmbyStatusCoordinator) -> dict[str, Session]:
     """Return the sessions of the clients by DeviceId (Home Assistant's own is left out)."""
     data = coordinator.data
-    if data is None or data.sessions is None:
-        return {}
-    return {item.device_id: item for item in data.sessions if item.device_id}
+    cached = _INDEX.get(coordinator)
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    index = (
+        {}
+        if data is None or data.sessions is None
+        else {item.device_id: item for item in data.sessions if item.device_id}
+    )
+    _INDEX[coordinator] = (data, index)
+    return index
 
 
 @callback
@@ -96,6 +111,7 @@ class EmbyClientEntity(CoordinatorEntity[EmbyStatusCoordinator]):
             via_device_id=via_device_id,
         )
         self._session: Session | None = None
+        self._shown_available = True
         self._async_update_session()
 
     @callback
@@ -106,8 +122,12 @@ class EmbyClientEntity(CoordinatorEntity[EmbyStatusCoordinator]):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Show the client's new session."""
+        """Show the client's new session; write no state when neither it nor the server moved."""
+        old = self._session
         self._async_update_session()
+        if self._session == old and self.available is self._shown_available:
+            return
+        self._shown_available = self.available
         super()._handle_coordinator_update()
 
     async def _async_call[T](self, call: Callable[[EmbyServer], Awaitable[T]]) -> T:
