@@ -123,11 +123,11 @@ class EmbyClientEntity(CoordinatorEntity[EmbyStatusCoordinator]):
     @override
     def _handle_coordinator_update(self) -> None:
         """Show the client's new session; write no state when neither it nor the server moved."""
-        old = self._session
-        self._async_update_session()
-        if self._session == old and self.available is self._shown_available:
+        session = client_sessions(self.coordinator).get(self._device_id)
+        if session == self._session and self.available is self._shown_available:
             return
         self._shown_available = self.available
+        self._async_update_session()
         super()._handle_coordinator_update()
 
     async def _async_call[T](self, call: Callable[[EmbyServer], Awaitable[T]]) -> T:

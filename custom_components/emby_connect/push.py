@@ -53,7 +53,7 @@ from .const import (
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from .data import EmbyData, as_shown, counted_sessions
+from .data import EmbyData, counted_sessions, same_as_shown
 from .errors import EmbyUpdateFailed, ErrorReason
 from .options import EmbyOptions
 from .positions import PositionJumps
@@ -454,7 +454,7 @@ class EmbyPushDispatcher:
             EmbyOptions.from_entry(self._entry).counts,
         )
         jumped = self._positions.jumped(sessions, dt_util.utcnow())
-        if not jumped and as_shown(sessions) == as_shown(data.sessions):
+        if not jumped and same_as_shown(sessions, data.sessions):
             # Only play positions moved on as playing moves them: the players' progress bars
             # follow on their own (subscribers get every message).
             return
