@@ -15,6 +15,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .aioemby import EmbyError, EmbyServer, Session
 from .aioemby.control import EmbyControl
+from .clients import client_devices
 from .const import DOMAIN
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
 from .data import EmbyData
@@ -82,8 +83,30 @@ def async_add_client_entities(
         if new:
             async_add_entities(new)
 
+    # The clients known from before that have no session now: back as they were (off).
+    sessions = client_sessions(coordinator)
+    restored = [
+        _async_create(device_id, session)
+        for device_id, device in client_devices(hass, entry, system_id).items()
+        if device_id not in sessions
+        and clients.options.wants_client(device.model)
+        and wanted(session := _known_client(device_id, device))
+    ]
+    if restored:
+        async_add_entities(restored)
     _async_add_new()
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
+
+
+def _known_client(device_id: str, device: dr.DeviceEntry) -> Session:
+    """Return a client as its device describes it, for a client without a session now."""
+    return Session(
+        id="",
+        device_id=device_id,
+        device_name=device.name,
+        client=device.model,
+        application_version=device.sw_version,
+    )
 
 
 class EmbyClientEntity(CoordinatorEntity[EmbyStatusCoordinator]):
