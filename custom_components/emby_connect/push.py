@@ -375,6 +375,11 @@ class EmbyPushDispatcher:
         self._subscribers: list[Callable[[EmbyMessage], None]] = []
         self._feeds: Counter[Feed] = Counter()
         self._positions = PositionJumps()
+        self._poll_due: CALLBACK_TYPE | None = None
+        self._poll_due_job = HassJob(
+            self._async_poll_if_due, f"{status.name} poll pace", cancel_on_shutdown=True
+        )
+        entry.async_on_unload(self._async_cancel_poll_due)
 
     @property
     def feeds(self) -> list[Feed]:
@@ -459,11 +464,34 @@ class EmbyPushDispatcher:
             # follow on their own (subscribers get every message).
             return
         status.async_set_updated_data(replace(data, sessions=sessions))
-        read_at = status.last_update_success_time
-        interval = status.update_interval
-        if read_at is not None and interval is not None and dt_util.utcnow() - read_at >= interval:
-            # Every push postpones the poll: System/Info is still read at its pace.
-            self._async_request_refresh(status)
+        # Setting the data postponed the coordinator's poll by a whole period: System/Info is
+        # still read one period after the last poll, so a server whose HTTP breaks while its
+        # websocket stays open is seen within that period.
+        self._async_cancel_poll_due()
+        if (wait := self._until_poll_due()) is not None:
+            self._poll_due = async_call_later(status.hass, wait, self._poll_due_job)
+
+    def _until_poll_due(self) -> float | None:
+        """Return the seconds until a period has passed since the last poll (None: unknown)."""
+        status = self._status
+        read_at, interval = status.last_update_success_time, status.update_interval
+        if read_at is None or interval is None:
+            return None
+        return max((read_at + interval - dt_util.utcnow()).total_seconds(), 0.0)
+
+    @callback
+    def _async_poll_if_due(self, _now: datetime) -> None:
+        """Poll unless the coordinator polled since the push that postponed it."""
+        self._poll_due = None
+        if self._until_poll_due() == 0:
+            self._async_request_refresh(self._status)
+
+    @callback
+    def _async_cancel_poll_due(self) -> None:
+        """Forget the pending poll of a push."""
+        if self._poll_due is not None:
+            self._poll_due()
+            self._poll_due = None
 
     async def async_check_silent(self, server: EmbyServer | None) -> None:
         """After a silent websocket, probe the address once: no answer shows offline at once."""

@@ -522,6 +522,31 @@ async def test_pushed_sessions_keep_system_info_polled(
     assert mock_emby_server.get_sessions.call_count == 2
 
 
+async def test_a_push_does_not_postpone_the_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push_integration: MockConfigEntry,
+    channel: FakeChannel,
+    mock_emby_server: MagicMock,
+) -> None:
+    """A lone push late in the slow period leaves the next poll where it was.
+
+    A server whose HTTP breaks while its websocket stays open is seen within one slow period.
+    """
+    period = PUSH_STATUS_INTERVAL.total_seconds()
+    await _tick(hass, freezer, period - 60)
+    channel.push(SessionsMessage(sessions=[_session("1", "tv1", playing=True)]))
+    await _settle(hass)
+    assert _state(hass, ACTIVE_SESSIONS) == "1"
+    mock_emby_server.get_system_info.side_effect = EmbyResponseError("an HTML page")
+    await _tick(hass, freezer, 59)
+    assert mock_emby_server.get_system_info.call_count == 1
+    assert _state(hass, CONNECTIVITY) == STATE_ON
+    await _tick(hass, freezer, 2)
+    assert _state(hass, CONNECTIVITY) == STATE_OFF
+    assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
+
+
 async def test_failed_socket_and_unreachable_server(
     hass: HomeAssistant,
     *,

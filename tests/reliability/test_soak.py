@@ -262,7 +262,8 @@ class Soak:
                 self.checks += 1
             elif subject.down and now - subject.down_since >= SETTLE:
                 assert self.stack.shows_lost(server), (
-                    f"{now / 3600:.2f} h: {server.name} lies after {subject.events}"
+                    f"{now / 3600:.2f} h: {server.name} shows {self.stack.shown(server)} "
+                    f"after {subject.events}"
                 )
                 self.checks += 1
 
