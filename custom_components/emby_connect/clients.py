@@ -74,6 +74,7 @@ class EmbyClientDevices:
         )
         self._seen: dict[str, datetime] = {}
         self._present: set[str] = set()
+        self._unsaved = False
         self._status = status
         self.options = EmbyOptions.from_entry(entry)
 
@@ -104,6 +105,8 @@ class EmbyClientDevices:
                 self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
             )
         )
+        # Written at unload, not a minute later: the entry may be on its way to being removed.
+        entry.async_on_unload(self._async_flush)
         self._async_note_present()
         self._async_remove_excluded()
         self._async_remove_stale()
@@ -206,8 +209,15 @@ class EmbyClientDevices:
     @callback
     def _async_schedule_save(self) -> None:
         """Write the last-seen record a while from now."""
+        self._unsaved = True
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+
+    async def _async_flush(self) -> None:
+        """Write a pending last-seen record now (it replaces the delayed write)."""
+        if self._unsaved:
+            await self._store.async_save(self._data_to_save())
 
     def _data_to_save(self) -> dict[str, dict[str, str]]:
         """Return the last-seen record as stored."""
+        self._unsaved = False
         return {"last_seen": {key: seen.isoformat() for key, seen in self._seen.items()}}

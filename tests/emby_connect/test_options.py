@@ -242,9 +242,8 @@ async def test_last_seen_survives_a_restart(
     assert _device(device_registry, "bedroom-device") is None
     assert _device(device_registry, "attic-device") is not None
 
-    freezer.tick(timedelta(minutes=2))
-    await hass.async_block_till_done()
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
     stored = hass_storage[STORAGE_KEY.format(mock_config_entry.entry_id)]["data"]["last_seen"]
     assert set(stored) == {"attic-device", PIXEL_DEVICE, "theater-device-456", "web-device-789"}
 
