@@ -132,6 +132,10 @@ class CareApi:
             name, version, guid=guid, description=description
         )
 
+    def install_plugin(self, name: str, version: str) -> None:
+        """Install a plugin at a version (GET /Plugins); an offer not newer than it goes away."""
+        self.care.updates.install_plugin(name, version)
+
     @property
     def can_self_restart(self) -> bool:
         """Return whether System/Restart works (otherwise it answers 500, as Emby does)."""

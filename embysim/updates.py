@@ -44,6 +44,23 @@ class SimPackage:
         }
 
 
+def previous_version(version: str) -> str:
+    """Return a version before this one: its last non-zero component minus one."""
+    parts = version.split(".")
+    if not all(part.isdigit() for part in parts):
+        return "1.0.0.0"
+    for index in reversed(range(len(parts))):
+        if int(parts[index]) > 0:
+            parts[index] = str(int(parts[index]) - 1)
+            break
+    return ".".join(parts)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """Return a version as numbers, to compare (a part that is no number counts as 0)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
 def next_version(version: str) -> str:
     """Return the version after this one (the last component plus one)."""
     parts = version.split(".")
@@ -63,6 +80,8 @@ class UpdateCatalog:
         self._installed_at = utcnow() - timedelta(days=30)
         self.available: SimPackage | None = None
         self.plugin_updates: list[SimPackage] = []
+        # Installed plugins: name -> version (GET /Plugins).
+        self.installed_plugins: dict[str, str] = {}
 
     @property
     def installed(self) -> SimPackage:
@@ -99,7 +118,11 @@ class UpdateCatalog:
     def add_plugin_update(
         self, name: str, version: str, *, guid: str, description: str | None = None
     ) -> SimPackage:
-        """Offer a newer version of a plugin (replacing an earlier offer for it)."""
+        """Offer a newer version of a plugin (replacing an earlier offer for it).
+
+        A plugin not installed yet is installed first, at a version before the one offered.
+        """
+        self.installed_plugins.setdefault(name, previous_version(version))
         self.plugin_updates = [p for p in self.plugin_updates if p.name != name]
         package = SimPackage(
             name=name,
@@ -109,6 +132,28 @@ class UpdateCatalog:
         )
         self.plugin_updates.append(package)
         return package
+
+    def install_plugin(self, name: str, version: str) -> None:
+        """Install a plugin at a version; an offer for it that is not newer goes away."""
+        self.installed_plugins[name] = version
+        self.plugin_updates = [
+            p
+            for p in self.plugin_updates
+            if p.name != name or _version_key(p.version) > _version_key(version)
+        ]
+
+    def plugins(self, guid: Callable[[str], str]) -> list[dict[str, Any]]:
+        """Return GET /Plugins: every installed plugin as Emby's PluginInfo."""
+        return [
+            {
+                "Name": name,
+                "Version": version,
+                "ConfigurationFileName": f"{name.replace(' ', '')}.xml",
+                "Description": f"The {name} plugin.",
+                "Id": guid(name),
+            }
+            for name, version in sorted(self.installed_plugins.items())
+        ]
 
     def release_notes(self, *, update_available: bool) -> dict[str, Any]:
         """Return System/ReleaseNotes: the newest version's notes."""

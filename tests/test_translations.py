@@ -23,6 +23,7 @@ import voluptuous as vol
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
 from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.errors import CommandFailure, ErrorReason
+from custom_components.emby_connect.library_scan import LIBRARY_SCAN
 from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
 from custom_components.emby_connect.validation import FORM_ERRORS, UNKNOWN_ERROR
 
@@ -32,7 +33,10 @@ STRINGS: dict[str, Any] = json.loads((TRANSLATIONS / "en.json").read_text(encodi
 # Every language file there is (parametrized, so a new language is checked without a change).
 LANGUAGE_FILES = sorted(TRANSLATIONS.glob("*.json"), key=lambda path: path.stem)
 ICONS: dict[str, Any] = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
-PLATFORMS = {"sensor": [*SENSORS, *LIBRARY_SENSORS], "binary_sensor": BINARY_SENSORS}
+PLATFORMS = {
+    "sensor": [*SENSORS, *LIBRARY_SENSORS, LIBRARY_SCAN],
+    "binary_sensor": BINARY_SENSORS,
+}
 
 
 def _tree(module: str) -> ast.Module:
@@ -131,7 +135,7 @@ def test_exception_strings_match_the_code() -> None:
 def test_issue_strings_match_the_code() -> None:
     """Each repair issue has a title and a fix flow text; nothing unused."""
     created: set[str] = set()
-    for module in ("account", "errors"):
+    for module in ("account", "errors", "rights"):
         created |= _keyword_values(_tree(module), "translation_key") & set(STRINGS["issues"])
     assert created == set(STRINGS["issues"])
     for key in created:

@@ -20,7 +20,6 @@ from .account import (
     async_get_account_registry,
     removed_issue_id,
 )
-from .admin import async_is_admin
 from .aioemby import ConnectionManager
 from .clients import EmbyClientDevices, async_remove_record
 from .connection import EmbyConnection
@@ -34,7 +33,9 @@ from .coordinator import (
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
 from .push import EmbyPushListener
+from .rights import EmbyRightsWatch, async_check_rights
 from .services import async_setup_services
+from .standby import EmbyStandby, async_first_refresh
 from .wake import EmbyWaker
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -44,6 +45,7 @@ PLATFORMS = [
     Platform.MEDIA_PLAYER,
     Platform.REMOTE,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 
@@ -79,18 +81,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         connection.async_handle_account_update()
 
     status = EmbyStatusCoordinator(hass, entry, connection)
-    await status.async_config_entry_first_refresh()
     library = EmbyLibraryCoordinator(hass, entry, connection)
-    await library.async_config_entry_first_refresh()
+    # False: the server sleeps, and the entry loads what wakes it (standby.py).
+    if reached := await async_first_refresh(entry, status):
+        await library.async_config_entry_first_refresh()
 
     if account is not None and not account.reads and account.last_exception is None:
         # The account's first entry: read the list once (nothing failed that read it yet).
         connection.async_request_server_list()
 
-    push = EmbyPushListener(hass, entry, connection, status=status, library=library)
-    wake = EmbyWaker(hass, entry, connection, status)
+    push = EmbyPushListener(entry, connection, status=status, library=library)
+    wake = EmbyWaker(entry, connection, status)
     clients = EmbyClientDevices(hass, entry, connection.system_id, status)
     await clients.async_load()
+
+    async def _async_reached() -> None:
+        """Read what setup skipped while the server slept."""
+        await library.async_refresh()
+        entry.runtime_data.is_admin = await async_check_rights(hass, entry, connection)
+
+    standby = EmbyStandby(
+        hass, entry, status, PLATFORMS, reached=reached, on_reached=_async_reached
+    )
     entry.runtime_data = EmbyRuntimeData(
         connection=connection,
         status=status,
@@ -98,14 +110,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         push=push,
         wake=wake,
         clients=clients,
-        is_admin=await async_is_admin(connection),
+        is_admin=reached and await async_check_rights(hass, entry, connection),
         account=account,
+        standby=standby,
     )
     push.async_start()
     await wake.async_start()
     clients.async_start()
+    EmbyRightsWatch(hass, entry, connection).async_start()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await standby.async_start()
     return True
 
 
@@ -134,7 +148,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bo
 
 async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:
     """Unload an Emby server entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return await hass.config_entries.async_unload_platforms(
+        entry, entry.runtime_data.standby.platforms
+    )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:

@@ -189,22 +189,31 @@ class EmbyAccountRegistry:
     async def async_acquire(self, entry: ConfigEntry) -> EmbyAccountCoordinator:
         """Return the account of a Connect server entry, creating it for the first."""
         key = account_key(entry)
-        if (account := self._accounts.get(key)) is None:
-            client = await async_connect_client(
-                self.hass,
-                entry.data[CONF_CONNECT_URL],
-                user_id=entry.data[CONF_CONNECT_USER_ID],
-                access_token=entry.data[CONF_CONNECT_TOKEN],
-            )
-            account = self._accounts[key] = EmbyAccountCoordinator(
-                self.hass,
-                client,
-                connect_url=entry.data[CONF_CONNECT_URL],
-                user_id=entry.data[CONF_CONNECT_USER_ID],
-                username=entry.data.get(CONF_CONNECT_USERNAME) or "",
-            )
+        if (account := self._accounts.get(key)) is not None:
+            account.entry_ids.add(entry.entry_id)
+            self.async_adopt_sign_in(entry)
+            return account
+        client = await async_connect_client(
+            self.hass,
+            entry.data[CONF_CONNECT_URL],
+            user_id=entry.data[CONF_CONNECT_USER_ID],
+            access_token=entry.data[CONF_CONNECT_TOKEN],
+        )
+        account = self._accounts[key] = EmbyAccountCoordinator(
+            self.hass,
+            client,
+            connect_url=entry.data[CONF_CONNECT_URL],
+            user_id=entry.data[CONF_CONNECT_USER_ID],
+            username=entry.data.get(CONF_CONNECT_USERNAME) or "",
+        )
         account.entry_ids.add(entry.entry_id)
-        self.async_adopt_sign_in(entry)
+        # The first entry of the account to run holds the newest sign-in when it was just added
+        # (its siblings not running): those that hold another one take it up as well.
+        if any(
+            other.data.get(CONF_CONNECT_TOKEN) != entry.data[CONF_CONNECT_TOKEN]
+            for other in self._siblings(account, entry)
+        ):
+            self._async_share_sign_in(account, entry)
         return account
 
     async def async_release(self, account: EmbyAccountCoordinator, entry_id: str) -> None:
@@ -231,14 +240,28 @@ class EmbyAccountRegistry:
             return
         account.client.access_token = token
         account.username = entry.data.get(CONF_CONNECT_USERNAME) or account.username
-        updates = pick(entry.data, ACCOUNT_KEYS)
-        siblings = [
+        self._async_share_sign_in(account, entry)
+        entry.async_create_background_task(
+            self.hass,
+            account.async_request_server_list(),
+            name=f"Emby Connect server list for {entry.title}",
+        )
+
+    def _siblings(self, account: EmbyAccountCoordinator, entry: ConfigEntry) -> list[ConfigEntry]:
+        """Return the other entries of the account's servers."""
+        return [
             other
             for other in self.hass.config_entries.async_entries(DOMAIN, include_ignore=False)
             if other.entry_id != entry.entry_id
             and other.data.get(CONF_CONNECT_URL) == account.connect_url
             and other.data.get(CONF_CONNECT_USER_ID) == account.user_id
         ]
+
+    @callback
+    def _async_share_sign_in(self, account: EmbyAccountCoordinator, entry: ConfigEntry) -> None:
+        """Store the sign-in of an entry in its siblings; set up again those that failed."""
+        updates = pick(entry.data, ACCOUNT_KEYS)
+        siblings = self._siblings(account, entry)
         for other in siblings:
             if (
                 self.hass.config_entries.async_update_entry(other, data={**other.data, **updates})
@@ -250,11 +273,6 @@ class EmbyAccountRegistry:
             "account use it now",
             entry.title,
             len(siblings),
-        )
-        entry.async_create_background_task(
-            self.hass,
-            account.async_request_server_list(),
-            name=f"Emby Connect server list for {entry.title}",
         )
 
 

@@ -22,16 +22,15 @@ async def _refresh_library(server: EmbyServer) -> None:
     await EmbyAdmin(server=server).refresh_library()
 
 
-async def async_is_admin(connection: EmbyConnection) -> bool:
-    """Return whether the signed-in user administers the server (a guest or user does not)."""
+async def async_admin_rights(connection: EmbyConnection) -> bool | None:
+    """Return whether the signed-in user administers the server; None when it cannot tell."""
     try:
         await connection.async_call(_scheduled_tasks)
     except EmbyForbiddenError:
         return False
     except EmbyError as err:
-        # Setup just reached the server: take an odd answer as "not now"; a reload asks again.
         LOGGER.debug("Cannot tell whether %s is administered: %s", connection.record.name, err)
-        return False
+        return None
     return True
 
 

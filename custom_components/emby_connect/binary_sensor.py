@@ -1,4 +1,4 @@
-"""Binary sensors of an Emby server: reachable, update available, restart pending."""
+"""Binary sensors of an Emby server: reachable, restart pending (updates: update.py)."""
 
 from __future__ import annotations
 
@@ -45,15 +45,6 @@ BINARY_SENSORS = [
         is_on_fn=lambda coordinator: coordinator.last_update_success,
     ),
     EmbyBinarySensorEntityDescription(
-        key="update_available",
-        device_class=BinarySensorDeviceClass.UPDATE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_has_system_info,
-        is_on_fn=lambda coordinator: (
-            info.has_update_available if (info := coordinator.data.system_info) else None
-        ),
-    ),
-    EmbyBinarySensorEntityDescription(
         key="restart_pending",
         translation_key="restart_pending",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -70,11 +61,24 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors of an Emby server that its user may read."""
-    status = entry.runtime_data.status
-    async_add_entities(
-        EmbyBinarySensorEntity(entry, status, description)
-        for description in readable(status, BINARY_SENSORS)
+    """Set up the binary sensors of an Emby server that its user may read.
+
+    Connectivity comes at once; while the server sleeps, the others wait until it answers.
+    """
+    runtime_data = entry.runtime_data
+    status = runtime_data.status
+    runtime_data.standby.async_add_entities(
+        async_add_entities,
+        offline=[
+            EmbyBinarySensorEntity(entry, status, description)
+            for description in BINARY_SENSORS
+            if description.always_available
+        ],
+        online=lambda: [
+            EmbyBinarySensorEntity(entry, status, description)
+            for description in readable(status, BINARY_SENSORS)
+            if not description.always_available
+        ],
     )
 
 

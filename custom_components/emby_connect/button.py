@@ -74,12 +74,24 @@ async def async_setup_entry(
     entry: EmbyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the buttons that work for an Emby server."""
+    """Set up the buttons that work for an Emby server.
+
+    Wake server comes at once; while the server sleeps, the others wait until it answers.
+    """
     runtime_data = entry.runtime_data
-    async_add_entities(
-        EmbyButtonEntity(entry, runtime_data.status, description)
-        for description in BUTTONS
-        if description.has_fn(runtime_data)
+
+    def buttons(*, offline: bool) -> list[EmbyButtonEntity]:
+        """Return the buttons that work (offline: the ones that work without the server)."""
+        return [
+            EmbyButtonEntity(entry, runtime_data.status, description)
+            for description in BUTTONS
+            if description.works_offline is offline and description.has_fn(runtime_data)
+        ]
+
+    runtime_data.standby.async_add_entities(
+        async_add_entities,
+        offline=buttons(offline=True),
+        online=lambda: buttons(offline=False),
     )
 
 

@@ -180,6 +180,27 @@ async def _async_check[T](check: Awaitable[T]) -> tuple[T | None, dict[str, str]
         return None, form_errors(err)
 
 
+type SignInAttempt = Callable[[dict[str, Any]], Awaitable[ConfigFlowResult]]
+
+
+async def _async_sign_in_step(
+    flow: ConfigFlow,
+    step_id: str,
+    schema: probatio.Schema,
+    user_input: dict[str, Any] | None,
+    attempt: SignInAttempt,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+) -> ConfigFlowResult:
+    """Show a sign-in form; once filled in, make the attempt, or show the form with why not."""
+    errors: dict[str, str] = {}
+    if user_input is not None:
+        result, errors = await _async_check(attempt(user_input))
+        if result is not None:
+            return result
+    return _sign_in_form(flow, step_id, schema, user_input, errors, defaults=defaults)
+
+
 async def _async_sign_in(hass: HomeAssistant, user_input: dict[str, Any]) -> ConnectAccount:
     """Sign in with an Emby Connect form, at the address of its section; the account has servers."""
     connect_url = validate_connect_url(user_input[CONF_ADVANCED][CONF_CONNECT_URL])
@@ -220,12 +241,11 @@ class EmbyConnectAccountFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign in to Emby Connect with a name or email and a password."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            account, errors = await _async_check(_async_sign_in(self.hass, user_input))
-            if account is not None:
-                return await self._async_add_servers_of(account)
-        return _sign_in_form(self, "connect", _connect_schema(), user_input, errors)
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            return await self._async_add_servers_of(await _async_sign_in(self.hass, typed))
+
+        return await _async_sign_in_step(self, "connect", _connect_schema(), user_input, attempt)
 
     async def async_step_select_server(
         self, user_input: dict[str, Any] | None = None
@@ -290,17 +310,14 @@ class EmbyConnectAccountFlow(ConfigFlow):
     ) -> ConfigFlowResult:
         """Reach the server through an Emby Connect account that lists it."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            found, errors = await _async_check(
-                _async_sign_in_listing(self.hass, user_input, entry.unique_id)
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            account, server = await _async_sign_in_listing(self.hass, typed, entry.unique_id)
+            verify_ssl = typed[CONF_ADVANCED][CONF_VERIFY_SSL]
+            return self.async_update_reload_and_abort(
+                entry, data=account.entry_data(server, verify_ssl=verify_ssl)
             )
-            if found is not None:
-                account, server = found
-                verify_ssl = user_input[CONF_ADVANCED][CONF_VERIFY_SSL]
-                return self.async_update_reload_and_abort(
-                    entry, data=account.entry_data(server, verify_ssl=verify_ssl)
-                )
+
         schema = _connect_schema(verify_ssl=entry.data.get(CONF_VERIFY_SSL, True))
         defaults = {
             CONF_USERNAME: entry.data.get(CONF_CONNECT_USERNAME),
@@ -308,8 +325,8 @@ class EmbyConnectAccountFlow(ConfigFlow):
                 CONF_CONNECT_URL: entry.data.get(CONF_CONNECT_URL, DEFAULT_CONNECT_URL)
             },
         }
-        return _sign_in_form(
-            self, "reconfigure_connect", schema, user_input, errors, defaults=defaults
+        return await _async_sign_in_step(
+            self, "reconfigure_connect", schema, user_input, attempt, defaults=defaults
         )
 
     async def async_step_reauth_connect(
@@ -318,32 +335,27 @@ class EmbyConnectAccountFlow(ConfigFlow):
         """Sign in to the entry's Emby Connect account again; that repairs all its servers."""
         entry = self._get_reauth_entry()
         data = cast("ConnectEntryData", entry.data)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            account, errors = await _async_check(
-                async_sign_in_connect(
-                    self.hass,
-                    data[CONF_CONNECT_URL],
-                    user_input[CONF_USERNAME],
-                    user_input[CONF_PASSWORD],
-                )
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            account = await async_sign_in_connect(
+                self.hass, data[CONF_CONNECT_URL], typed[CONF_USERNAME], typed[CONF_PASSWORD]
             )
-            if account is not None:
-                if account.login.user_id != data[CONF_CONNECT_USER_ID]:
-                    return self.async_abort(reason="wrong_account")
-                if (server := account.find(entry.unique_id)) is None:
-                    return self.async_abort(reason="server_not_in_account")
-                self._async_repair_account(account, entry)
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={
-                        **connect_account_data(account.login, account.username),
-                        **connect_server_data(server),
-                    },
-                )
+            if account.login.user_id != data[CONF_CONNECT_USER_ID]:
+                return self.async_abort(reason="wrong_account")
+            if (server := account.find(entry.unique_id)) is None:
+                return self.async_abort(reason="server_not_in_account")
+            self._async_repair_account(account, entry)
+            return self.async_update_reload_and_abort(
+                entry,
+                data_updates={
+                    **connect_account_data(account.login, account.username),
+                    **connect_server_data(server),
+                },
+            )
+
         defaults = {CONF_USERNAME: data[CONF_CONNECT_USERNAME]}
-        return _sign_in_form(
-            self, "reauth_connect", REAUTH_CONNECT_SCHEMA, user_input, errors, defaults=defaults
+        return await _async_sign_in_step(
+            self, "reauth_connect", REAUTH_CONNECT_SCHEMA, user_input, attempt, defaults=defaults
         )
 
     async def _async_add_servers_of(self, account: ConnectAccount) -> ConfigFlowResult:
@@ -483,36 +495,31 @@ class EmbyServerFlow(ConfigFlow):
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a server by its address with one of its users."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            found, errors = await _async_check(
-                self._async_sign_in_entered(user_input, self._async_abort_if_added)
-            )
-            if found is not None:
-                server, data = found
-                return self.async_create_entry(title=server.info.server_name, data=data)
-        return _sign_in_form(self, "manual", _manual_schema(), user_input, errors)
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            server, data = await self._async_sign_in_entered(typed, self._async_abort_if_added)
+            return self.async_create_entry(title=server.info.server_name, data=data)
+
+        return await _async_sign_in_step(self, "manual", _manual_schema(), user_input, attempt)
 
     async def async_step_reauth_manual(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign a user of the server in again, at the entry's address."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            found, errors = await _async_check(
-                self._async_sign_in_at(
-                    user_input,
-                    self._async_abort_if_other_server,
-                    url=entry.data[CONF_URL],
-                    verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
-                )
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            _, data = await self._async_sign_in_at(
+                typed,
+                self._async_abort_if_other_server,
+                url=entry.data[CONF_URL],
+                verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
             )
-            if found is not None:
-                return self.async_update_reload_and_abort(entry, data=found[1])
+            return self.async_update_reload_and_abort(entry, data=data)
+
         defaults = {CONF_USERNAME: entry.data[CONF_USERNAME]}
-        return _sign_in_form(
-            self, "reauth_manual", REAUTH_MANUAL_SCHEMA, user_input, errors, defaults=defaults
+        return await _async_sign_in_step(
+            self, "reauth_manual", REAUTH_MANUAL_SCHEMA, user_input, attempt, defaults=defaults
         )
 
     async def async_step_reconfigure_manual(
@@ -520,21 +527,19 @@ class EmbyServerFlow(ConfigFlow):
     ) -> ConfigFlowResult:
         """Reach the server at an address with one of its users."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            found, errors = await _async_check(
-                self._async_sign_in_entered(user_input, self._async_abort_if_other_server)
-            )
-            if found is not None:
-                return self.async_update_reload_and_abort(entry, data=found[1])
+
+        async def attempt(typed: dict[str, Any]) -> ConfigFlowResult:
+            _, data = await self._async_sign_in_entered(typed, self._async_abort_if_other_server)
+            return self.async_update_reload_and_abort(entry, data=data)
+
         stored = entry.data
         if stored[CONF_AUTH_METHOD] == AUTH_METHOD_MANUAL:
             defaults = {CONF_URL: stored[CONF_URL], CONF_USERNAME: stored[CONF_USERNAME]}
         else:
             defaults = {CONF_URL: stored[CONF_LOCAL_ADDRESS] or stored[CONF_REMOTE_ADDRESS]}
         schema = _manual_schema(verify_ssl=stored.get(CONF_VERIFY_SSL, True))
-        return _sign_in_form(
-            self, "reconfigure_manual", schema, user_input, errors, defaults=defaults
+        return await _async_sign_in_step(
+            self, "reconfigure_manual", schema, user_input, attempt, defaults=defaults
         )
 
     async def _async_sign_in_entered(

@@ -90,6 +90,8 @@ CONNECT_READ_EVERY: Final = timedelta(minutes=5)
 # After a wake, try to reach the server this often for this long: it answers once it is up.
 WAKE_RETRY_INTERVAL: Final = timedelta(seconds=1)
 WAKE_RETRY_WINDOW: Final = timedelta(minutes=2)
+# While the repair of lost administrator rights is open, look whether they are back this often.
+RIGHTS_RECHECK_INTERVAL: Final = timedelta(minutes=10)
 
 # Options (the options flow): which client apps get no entities (Session.Client as Emby reports
 # it), whose sessions count (user ids; none chosen: everyone's), and after how many days a

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
-from typing import override
+from datetime import timedelta
+from typing import Any, ClassVar, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -25,6 +26,7 @@ from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .options import EmbyOptions
 from .push import EmbyPushListener
+from .standby import EmbyStandby
 from .wake import EmbyWaker
 
 type EmbyConfigEntry = ConfigEntry[EmbyRuntimeData]
@@ -40,9 +42,10 @@ class EmbyRuntimeData:
     push: EmbyPushListener
     wake: EmbyWaker
     clients: EmbyClientDevices
-    # Whether the signed-in user administers the server, as found at setup.
+    # Whether the signed-in user administers the server, as found when setup reached it.
     is_admin: bool
     account: EmbyAccountCoordinator | None
+    standby: EmbyStandby
 
 
 async def _unless_forbidden[T](call: Awaitable[T]) -> T | None:
@@ -68,25 +71,42 @@ async def _item_counts(server: EmbyServer) -> ItemCounts | None:
     return await _unless_forbidden(server.get_item_counts())
 
 
-class EmbyStatusCoordinator(TimestampDataUpdateCoordinator[EmbyData]):
-    """Poll a server's System/Info and sessions (slowly while push brings the news)."""
+class EmbyEntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one server entry, reading the server through the entry's connection."""
 
     config_entry: EmbyConfigEntry
+    # What the coordinator's name says after the server's name, and how often it reads.
+    name_suffix: ClassVar[str] = ""
+    interval: ClassVar[timedelta]
 
     def __init__(
         self, hass: HomeAssistant, entry: EmbyConfigEntry, connection: EmbyConnection
     ) -> None:
-        """Initialize the status coordinator of a server entry."""
+        """Initialize a coordinator of a server entry."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"Emby server {entry.title}",
-            update_interval=STATUS_INTERVAL,
-            # A poll that finds nothing new (the usual case) wakes no entity.
+            name=f"Emby server {entry.title}{self.name_suffix}",
+            update_interval=self.interval,
+            request_refresh_debouncer=self._refresh_debouncer(hass),
+            # A read that finds nothing new (the usual case) wakes no entity.
             always_update=False,
         )
         self.connection = connection
+
+    @classmethod
+    def _refresh_debouncer(cls, hass: HomeAssistant) -> Debouncer[Coroutine[Any, Any, None]] | None:
+        """Return how requested refreshes are spaced; None for Home Assistant's default."""
+        return None
+
+
+class EmbyStatusCoordinator(
+    EmbyEntryCoordinator[EmbyData], TimestampDataUpdateCoordinator[EmbyData]
+):
+    """Poll a server's System/Info and sessions (slowly while push brings the news)."""
+
+    interval = STATUS_INTERVAL
 
     @emby_error_handler
     @override
@@ -126,31 +146,29 @@ class EmbyStatusCoordinator(TimestampDataUpdateCoordinator[EmbyData]):
         return data
 
 
-class EmbyLibraryCoordinator(DataUpdateCoordinator[ItemCounts | None]):
+class EmbyLibraryCoordinator(EmbyEntryCoordinator[ItemCounts | None]):
     """Read a server's library counts, every 30 minutes and a while after a library change."""
 
-    config_entry: EmbyConfigEntry
+    name_suffix = " library counts"
+    interval = COUNTS_INTERVAL
 
     def __init__(
         self, hass: HomeAssistant, entry: EmbyConfigEntry, connection: EmbyConnection
     ) -> None:
-        """Initialize the library counts coordinator of a server entry."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"Emby server {entry.title} library counts",
-            update_interval=COUNTS_INTERVAL,
-            # A scan sends LibraryChanged in bursts: Items/Counts (heavy on big libraries) is
-            # read once, LIBRARY_CHANGED_COOLDOWN after the first of them.
-            request_refresh_debouncer=Debouncer(
-                hass, LOGGER, cooldown=LIBRARY_CHANGED_COOLDOWN, immediate=False
-            ),
-            always_update=False,
-        )
-        self.connection = connection
+        """Initialize the library counts coordinator; a missed read is made once it is back."""
+        super().__init__(hass, entry, connection)
         self._missed = False
         entry.async_on_unload(connection.async_add_listener(self._async_connection_changed))
+
+    @classmethod
+    @override
+    def _refresh_debouncer(cls, hass: HomeAssistant) -> Debouncer[Coroutine[Any, Any, None]]:
+        """Space the refreshes a library change asks for.
+
+        A scan sends LibraryChanged in bursts: Items/Counts (heavy on big libraries) is read
+        once, LIBRARY_CHANGED_COOLDOWN after the first of them.
+        """
+        return Debouncer(hass, LOGGER, cooldown=LIBRARY_CHANGED_COOLDOWN, immediate=False)
 
     @override
     async def _async_update_data(self) -> ItemCounts | None:

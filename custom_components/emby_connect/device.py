@@ -42,6 +42,15 @@ def device_info(system_id: str, data: EmbyData) -> DeviceInfo:
     )
 
 
+def stored_device_info(system_id: str, name: str) -> DeviceInfo:
+    """Describe the device of a server that has not answered yet: what its entry knows.
+
+    Names only what the registry must have; the model, version and web address it keeps
+    from an earlier run stay until the server answers.
+    """
+    return DeviceInfo(identifiers={(DOMAIN, system_id)}, manufacturer=MANUFACTURER, name=name)
+
+
 @callback
 def async_update_device(
     hass: HomeAssistant, entry: ConfigEntry, system_id: str, data: EmbyData

@@ -54,11 +54,14 @@ async def async_get_config_entry_diagnostics(
                 "stale_days": options.stale_days,
             },
             "last_update_success": status.last_update_success,
-            "connection": {"mode": data.mode.value, "address": data.address},
-            "public_info": asdict(data.public_info),
-            "system_info": asdict(data.system_info) if data.system_info else None,
+            # No data yet: the server slept when the entry loaded, and has not answered since.
+            "connection": None
+            if data is None
+            else {"mode": data.mode.value, "address": data.address},
+            "public_info": None if data is None else asdict(data.public_info),
+            "system_info": asdict(data.system_info) if data and data.system_info else None,
             "sessions": [_session(item) for item in data.sessions]
-            if data.sessions is not None
+            if data is not None and data.sessions is not None
             else None,
             "counts": asdict(counts) if counts else None,
             "account": None

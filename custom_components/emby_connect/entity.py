@@ -11,7 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpda
 
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
 from .data import EmbyData
-from .device import device_info
+from .device import device_info, stored_device_info
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +43,12 @@ class EmbyEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Coo
         runtime_data = entry.runtime_data
         system_id = runtime_data.connection.system_id
         self._attr_unique_id = f"{system_id}_{description.key}"
-        self._attr_device_info = device_info(system_id, runtime_data.status.data)
+        data = runtime_data.status.data
+        self._attr_device_info = (
+            stored_device_info(system_id, entry.title)
+            if data is None
+            else device_info(system_id, data)
+        )
 
 
 class EmbyStatusEntity(EmbyEntity[EmbyStatusCoordinator]):

@@ -14,6 +14,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .aioemby import (
     EmbyAuthenticationError,
+    EmbyCertificateError,
     EmbyCommandError,
     EmbyConnectionError,
     EmbyError,
@@ -36,6 +37,7 @@ class ErrorReason(StrEnum):
     CONNECT_AUTHENTICATION_FAILED = "connect_authentication_failed"
     CONNECT_UNAVAILABLE = "connect_unavailable"
     UNSUPPORTED_SERVER = "unsupported_server"
+    CERTIFICATE_INVALID = "certificate_invalid"
 
     @property
     def unreachable(self) -> bool:
@@ -69,22 +71,24 @@ class ServerShuttingDownError(EmbyError):
     """The server answered, but says it is shutting down."""
 
 
+# Why talking to a server failed, by error type: the first that matches (subclasses first).
+_SERVER_REASONS: tuple[tuple[type[EmbyError], ErrorReason], ...] = (
+    (EmbyServerMismatchError, ErrorReason.SERVER_MISMATCH),
+    (EmbyUnsupportedServerError, ErrorReason.UNSUPPORTED_SERVER),
+    (AccessKeyUnconfirmedError, ErrorReason.ACCESS_KEY_UNCONFIRMED),
+    (ServerShuttingDownError, ErrorReason.SERVER_SHUTTING_DOWN),
+    (EmbyCertificateError, ErrorReason.CERTIFICATE_INVALID),
+    (EmbyConnectionError, ErrorReason.CANNOT_CONNECT),
+)
+
+
 def server_error_reason(err: EmbyError) -> ErrorReason:
     """Return why talking to a server failed (refused credentials aside)."""
-    match err:
-        case EmbyServerMismatchError():
-            return ErrorReason.SERVER_MISMATCH
-        case EmbyUnsupportedServerError():
-            return ErrorReason.UNSUPPORTED_SERVER
-        case AccessKeyUnconfirmedError():
-            return ErrorReason.ACCESS_KEY_UNCONFIRMED
-        case ServerShuttingDownError():
-            return ErrorReason.SERVER_SHUTTING_DOWN
-        case EmbyConnectionError():
-            return ErrorReason.CANNOT_CONNECT
-        case _:
-            # A bad answer, or a refusal (HTTP 403) of a call every user may make.
-            return ErrorReason.INVALID_RESPONSE
+    for error_type, reason in _SERVER_REASONS:
+        if isinstance(err, error_type):
+            return reason
+    # A bad answer, or a refusal (HTTP 403) of a call every user may make.
+    return ErrorReason.INVALID_RESPONSE
 
 
 def update_error(err: EmbyError, entry: ConfigEntry | None) -> HomeAssistantError:
@@ -137,6 +141,37 @@ def async_update_unsupported_issue(
     )
 
 
+def certificate_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of the repair issue that says an entry's server has an untrusted certificate."""
+    return f"certificate_invalid_{entry.entry_id}"
+
+
+@callback
+def async_update_certificate_issue(
+    hass: HomeAssistant, entry: ConfigEntry, err: EmbyError | None
+) -> None:
+    """Raise the repair issue of a certificate that fails verification, or delete it.
+
+    Deleted once the server is reached (checked, or not checked any more); other failures
+    (the server asleep, say) tell nothing about the certificate and leave the issue as it is.
+    """
+    if err is None:
+        ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry))
+        return
+    if not isinstance(err, EmbyCertificateError):
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        certificate_issue_id(entry),
+        data={"entry_id": entry.entry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="certificate_invalid",
+        translation_placeholders={"name": entry.title},
+    )
+
+
 def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
     func: Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]],
 ) -> Callable[Concatenate[CoordinatorT, P], Coroutine[Any, Any, R]]:
@@ -148,9 +183,11 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
         except EmbyError as err:
             if self.config_entry is not None:
                 async_update_unsupported_issue(self.hass, self.config_entry, err)
+                async_update_certificate_issue(self.hass, self.config_entry, err)
             raise update_error(err, self.config_entry) from err
         if self.config_entry is not None:
             async_update_unsupported_issue(self.hass, self.config_entry, None)
+            async_update_certificate_issue(self.hass, self.config_entry, None)
         return result
 
     return handler

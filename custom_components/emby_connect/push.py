@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
@@ -55,6 +55,7 @@ from .const import (
 )
 from .data import EmbyData, counted_sessions, same_as_shown
 from .errors import EmbyUpdateFailed, ErrorReason
+from .follower import EmbyFollower, StatusPoll, is_reached
 from .options import EmbyOptions
 from .positions import PositionJumps
 
@@ -93,12 +94,7 @@ async def _sent(send: Awaitable[None]) -> None:
         await send
 
 
-def _reached(connection: EmbyConnection, status: DataUpdateCoordinator[EmbyData]) -> bool:
-    """Return whether the last poll reached the server and its client is kept."""
-    return connection.connected and status.last_update_success
-
-
-class EmbyPushListener:
+class EmbyPushListener(EmbyFollower):
     """Hold the websocket of one server; its dispatcher hands the messages on.
 
     The websocket opens once a poll reached the server and is watched by a heartbeat. After a
@@ -109,18 +105,14 @@ class EmbyPushListener:
 
     def __init__(
         self,
-        hass: HomeAssistant,
         entry: ConfigEntry,
         connection: EmbyConnection,
         *,
-        status: TimestampDataUpdateCoordinator[EmbyData],
+        status: StatusPoll,
         library: DataUpdateCoordinator[ItemCounts | None],
     ) -> None:
         """Initialize the push listener of a server entry; nothing opens before async_start."""
-        self.hass = hass
-        self._entry = entry
-        self._connection = connection
-        self._status = status
+        super().__init__(entry, connection, status)
         self._dispatcher = EmbyPushDispatcher(
             entry,
             connection,
@@ -172,10 +164,6 @@ class EmbyPushListener:
         if self._retry is not None:
             self._retry()
             self._retry = None
-
-    def _is_connected(self) -> bool:
-        """Return whether the last poll reached the server and its client is kept."""
-        return _reached(self._connection, self._status)
 
     @callback
     def _async_going_down(self) -> None:
@@ -424,7 +412,7 @@ class EmbyPushDispatcher:
     @callback
     def async_dispatch(self, message: EmbyMessage) -> None:
         """Take one pushed message: tell the coordinators, then the subscribers."""
-        reached = _reached(self._connection, self._status)
+        reached = is_reached(self._connection, self._status)
         match message:
             case SessionsMessage(sessions=sessions) if reached:
                 self._async_sessions(sessions)

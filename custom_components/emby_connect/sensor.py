@@ -12,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, UnitOfDataRate
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -21,6 +21,8 @@ from .aioemby import ConnectionMode, ItemCounts, Session
 from .coordinator import EmbyConfigEntry, EmbyLibraryCoordinator
 from .data import EmbyData
 from .entity import EmbyEntity, EmbyEntityDescription, EmbyStatusEntity, readable
+from .library_scan import async_library_scan_sensors
+from .streams import remote_streams, total_bitrate
 
 # The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
@@ -79,6 +81,19 @@ SENSORS = [
     _sessions("now_playing", lambda sessions: sum(item.is_playing for item in sessions)),
     _sessions("paused", lambda sessions: sum(item.is_paused for item in sessions)),
     _sessions("transcoding", lambda sessions: sum(item.is_transcoding for item in sessions)),
+    # Stream load: what the playing streams take of the upload, and how many leave the LAN.
+    _sessions("remote_streams", remote_streams),
+    EmbySensorEntityDescription(
+        key="stream_bitrate",
+        translation_key="stream_bitrate",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.BITS_PER_SECOND,
+        suggested_unit_of_measurement=UnitOfDataRate.MEGABITS_PER_SECOND,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda data: data.sessions is not None,
+        value_fn=lambda data: total_bitrate(data.sessions) if data.sessions is not None else None,
+    ),
     EmbySensorEntityDescription(
         key="version",
         translation_key="version",
@@ -123,6 +138,7 @@ async def async_setup_entry(
         async_add_entities(
             EmbyLibrarySensorEntity(entry, library, description) for description in LIBRARY_SENSORS
         )
+    async_add_entities(await async_library_scan_sensors(hass, entry))
 
 
 class EmbySensorEntity(EmbyStatusEntity, SensorEntity):

@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
-from homeassistant.helpers.update_coordinator import TimestampDataUpdateCoordinator
 
 from .aioemby import EmbyAdmin, EmbyError, EmbyServer, EmbyWakeOnLan, WakeOnLanInfo
-from .connection import EmbyConnection
 from .const import LOGGER, WAKE_RETRY_INTERVAL, WAKE_RETRY_WINDOW
-from .data import EmbyData
 from .entry_data import wake_data, wake_targets
+from .follower import EmbyFollower
 
 
 async def _wake_on_lan_info(server: EmbyServer) -> list[WakeOnLanInfo]:
@@ -22,30 +19,18 @@ async def _wake_on_lan_info(server: EmbyServer) -> list[WakeOnLanInfo]:
     return await EmbyAdmin(server=server).get_wake_on_lan_info()
 
 
-class EmbyWaker:
+class EmbyWaker(EmbyFollower):
     """Keep a server's Wake-on-LAN targets in its entry, and wake the server with them.
 
     The targets are read once per connect and stored only when they changed, so a server
     asleep when Home Assistant starts can still be woken.
     """
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        connection: EmbyConnection,
-        status: TimestampDataUpdateCoordinator[EmbyData],
-    ) -> None:
-        """Initialize the waker of a server entry; nothing is read before async_start."""
-        self.hass = hass
-        self._entry = entry
-        self._connection = connection
-        self._status = status
-        self._read_for_connect = False
-        self._attempt: asyncio.Task[None] | None = None
-        self._retry: CALLBACK_TYPE | None = None
-        self._retry_end: CALLBACK_TYPE | None = None
-        self._end_job = HassJob(self._async_end_retry, cancel_on_shutdown=True)
+    # Whether the targets were read since the last connect, and the search for a woken server.
+    _read_for_connect = False
+    _attempt: asyncio.Task[None] | None = None
+    _retry: CALLBACK_TYPE | None = None
+    _retry_end: CALLBACK_TYPE | None = None
 
     @property
     def targets(self) -> list[WakeOnLanInfo]:
@@ -77,13 +62,17 @@ class EmbyWaker:
             name=f"{self._status.name} wake",
             cancel_on_shutdown=True,
         )
-        self._retry_end = async_call_later(self.hass, WAKE_RETRY_WINDOW, self._end_job)
+        self._retry_end = async_call_later(
+            self.hass,
+            WAKE_RETRY_WINDOW,
+            HassJob(self._async_end_retry, cancel_on_shutdown=True),
+        )
         return sent
 
     @callback
     def _async_try(self, _now: datetime) -> None:
         """Refresh the status until the server answers (a refresh connects first)."""
-        if self._status.last_update_success and self._connection.connected:
+        if self._is_connected():
             self._async_end_retry()
             return
         if self._attempt is not None and not self._attempt.done():
@@ -110,9 +99,7 @@ class EmbyWaker:
     @callback
     def _async_status_updated(self) -> None:
         """Read the targets once per connect, after the poll that made it (not during it)."""
-        if self._read_for_connect or not self._status.last_update_success:
-            return
-        if not self._connection.connected:
+        if self._read_for_connect or not self._is_connected():
             return
         self._read_for_connect = True
         self._entry.async_create_background_task(

@@ -77,6 +77,9 @@ def now_playing(session: SimSession, server_id: str) -> dict[str, Any]:
     }
     if session.series_name is not None:
         item["SeriesName"] = session.series_name
+    if session.bitrate is not None:
+        # The source's bit rate (a transcode's own is in TranscodingInfo).
+        item["Bitrate"] = session.bitrate
     return item
 
 

@@ -35,3 +35,10 @@ async def package_updates(call: Call) -> web.StreamResponse:
             call.query.get("packagetype"), update_available=server.has_update_available
         )
     )
+
+
+@ROUTES.get("/Plugins", auth="admin")
+async def plugins(call: Call) -> web.StreamResponse:
+    """Answer GET Plugins: the installed plugins (PluginInfo[])."""
+    care = call.server.care
+    return web.json_response(care.updates.plugins(care.plugin_guid))

@@ -91,7 +91,7 @@ class HostileServer:
         """Answer requests to path with JSON."""
         self.answer(path, status=status, body=json.dumps(payload))
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """Record the request and run the handler registered for its path."""
         self.requests.append((request.method, request.path, dict(request.headers)))
         path = request.path
@@ -108,7 +108,7 @@ async def hostile(socket_enabled: None) -> AsyncIterator[HostileServer]:
     """Run a HostileServer for one test."""
     server = HostileServer()
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server._dispatch)
+    app.router.add_route("*", "/{tail:.*}", server.dispatch)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -18,6 +18,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyServer,
     PackageType,
     PackageVersion,
+    PluginInfo,
     ScheduledTask,
     TaskState,
     TaskStatus,
@@ -299,6 +300,30 @@ async def test_release_notes_and_updates(server: SimServer, admin: EmbyAdmin) ->
     assert plugin.guid
     info = await admin.server.get_system_info()
     assert info.has_update_available
+
+
+async def test_installed_plugins(server: SimServer, admin: EmbyAdmin, user: EmbyAdmin) -> None:
+    assert await admin.get_plugins() == []
+    server.install_plugin("Open Subtitles", "1.0.5.0")
+    server.add_plugin_update("Trakt", "3.2.0.0")  # installs Trakt at an older version
+    subtitles, trakt = await admin.get_plugins()
+    assert (subtitles.name, subtitles.version) == ("Open Subtitles", "1.0.5.0")
+    assert (trakt.name, trakt.version) == ("Trakt", "3.1.0.0")
+    # A plugin's Id is the GUID of its package, as Packages/Updates names it.
+    (update,) = await admin.get_package_updates()
+    assert update.guid == trakt.id
+
+    server.install_plugin("Trakt", "3.2.0.0")  # the update installed: no longer offered
+    assert await admin.get_package_updates() == []
+    assert [p.version for p in await admin.get_plugins()] == ["1.0.5.0", "3.2.0.0"]
+    with pytest.raises(EmbyForbiddenError):
+        await user.get_plugins()
+
+
+def test_plugin_info_needs_an_id_and_a_version() -> None:
+    assert PluginInfo.list_from([{"Id": "a", "Version": "1"}, {"Id": "b"}, {"Version": "2"}]) == [
+        PluginInfo(id="a", name="", version="1")
+    ]
 
 
 def test_package_version_needs_a_version() -> None:

@@ -14,6 +14,7 @@ from custom_components.emby_connect.aioemby import (
     ConnectionManager,
     ConnectionMode,
     EmbyAuthenticationError,
+    EmbyCertificateError,
     EmbyConnectionError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
@@ -339,7 +340,8 @@ async def test_equal_addresses_probed_once(
 async def test_base_path_and_tls(emby_sim: EmbySimulator, manager: ConnectionManager) -> None:
     server, user, link = await _connect_server(emby_sim, base_path="/emby", https=True)
     record = _record(server, user, link, local_address=None)
-    with pytest.raises(EmbyConnectionError, match="certificate"):
+    # A typed error: what to change is certificate checking, not waiting for the server.
+    with pytest.raises(EmbyCertificateError, match="certificate"):
         await manager.connect(record)
     record.verify_ssl = False
     client, result = await manager.connect(record)

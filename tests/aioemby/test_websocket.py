@@ -24,6 +24,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     EmbyTimeoutError,
     EmbyWebSocket,
+    Feed,
     LibraryChangedMessage,
     OtherMessage,
     RestartRequiredMessage,
@@ -422,21 +423,25 @@ async def test_oversized_message(
 
 async def test_transport_errors_while_open() -> None:
     """A receive error and a failed send are connection errors."""
-    websocket = _websocket("http://127.0.0.1:1", "tok", MagicMock())
-    ws = websocket._ws = MagicMock(closed=False)
+    ws = MagicMock(closed=False)
     ws.close = AsyncMock()
+    ws.send_str = AsyncMock()
     ws.receive = AsyncMock(return_value=WSMessage(WSMsgType.ERROR, RuntimeError("tok"), None))
+    session = MagicMock(closed=False)
+    session.ws_connect = AsyncMock(return_value=ws)
+    websocket = _websocket("http://127.0.0.1:1", "tok", session)
+    await websocket.connect()
     with pytest.raises(EmbyConnectionError, match="broke") as raised:
         await websocket.listen(Inbox())
     assert "tok" not in str(raised.value)
 
-    websocket._ws = ws
+    await websocket.connect()
     ws.send_str = AsyncMock(side_effect=ClientConnectionResetError("reset"))
     with pytest.raises(EmbyConnectionError, match="Error sending"):
-        await websocket._send(websocket_module.MessageType.KEEP_ALIVE)
+        await websocket.subscribe(Feed.SCHEDULED_TASKS)
     ws.closed = True
     with pytest.raises(EmbyConnectionError, match="is closed"):
-        await websocket._send(websocket_module.MessageType.KEEP_ALIVE)
+        await websocket.unsubscribe(Feed.SCHEDULED_TASKS)
 
 
 async def test_sessions_start_failure_closes(session: ClientSession) -> None:

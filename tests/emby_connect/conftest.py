@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionMode,
     ConnectionResult,
     ConnectServer,
+    EmbyConnectionError,
     EmbyServer,
     ItemCounts,
+    PackageType,
+    PackageVersion,
     PublicSystemInfo,
+    ScheduledTask,
     Session,
     SystemInfo,
+    TaskResult,
+    TaskStatus,
 )
 from custom_components.emby_connect.config_flow import EmbyConnectConfigFlow
 from custom_components.emby_connect.const import (
@@ -43,6 +52,7 @@ from custom_components.emby_connect.const import (
     CONF_USER_ID,
     CONF_USER_TYPE,
     DOMAIN,
+    STATUS_INTERVAL,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,15 +96,18 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
+def _living_room(data: dict[str, Any]) -> MockConfigEntry:
+    """Return an entry of the Living Room server, stored as the current version stores it."""
+    return MockConfigEntry(
+        domain=DOMAIN, title="Living Room", unique_id=SYSTEM_ID, version=ENTRY_VERSION, data=data
+    )
+
+
 @pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
     """Return the entry of a server linked to an Emby Connect account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Living Room",
-        unique_id=SYSTEM_ID,
-        version=ENTRY_VERSION,
-        data={
+    return _living_room(
+        {
             CONF_AUTH_METHOD: AUTH_METHOD_CONNECT,
             CONF_CONNECT_URL: CONNECT_URL,
             CONF_CONNECT_USER_ID: CONNECT_USER_ID,
@@ -107,26 +120,22 @@ def mock_config_entry() -> MockConfigEntry:
             CONF_REMOTE_ADDRESS: REMOTE_ADDRESS,
             CONF_LAST_MODE: None,
             CONF_VERIFY_SSL: True,
-        },
+        }
     )
 
 
 @pytest.fixture
 def mock_manual_config_entry() -> MockConfigEntry:
     """Return the entry of a server added by address with a local user."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Living Room",
-        unique_id=SYSTEM_ID,
-        version=ENTRY_VERSION,
-        data={
+    return _living_room(
+        {
             CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
             CONF_URL: LOCAL_ADDRESS,
             CONF_VERIFY_SSL: False,
             CONF_USERNAME: MANUAL_USERNAME,
             CONF_USER_ID: SERVER_USER_ID,
             CONF_ACCESS_TOKEN: MANUAL_TOKEN,
-        },
+        }
     )
 
 
@@ -178,6 +187,7 @@ def mock_websocket() -> Generator[MagicMock]:
     ) as websocket_class:
         websocket = websocket_class.return_value
         websocket.connect.side_effect = _never_opens
+        websocket.connected = False
         yield websocket_class
 
 
@@ -201,11 +211,49 @@ def mock_emby_admin() -> Generator[MagicMock]:
     with (
         patch("custom_components.emby_connect.wake.EmbyAdmin", autospec=True) as admin_class,
         patch("custom_components.emby_connect.admin.EmbyAdmin", admin_class),
+        patch("custom_components.emby_connect.library_scan.EmbyAdmin", admin_class),
+        patch("custom_components.emby_connect.server_updates.EmbyAdmin", admin_class),
     ):
         admin = admin_class.return_value
         admin.get_wake_on_lan_info.return_value = []
         admin.get_scheduled_tasks.return_value = []
+        admin.get_library_scan_task.return_value = LIBRARY_SCAN_TASK
+        admin.get_package_updates.side_effect = _package_updates
+        admin.get_release_notes_versions.return_value = [SERVER_UPDATE, INSTALLED_RELEASE]
+        admin.get_release_notes.return_value = SERVER_UPDATE
+        admin.get_plugins.return_value = []
         yield admin
+
+
+# What the administered server reports of its care: the library scan's last run, and the
+# update its System/Info says is waiting (HasUpdateAvailable), with release notes.
+LIBRARY_SCAN_TASK = ScheduledTask(
+    id="6330ee8fb4a957f33981f89aa78b030f",
+    name="Scan media library",
+    key="RefreshLibrary",
+    last_result=TaskResult(
+        status=TaskStatus.COMPLETED,
+        key="RefreshLibrary",
+        started=datetime(2026, 11, 30, 3, 0, tzinfo=UTC),
+        ended=datetime(2026, 11, 30, 3, 4, 12, tzinfo=UTC),
+    ),
+)
+SERVER_UPDATE = PackageVersion(
+    name="Emby Server",
+    version="4.9.0.30",
+    guid="4ca1d5b9-3b6b-4e7a-9d3c-2b2a3f6c1e01",
+    classification="Release",
+    description="Emby Server 4.9.0.30: faster library scans, a new player.",
+    info_url="https://emby.media/community/index.php?/forum/50-server-releases/",
+)
+INSTALLED_RELEASE = PackageVersion(
+    name="Emby Server", version="4.8.11.0", description="Emby Server 4.8.11.0: stability fixes."
+)
+
+
+def _package_updates(package_type: PackageType = PackageType.USER_INSTALLED) -> list[object]:
+    """Answer Packages/Updates: the server's update, no plugin updates."""
+    return [SERVER_UPDATE] if package_type is PackageType.SYSTEM else []
 
 
 @pytest.fixture
@@ -248,3 +296,90 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let background tasks (push, reads) and what they start run."""
+    for _ in range(30):
+        await asyncio.sleep(0)
+    await hass.async_block_till_done()
+
+
+async def tick(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    delta: timedelta | float = STATUS_INTERVAL,
+) -> None:
+    """Let time pass, fire what is due and let it finish."""
+    freezer.tick(delta if isinstance(delta, timedelta) else timedelta(seconds=delta))
+    async_fire_time_changed(hass)
+    await settle(hass)
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    """A server entry, the mocked clients it talks to, and the frozen clock."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    entry: MockConfigEntry
+    # The connection manager, the signed-in server client and the Emby Connect client.
+    manager: MagicMock
+    server: MagicMock
+    connect: MagicMock
+
+    async def set_up(self) -> None:
+        """Set the entry up and let the first reads finish."""
+        self.entry.add_to_hass(self.hass)
+        await self.hass.config_entries.async_setup(self.entry.entry_id)
+        await self.hass.async_block_till_done()
+
+    async def settle(self) -> None:
+        """Let background tasks (push, reads) and what they start run."""
+        await settle(self.hass)
+
+    async def tick(self, delta: timedelta | float = STATUS_INTERVAL) -> None:
+        """Let time pass (a status poll interval unless told), fire what is due, let it finish."""
+        await tick(self.hass, self.freezer, delta)
+
+    def refuse(self, error: Exception | None = None) -> None:
+        """Let every connect fail (refused, unless another error is given)."""
+        self.manager.connect.side_effect = error or EmbyConnectionError("refused")
+
+    def answer(self) -> None:
+        """Let connects succeed again."""
+        self.manager.connect.side_effect = None
+
+
+@pytest.fixture
+def runtime(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+) -> Runtime:
+    """Return the Connect entry, not set up yet, with its mocked clients and the clock."""
+    return Runtime(
+        hass=hass,
+        freezer=freezer,
+        entry=mock_config_entry,
+        manager=mock_connection_manager,
+        server=mock_emby_server,
+        connect=mock_emby_connect,
+    )
+
+
+@pytest.fixture
+def manual(runtime: Runtime, mock_manual_config_entry: MockConfigEntry) -> Runtime:
+    """Return the entry of a server added by address, not set up yet, with the same mocks."""
+    return replace(runtime, entry=mock_manual_config_entry)
+
+
+@pytest.fixture
+async def loaded(runtime: Runtime) -> Runtime:
+    """Return the Connect entry set up, as init_integration, with its mocks and the clock."""
+    await runtime.set_up()
+    return runtime

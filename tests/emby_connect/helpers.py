@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
-
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import AuthSource, EmbyAuthenticationError, SystemInfo
-from custom_components.emby_connect.const import CONF_SYSTEM_ID, DOMAIN, STATUS_INTERVAL
+from custom_components.emby_connect.const import CONF_SYSTEM_ID, DOMAIN
 
-from .conftest import load_json
+# Time travel lives beside the fixtures that use it (conftest); tests take it from here too.
+from .conftest import load_json, settle as settle, tick as tick  # noqa: PLC0414
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
 RESTART_PENDING = "binary_sensor.living_room_restart_pending"
@@ -25,24 +22,6 @@ MOVIES = "sensor.living_room_movies"
 LOST = "Error requesting Emby server Living Room data"
 FAILED = "Error fetching Emby server Living Room data"
 RECOVERED = "Fetching Emby server Living Room data recovered"
-
-
-async def settle(hass: HomeAssistant) -> None:
-    """Let background tasks (push, reads) and what they start run."""
-    for _ in range(30):
-        await asyncio.sleep(0)
-    await hass.async_block_till_done()
-
-
-async def tick(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    delta: timedelta | float = STATUS_INTERVAL,
-) -> None:
-    """Let time pass, fire what is due and let it finish."""
-    freezer.tick(delta if isinstance(delta, timedelta) else timedelta(seconds=delta))
-    async_fire_time_changed(hass)
-    await settle(hass)
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
+from typing import Any
 from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
@@ -39,7 +40,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.errors import EmbyUpdateFailed, ErrorReason
 
-from .conftest import CONNECT_TOKEN, OTHER_SYSTEM_ID, load_json
+from .conftest import CONNECT_TOKEN, OTHER_SYSTEM_ID, Runtime, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -59,6 +60,49 @@ def _changed_servers() -> list[ConnectServer]:
     return ConnectServer.list_from(load_json("connect_servers_changed.json"))
 
 
+async def _set_up_all(hass: HomeAssistant, entries: list[MockConfigEntry]) -> None:
+    """Add the entries of one account; setting the first up sets up the others too."""
+    for entry in entries:
+        entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entries[0].entry_id)
+    await hass.async_block_till_done()
+
+
+async def _store(hass: HomeAssistant, entry: MockConfigEntry, changes: dict[str, Any]) -> None:
+    """Change an entry's data as a flow would, and let what follows run."""
+    hass.config_entries.async_update_entry(entry, data={**entry.data, **changes})
+    await hass.async_block_till_done()
+
+
+async def _add_with_new_sign_in(
+    hass: HomeAssistant, sibling_of: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the entry a flow adds for another server of the account, with a newer token."""
+    added = sibling_entry(sibling_of, "2" * 32, "Office")
+    added.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
+    )
+    await hass.config_entries.async_setup(added.entry_id)
+    await hass.async_block_till_done()
+    return added
+
+
+def _refuse_servers(
+    manager: MagicMock, server: MagicMock, result: ConnectionResult, *system_ids: str | None
+) -> set[str | None]:
+    """Let the servers named refuse their sign-in (until taken out of the returned set)."""
+    refused = set(system_ids)
+
+    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
+        if record.system_id in refused:
+            raise unauthorized()
+        return server, result
+
+    manager.connect.side_effect = _connect
+    return refused
+
+
 @pytest.mark.usefixtures("mock_connection_manager")
 async def test_account_shared_and_hourly(
     hass: HomeAssistant,
@@ -72,10 +116,7 @@ async def test_account_shared_and_hourly(
         sibling_entry(mock_config_entry, "1" * 32, "Basement"),
         sibling_entry(mock_config_entry, "2" * 32, "Office"),
     ]
-    for entry in entries:
-        entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_all(hass, entries)
     assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
 
     registry = async_get_account_registry(hass)
@@ -109,20 +150,17 @@ async def test_account_shared_and_hourly(
 
 
 async def test_account_refreshes_entries_and_offers_new_servers(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
+    hass: HomeAssistant, loaded: Runtime
 ) -> None:
     """Moved addresses and a new AccessKey are stored; a newly linked server is offered."""
-    connection = init_integration.runtime_data.connection
-    mock_emby_connect.get_servers.return_value = _changed_servers()
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    connection = loaded.entry.runtime_data.connection
+    loaded.connect.get_servers.return_value = _changed_servers()
+    await loaded.tick(CONNECT_INTERVAL)
 
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert init_integration.data[CONF_LOCAL_ADDRESS] == MOVED_LOCAL_ADDRESS
-    assert init_integration.data[CONF_REMOTE_ADDRESS] == "https://emby.example.org:8920"
-    assert init_integration.data[CONF_ACCESS_KEY] == RENEWED_ACCESS_KEY
+    assert loaded.entry.state is ConfigEntryState.LOADED
+    assert loaded.entry.data[CONF_LOCAL_ADDRESS] == MOVED_LOCAL_ADDRESS
+    assert loaded.entry.data[CONF_REMOTE_ADDRESS] == "https://emby.example.org:8920"
+    assert loaded.entry.data[CONF_ACCESS_KEY] == RENEWED_ACCESS_KEY
     assert connection.record.local_address == MOVED_LOCAL_ADDRESS
     assert connection.record.access_key == RENEWED_ACCESS_KEY
 
@@ -135,7 +173,7 @@ async def test_account_refreshes_entries_and_offers_new_servers(
     assert flows[0]["context"]["unique_id"] == OTHER_SYSTEM_ID
 
     # Read again an hour later, the same server is not offered twice.
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    await loaded.tick(CONNECT_INTERVAL)
     assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
 
 
@@ -154,9 +192,7 @@ async def test_moved_server_found_through_connect(
         (mock_emby_server, connection_result),
     ]
     mock_emby_connect.get_servers.return_value = _changed_servers()
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_all(hass, [mock_config_entry])
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_connection_manager.connect.call_count == 2
@@ -168,71 +204,58 @@ async def test_moved_server_found_through_connect(
 
 
 async def test_moved_server_found_at_once(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-    connection_result: ConnectionResult,
+    hass: HomeAssistant, loaded: Runtime, connection_result: ConnectionResult
 ) -> None:
     """A running server that moves is found within the same poll, moments after a read."""
-    await tick(hass, freezer, 20)
-    assert mock_emby_connect.get_servers.call_count == 1
-    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("moved"), None]
-    mock_connection_manager.connect.side_effect = [
+    await loaded.tick(20)
+    assert loaded.connect.get_servers.call_count == 1
+    loaded.server.get_system_info.side_effect = [EmbyConnectionError("moved"), None]
+    loaded.manager.connect.side_effect = [
         EmbyConnectionError("nothing at the old address"),
-        (mock_emby_server, connection_result),
+        (loaded.server, connection_result),
     ]
-    mock_emby_connect.get_servers.return_value = _changed_servers()
+    loaded.connect.get_servers.return_value = _changed_servers()
 
     # The poll that loses the server drops its client; the next one connects.
-    await tick(hass, freezer)
+    await loaded.tick()
     assert state(hass, CONNECTIVITY) == STATE_OFF
-    await tick(hass, freezer)
+    await loaded.tick()
     assert state(hass, CONNECTIVITY) == STATE_ON
-    assert mock_emby_connect.get_servers.call_count == 2
-    assert mock_connection_manager.connect.call_args.args[0].local_address == (MOVED_LOCAL_ADDRESS)
-    assert init_integration.data[CONF_LOCAL_ADDRESS] == MOVED_LOCAL_ADDRESS
+    assert loaded.connect.get_servers.call_count == 2
+    assert loaded.manager.connect.call_args.args[0].local_address == (MOVED_LOCAL_ADDRESS)
+    assert loaded.entry.data[CONF_LOCAL_ADDRESS] == MOVED_LOCAL_ADDRESS
 
 
 async def test_reconnect_after_loss_reads_the_list_once_per_outage(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
+    hass: HomeAssistant, loaded: Runtime
 ) -> None:
     """An outage asks Connect for fresh addresses once; back, only if it was not asked."""
-    await tick(hass, freezer, timedelta(minutes=10))
-    assert mock_emby_connect.get_servers.call_count == 1
+    await loaded.tick(timedelta(minutes=10))
+    assert loaded.connect.get_servers.call_count == 1
 
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
+    loaded.server.get_system_info.side_effect = EmbyConnectionError("gone")
+    loaded.manager.connect.side_effect = EmbyConnectionError("gone")
     for _ in range(6):
-        await tick(hass, freezer)
+        await loaded.tick()
     assert state(hass, CONNECTIVITY) == STATE_OFF
-    assert mock_emby_connect.get_servers.call_count == 2
+    assert loaded.connect.get_servers.call_count == 2
 
-    mock_emby_server.get_system_info.side_effect = None
-    mock_connection_manager.connect.side_effect = None
-    await tick(hass, freezer, timedelta(minutes=5))
+    loaded.server.get_system_info.side_effect = None
+    loaded.manager.connect.side_effect = None
+    await loaded.tick(timedelta(minutes=5))
     assert state(hass, CONNECTIVITY) == STATE_ON
     # Back: the list read during the outage answers for its end too.
-    assert mock_emby_connect.get_servers.call_count == 2
+    assert loaded.connect.get_servers.call_count == 2
 
     # A loss only the poll saw (the next connect worked): back, the list is read.
-    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("blip"), None]
-    await tick(hass, freezer)
+    loaded.server.get_system_info.side_effect = [EmbyConnectionError("blip"), None]
+    await loaded.tick()
     assert state(hass, CONNECTIVITY) == STATE_OFF
-    assert mock_emby_connect.get_servers.call_count == 2
-    mock_emby_server.get_system_info.side_effect = None
-    await tick(hass, freezer)
+    assert loaded.connect.get_servers.call_count == 2
+    loaded.server.get_system_info.side_effect = None
+    await loaded.tick()
     assert state(hass, CONNECTIVITY) == STATE_ON
-    assert mock_emby_connect.get_servers.call_count == 3
+    assert loaded.connect.get_servers.call_count == 3
 
 
 async def test_lost_servers_share_one_read(
@@ -246,10 +269,7 @@ async def test_lost_servers_share_one_read(
 ) -> None:
     """Servers of one account lost at the same time ask Emby Connect once between them."""
     entries = [mock_config_entry, sibling_entry(mock_config_entry, "1" * 32, "Basement")]
-    for entry in entries:
-        entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_all(hass, entries)
     await tick(hass, freezer, timedelta(minutes=10))
     assert mock_emby_connect.get_servers.call_count == 1
 
@@ -281,111 +301,89 @@ async def test_lost_servers_share_one_read(
 
 
 async def test_flapping_server_cannot_hammer_connect(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-    init_integration: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
+    hass: HomeAssistant, loaded: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Outage after outage, Connect is asked a few times at once, then once per few minutes."""
     caplog.set_level(logging.DEBUG)
     reads = []
     for _ in range(8):
         # Lost (the poll fails), not found (the connect fails), back.
-        mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-        mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-        await tick(hass, freezer)
-        await tick(hass, freezer)
-        mock_emby_server.get_system_info.side_effect = None
-        mock_connection_manager.connect.side_effect = None
-        await tick(hass, freezer)
+        loaded.server.get_system_info.side_effect = EmbyConnectionError("gone")
+        loaded.manager.connect.side_effect = EmbyConnectionError("gone")
+        await loaded.tick()
+        await loaded.tick()
+        loaded.server.get_system_info.side_effect = None
+        loaded.manager.connect.side_effect = None
+        await loaded.tick()
         assert state(hass, CONNECTIVITY) == STATE_ON
-        reads.append(mock_emby_connect.get_servers.call_count)
+        reads.append(loaded.connect.get_servers.call_count)
     # Eight outages in twelve minutes, each asking once: the budget the read at setup left
     # (two), then one per five minutes.
     assert reads == [2, 3, 3, 4, 4, 4, 5, 5]
     assert "Emby Connect was asked often lately" in caplog.text
 
     # The budget comes back with time.
-    await tick(hass, freezer, CONNECT_READ_EVERY)
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-    await tick(hass, freezer)
-    await tick(hass, freezer)
-    assert mock_emby_connect.get_servers.call_count == reads[-1] + 1
+    await loaded.tick(CONNECT_READ_EVERY)
+    loaded.server.get_system_info.side_effect = EmbyConnectionError("gone")
+    loaded.manager.connect.side_effect = EmbyConnectionError("gone")
+    await loaded.tick()
+    await loaded.tick()
+    assert loaded.connect.get_servers.call_count == reads[-1] + 1
 
 
-async def test_connect_down_keeps_servers_running(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
-) -> None:
+async def test_connect_down_keeps_servers_running(hass: HomeAssistant, loaded: Runtime) -> None:
     """When Emby Connect is down the servers keep working with what is stored."""
-    data_before = dict(init_integration.data)
-    mock_emby_connect.get_servers.side_effect = EmbyConnectionError("Connect is down")
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    data_before = dict(loaded.entry.data)
+    loaded.connect.get_servers.side_effect = EmbyConnectionError("Connect is down")
+    await loaded.tick(CONNECT_INTERVAL)
 
-    assert mock_emby_connect.get_servers.call_count == 2
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert loaded.connect.get_servers.call_count == 2
+    assert loaded.entry.state is ConfigEntryState.LOADED
     assert state(hass, CONNECTIVITY) == STATE_ON
     assert state(hass, ACTIVE_SESSIONS) == "3"
-    assert init_integration.data == data_before
+    assert loaded.entry.data == data_before
     assert not ir.async_get(hass).issues
 
 
-async def test_connect_refused_starts_reauth(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
-) -> None:
+async def test_connect_refused_starts_reauth(hass: HomeAssistant, loaded: Runtime) -> None:
     """A refused Connect token asks to sign in again, while the server keeps running."""
     # An entry of the domain outside this account is left alone.
     other = MockConfigEntry(domain=DOMAIN, unique_id=OTHER_SYSTEM_ID, data={})
     other.add_to_hass(hass)
-    mock_emby_connect.get_servers.side_effect = EmbyAuthenticationError(
+    loaded.connect.get_servers.side_effect = EmbyAuthenticationError(
         "Unauthorized", source=AuthSource.CONNECT, status=401
     )
-    await tick(hass, freezer, CONNECT_INTERVAL)
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    await loaded.tick(CONNECT_INTERVAL)
+    await loaded.tick(CONNECT_INTERVAL)
 
-    (flow,) = reauth_flows(hass, init_integration)
+    (flow,) = reauth_flows(hass, loaded.entry)
     assert not reauth_flows(hass, other)
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert loaded.entry.state is ConfigEntryState.LOADED
     assert state(hass, CONNECTIVITY) == STATE_ON
     assert state(hass, ACTIVE_SESSIONS) == "3"
-    account = init_integration.runtime_data.account
+    account = loaded.entry.runtime_data.account
     assert account is not None
     assert isinstance(account.last_exception, EmbyUpdateFailed)
     assert account.last_exception.reason is ErrorReason.CONNECT_AUTHENTICATION_FAILED
 
     # Accepted again (the person left the flow), then refused: the person is asked again.
     hass.config_entries.flow.async_abort(flow["flow_id"])  # type: ignore[index]
-    mock_emby_connect.get_servers.side_effect = None
-    await tick(hass, freezer, CONNECT_INTERVAL)
-    assert not reauth_flows(hass, init_integration)
-    mock_emby_connect.get_servers.side_effect = EmbyAuthenticationError(
+    loaded.connect.get_servers.side_effect = None
+    await loaded.tick(CONNECT_INTERVAL)
+    assert not reauth_flows(hass, loaded.entry)
+    loaded.connect.get_servers.side_effect = EmbyAuthenticationError(
         "Unauthorized", source=AuthSource.CONNECT, status=401
     )
-    await tick(hass, freezer, CONNECT_INTERVAL)
-    assert len(reauth_flows(hass, init_integration)) == 1
+    await loaded.tick(CONNECT_INTERVAL)
+    assert len(reauth_flows(hass, loaded.entry)) == 1
 
 
-async def test_removed_server_raises_issue(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_connect: MagicMock,
-) -> None:
+async def test_removed_server_raises_issue(hass: HomeAssistant, loaded: Runtime) -> None:
     """A server the account no longer lists raises a repair issue, gone when it is back."""
     issue_registry = ir.async_get(hass)
-    issue_id = f"server_removed_{init_integration.entry_id}"
-    mock_emby_connect.get_servers.return_value = []
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    issue_id = f"server_removed_{loaded.entry.entry_id}"
+    loaded.connect.get_servers.return_value = []
+    await loaded.tick(CONNECT_INTERVAL)
 
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
@@ -394,10 +392,10 @@ async def test_removed_server_raises_issue(
     assert issue.translation_placeholders == {"name": "Living Room"}
     assert state(hass, CONNECTIVITY) == STATE_ON
 
-    mock_emby_connect.get_servers.return_value = ConnectServer.list_from(
+    loaded.connect.get_servers.return_value = ConnectServer.list_from(
         load_json("connect_servers.json")
     )
-    await tick(hass, freezer, CONNECT_INTERVAL)
+    await loaded.tick(CONNECT_INTERVAL)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -410,15 +408,11 @@ async def test_entry_update_reaches_the_record(
         replace(server, access_key="new-access-key")
         for server in mock_emby_connect.get_servers.return_value
     ]
-    hass.config_entries.async_update_entry(
+    await _store(
+        hass,
         init_integration,
-        data={
-            **init_integration.data,
-            CONF_ACCESS_KEY: "new-access-key",
-            CONF_CONNECT_TOKEN: "new-connect-token",
-        },
+        {CONF_ACCESS_KEY: "new-access-key", CONF_CONNECT_TOKEN: "new-connect-token"},
     )
-    await hass.async_block_till_done()
 
     assert init_integration.state is ConfigEntryState.LOADED
     runtime_data = init_integration.runtime_data
@@ -433,15 +427,11 @@ async def test_entry_moved_to_another_account(
     """Entry data naming another account (a reconfigure, before its reload) breaks nothing."""
     account = init_integration.runtime_data.account
     assert account is not None
-    hass.config_entries.async_update_entry(
+    await _store(
+        hass,
         init_integration,
-        data={
-            **init_integration.data,
-            CONF_CONNECT_USER_ID: "another-user",
-            CONF_CONNECT_TOKEN: "another-token",
-        },
+        {CONF_CONNECT_USER_ID: "another-user", CONF_CONNECT_TOKEN: "another-token"},
     )
-    await hass.async_block_till_done()
     assert account.client.access_token == CONNECT_TOKEN
     assert init_integration.state is ConfigEntryState.LOADED
 
@@ -451,15 +441,9 @@ async def test_manual_entry_update_reaches_the_record(
     hass: HomeAssistant, mock_manual_config_entry: MockConfigEntry
 ) -> None:
     """A new token stored by a flow is used by a server added by address, without a reload."""
-    mock_manual_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_all(hass, [mock_manual_config_entry])
 
-    hass.config_entries.async_update_entry(
-        mock_manual_config_entry,
-        data={**mock_manual_config_entry.data, CONF_ACCESS_TOKEN: "new-token"},
-    )
-    await hass.async_block_till_done()
+    await _store(hass, mock_manual_config_entry, {CONF_ACCESS_TOKEN: "new-token"})
 
     connection = mock_manual_config_entry.runtime_data.connection
     assert connection.record.access_token == "new-token"
@@ -469,36 +453,27 @@ async def test_manual_entry_update_reaches_the_record(
 # The registry adopts the newest sign-in of an account.
 
 
+@pytest.mark.usefixtures("mock_connection_manager")
 async def test_new_sign_in_reaches_every_entry_of_the_account(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
     mock_emby_connect: MagicMock,
 ) -> None:
     """An entry set up with a newer token: the account uses it, the siblings store it."""
     caplog.set_level(logging.INFO)
     running = mock_config_entry
     failed = sibling_entry(mock_config_entry, "1" * 32, "Basement")
-    for entry in (running, failed):
-        entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(running.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_all(hass, [running, failed])
     assert failed.state is ConfigEntryState.LOADED
     await hass.config_entries.async_unload(failed.entry_id)
     await tick(hass, freezer, 60)
     reads = mock_emby_connect.get_servers.call_count
 
     # A server added by a new sign-in (a flow stored its token in its entry).
-    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
-    added.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
-    )
-    await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done()
+    added = await _add_with_new_sign_in(hass, mock_config_entry)
 
     account = added.runtime_data.account
     assert account is not None
@@ -513,41 +488,81 @@ async def test_new_sign_in_reaches_every_entry_of_the_account(
     assert "connect-token-newer" not in caplog.text
 
 
+@pytest.mark.usefixtures("mock_emby_connect")
 async def test_new_sign_in_sets_up_failed_siblings_again(
     hass: HomeAssistant,
     *,
     mock_config_entry: MockConfigEntry,
     mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
     connection_result: ConnectionResult,
 ) -> None:
     """A sibling that failed to set up is set up again with the account's new sign-in."""
     failed = sibling_entry(mock_config_entry, "1" * 32, "Basement")
-    refused = {failed.unique_id}
-
-    async def _connect(record: ServerRecord) -> tuple[MagicMock, ConnectionResult]:
-        if record.system_id in refused:
-            raise unauthorized()
-        return mock_emby_server, connection_result
-
-    mock_connection_manager.connect.side_effect = _connect
-    for entry in (mock_config_entry, failed):
-        entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    refused = _refuse_servers(
+        mock_connection_manager, mock_emby_server, connection_result, failed.unique_id
+    )
+    await _set_up_all(hass, [mock_config_entry, failed])
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert failed.state is ConfigEntryState.SETUP_ERROR
 
     refused.clear()
-    added = sibling_entry(mock_config_entry, "2" * 32, "Office")
-    added.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        added, data={**added.data, CONF_CONNECT_TOKEN: "connect-token-newer"}
-    )
-    await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done()
+    await _add_with_new_sign_in(hass, mock_config_entry)
 
     assert failed.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
     assert failed.state is ConfigEntryState.LOADED
     assert not reauth_flows(hass, failed)
+
+
+async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
+    hass: HomeAssistant,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_connect_class: MagicMock,
+    mock_emby_connect: MagicMock,
+    mock_emby_server: MagicMock,
+    connection_result: ConnectionResult,
+) -> None:
+    """The first entry to run an account brings the newest sign-in to its stopped siblings."""
+    caplog.set_level(logging.INFO)
+    refused = _refuse_servers(
+        mock_connection_manager, mock_emby_server, connection_result, mock_config_entry.unique_id
+    )
+
+    def _client(**kwargs: Any) -> MagicMock:
+        # Each account gets a client holding the token it was built with, as the real one.
+        mock_emby_connect.access_token = kwargs["access_token"]
+        return mock_emby_connect
+
+    mock_connect_class.side_effect = _client
+    await _set_up_all(hass, [mock_config_entry])
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert not async_get_account_registry(hass).accounts
+
+    # A flow adds another server of the account with a new sign-in; it only creates its entry.
+    refused.clear()
+    added = await _add_with_new_sign_in(hass, mock_config_entry)
+
+    account = added.runtime_data.account
+    assert account is not None
+    assert account.client.access_token == "connect-token-newer"
+    assert mock_config_entry.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.account is account
+    assert "Office brought a new sign-in of its account; 1 other server(s)" in caplog.text
+    assert "connect-token-newer" not in caplog.text
+
+
+@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+async def test_first_entry_of_an_account_rewrites_no_sibling_holding_its_sign_in(
+    hass: HomeAssistant, *, caplog: pytest.LogCaptureFixture, mock_config_entry: MockConfigEntry
+) -> None:
+    """Entries that hold the same sign-in start without a word about a new one."""
+    caplog.set_level(logging.INFO)
+    sibling = sibling_entry(mock_config_entry, "1" * 32, "Basement")
+    await _set_up_all(hass, [mock_config_entry, sibling])
+
+    assert sibling.state is ConfigEntryState.LOADED
+    assert "new sign-in" not in caplog.text

@@ -25,7 +25,6 @@ from custom_components.emby_connect.aioemby import (
 from custom_components.emby_connect.const import STATUS_INTERVAL
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
-UPDATE = "binary_sensor.living_room_update"
 RESTART = "binary_sensor.living_room_restart_pending"
 
 
@@ -65,7 +64,6 @@ async def test_binary_sensors_non_admin(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     # What the user can never read is not created, rather than unavailable forever.
-    assert hass.states.get(UPDATE) is None
     assert hass.states.get(RESTART) is None
 
 
@@ -84,7 +82,6 @@ async def test_connectivity_stays_available(
     await hass.async_block_till_done()
 
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
-    assert hass.states.get(UPDATE).state == STATE_UNAVAILABLE
     assert hass.states.get(RESTART).state == STATE_UNAVAILABLE
 
     mock_emby_server.get_system_info.side_effect = None
@@ -94,5 +91,4 @@ async def test_connectivity_stays_available(
     await hass.async_block_till_done()
 
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
-    assert hass.states.get(UPDATE).state == STATE_ON
     assert hass.states.get(RESTART).state == STATE_OFF

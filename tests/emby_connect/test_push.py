@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 import logging
-from unittest.mock import MagicMock
+from typing import override
+from unittest.mock import MagicMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -50,7 +51,7 @@ from custom_components.emby_connect.const import (
 from custom_components.emby_connect.coordinator import EmbyStatusCoordinator
 from custom_components.emby_connect.push import EmbyPushListener
 
-from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, load_json
+from .conftest import HA_DEVICE_ID, LOCAL_ADDRESS, SERVER_TOKEN, Runtime, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -61,7 +62,6 @@ from .helpers import (
     RECOVERED,
     RESTART_PENDING,
     load_system_info as load_info,
-    settle as _settle,
     state as _state,
     tick,
 )
@@ -122,43 +122,42 @@ class FakeChannel:
             self._end.set_exception(error or EmbyConnectionError("closed the websocket"))
 
 
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Let seconds pass, fire what is due and let it finish."""
-    await tick(hass, freezer, seconds)
+@dataclass(kw_only=True)
+class Push(Runtime):
+    """A Connect server entry with its fake websocket, and the mocks it talks to."""
 
+    channel: FakeChannel
 
-def _status(entry: MockConfigEntry) -> EmbyStatusCoordinator:
-    """Return the status coordinator of an entry."""
-    return entry.runtime_data.status
+    @property
+    def status(self) -> EmbyStatusCoordinator:
+        """Return the status coordinator of the entry."""
+        return self.entry.runtime_data.status
 
+    @property
+    def listener(self) -> EmbyPushListener:
+        """Return the push listener of the entry."""
+        return self.entry.runtime_data.push
 
-def _push(entry: MockConfigEntry) -> EmbyPushListener:
-    """Return the push listener of an entry."""
-    return entry.runtime_data.push
+    @override
+    async def set_up(self) -> None:
+        """Set the entry up and let what it starts (the websocket among it) run."""
+        await super().set_up()
+        await self.settle()
 
 
 @pytest.fixture
-def channel(mock_websocket: MagicMock) -> FakeChannel:
-    """Return the fake push channel."""
-    return FakeChannel(mock_websocket)
+def stack(runtime: Runtime, mock_websocket: MagicMock) -> Push:
+    """Return the Connect entry, not set up yet, with its fake websocket."""
+    parts = {item.name: getattr(runtime, item.name) for item in fields(runtime)}
+    return Push(channel=FakeChannel(mock_websocket), **parts)
 
 
 @pytest.fixture
-async def push_integration(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-) -> MockConfigEntry:
-    """Set up the Connect entry; its websocket opens."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await _settle(hass)
-    assert channel.is_open
-    return mock_config_entry
+async def push(stack: Push) -> Push:
+    """Return the Connect entry set up; its websocket is open."""
+    await stack.set_up()
+    assert stack.channel.is_open
+    return stack
 
 
 def _session(session_id: str, device_id: str, *, playing: bool, position: int = 0) -> Session:
@@ -174,13 +173,7 @@ def _session(session_id: str, device_id: str, *, playing: bool, position: int = 
 
 
 async def test_websocket_opens_and_polling_slows(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    mock_websocket: MagicMock,
-    mock_emby_server: MagicMock,
-    mock_client_identity: object,
+    hass: HomeAssistant, push: Push, mock_websocket: MagicMock, mock_client_identity: object
 ) -> None:
     """After connecting, the websocket opens with the connection's token; polls every 5 min."""
     kwargs = mock_websocket.call_args.kwargs
@@ -190,23 +183,18 @@ async def test_websocket_opens_and_polling_slows(
     assert kwargs["verify_ssl"] is True
     # A ping after PUSH_HEARTBEAT seconds of silence: a frame, not an HTTP request.
     assert kwargs["heartbeat"] == PUSH_HEARTBEAT
-    assert _push(push_integration).connected
-    assert _status(push_integration).update_interval == PUSH_STATUS_INTERVAL
+    assert push.listener.connected
+    assert push.status.update_interval == PUSH_STATUS_INTERVAL
 
     for _ in range(9):
-        await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
-    assert mock_emby_server.get_system_info.call_count == 1
-    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
-    assert mock_emby_server.get_system_info.call_count == 2
-    assert mock_emby_server.get_sessions.call_count == 2
+        await push.tick(STATUS_INTERVAL.total_seconds())
+    assert push.server.get_system_info.call_count == 1
+    await push.tick(STATUS_INTERVAL.total_seconds())
+    assert push.server.get_system_info.call_count == 2
+    assert push.server.get_sessions.call_count == 2
 
 
-async def test_sessions_are_pushed(
-    hass: HomeAssistant,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_sessions_are_pushed(hass: HomeAssistant, push: Push) -> None:
     """Sessions push updates the sensors at once, without a request; HA's own is left out."""
     assert _state(hass, ACTIVE_SESSIONS) == "3"
     sessions = [
@@ -214,40 +202,35 @@ async def test_sessions_are_pushed(
         _session("a", "tv", playing=True),
         _session("b", "phone", playing=True),
     ]
-    channel.push(SessionsMessage(sessions=sessions))
+    push.channel.push(SessionsMessage(sessions=sessions))
     await hass.async_block_till_done()
     assert _state(hass, ACTIVE_SESSIONS) == "2"
     assert _state(hass, NOW_PLAYING) == "2"
-    coordinator = _status(push_integration)
+    coordinator = push.status
     assert [item.id for item in coordinator.data.sessions or []] == ["a", "b"]
-    assert mock_emby_server.get_sessions.call_count == 1
+    assert push.server.get_sessions.call_count == 1
 
     # Only the play position moved: the entities are not woken up; the position reaches
     # whoever follows the push messages.
     listener = MagicMock()
     coordinator.async_add_listener(listener)
     received: list[EmbyMessage] = []
-    _push(push_integration).async_subscribe(received.append)
+    push.listener.async_subscribe(received.append)
     moved = [
         sessions[0],
         *(replace(item, play_state=PlayState(position_ticks=5)) for item in sessions[1:]),
     ]
-    channel.push(SessionsMessage(sessions=moved))
+    push.channel.push(SessionsMessage(sessions=moved))
     assert listener.call_count == 0
     assert received == [SessionsMessage(sessions=moved)]
     assert [item.id for item in coordinator.data.sessions or []] == ["a", "b"]
-    channel.push(SessionsMessage(sessions=[]))
+    push.channel.push(SessionsMessage(sessions=[]))
     assert listener.call_count == 1
     assert _state(hass, ACTIVE_SESSIONS) == "0"
-    assert mock_emby_server.get_sessions.call_count == 1
+    assert push.server.get_sessions.call_count == 1
 
 
-async def test_seek_on_the_client_is_pushed(
-    hass: HomeAssistant,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    freezer: FrozenDateTimeFactory,
-) -> None:
+async def test_seek_on_the_client_is_pushed(hass: HomeAssistant, push: Push) -> None:
     """A position jump (a seek on the client) shows at once; ordinary ticks wake nothing."""
     pixel = "media_player.alice_s_pixel"
     second = 10_000_000
@@ -255,7 +238,7 @@ async def test_seek_on_the_client_is_pushed(
     def pushed(position: float, *, paused: bool = False) -> None:
         session = _session("a", "android-device-123", playing=True, position=int(position * second))
         play_state = replace(session.play_state, is_paused=paused)
-        channel.push(SessionsMessage(sessions=[replace(session, play_state=play_state)]))
+        push.channel.push(SessionsMessage(sessions=[replace(session, play_state=play_state)]))
 
     pushed(100)
     await hass.async_block_till_done()
@@ -263,15 +246,15 @@ async def test_seek_on_the_client_is_pushed(
     assert shown is not None
     assert shown.attributes["media_position"] == 100
     listener = MagicMock()
-    _status(push_integration).async_add_listener(listener)
+    push.status.async_add_listener(listener)
 
     # Positions as clients report them: still for a while, then on by the time since.
     for position in (100, 101.5, 101.5, 101.5, 106, 107.5):
-        await _tick(hass, freezer, 1.5)
+        await push.tick(1.5)
         pushed(position)
     assert listener.call_count == 0
 
-    await _tick(hass, freezer, 1.5)
+    await push.tick(1.5)
     pushed(600)
     await hass.async_block_till_done()
     assert listener.call_count == 1
@@ -280,45 +263,34 @@ async def test_seek_on_the_client_is_pushed(
     assert shown.attributes["media_position"] == 600
     assert shown.attributes["media_position_updated_at"] == dt_util.utcnow()
 
-    await _tick(hass, freezer, 1.5)
+    await push.tick(1.5)
     pushed(30)
     assert listener.call_count == 2
     # Paused, the position stands: a seek while paused is a jump too.
-    await _tick(hass, freezer, 1.5)
+    await push.tick(1.5)
     pushed(30, paused=True)
     assert listener.call_count == 3
-    await _tick(hass, freezer, 60)
+    await push.tick(60)
     pushed(30, paused=True)
     assert listener.call_count == 3
-    await _tick(hass, freezer, 1.5)
+    await push.tick(1.5)
     pushed(40, paused=True)
     assert listener.call_count == 4
     assert hass.states.get(pixel).attributes["media_position"] == 40  # type: ignore[union-attr]
 
 
-async def test_sessions_ignored_when_not_readable(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_sessions_ignored_when_not_readable(hass: HomeAssistant, stack: Push) -> None:
     """A user who may not list sessions gets none by push either."""
-    mock_emby_server.get_sessions.side_effect = EmbyForbiddenError(
+    stack.server.get_sessions.side_effect = EmbyForbiddenError(
         "Forbidden", source=AuthSource.SERVER, status=403
     )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await _settle(hass)
-    channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
+    await stack.set_up()
+    stack.channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
     await hass.async_block_till_done()
     # Sensors the user can never read are not created, and a push does not bring them.
     assert hass.states.get(ACTIVE_SESSIONS) is None
     # Other messages the integration does not use change nothing.
-    channel.push(OtherMessage(message_type="UserDataChanged"))
+    stack.channel.push(OtherMessage(message_type="UserDataChanged"))
     assert _state(hass, CONNECTIVITY) == STATE_ON
 
 
@@ -331,51 +303,47 @@ async def test_sessions_ignored_when_not_readable(
 )
 async def test_announced_outage(
     hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
+    push: Push,
     caplog: pytest.LogCaptureFixture,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
     message: EmbyMessage,
     reason: str,
 ) -> None:
     """Shutdown/restart turns connectivity off at once; reconnected as soon as it answers."""
     caplog.set_level(logging.INFO)
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
-    channel.push(message)
+    push.refuse()
+    push.channel.push(message)
     await hass.async_block_till_done()
     assert _state(hass, CONNECTIVITY) == STATE_OFF
     assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
     assert caplog.text.count(LOST) == 1
     assert reason in caplog.text
     # The server closes the websocket; nobody is asked before the first delay.
-    channel.end()
-    await _settle(hass)
-    assert mock_connection_manager.connect.call_count == 1
-    coordinator = _status(push_integration)
+    push.channel.end()
+    await push.settle()
+    assert push.manager.connect.call_count == 1
+    coordinator = push.status
     assert coordinator.update_interval == STATUS_INTERVAL
 
     # Asked every second (+/- 20 %) for the first minute: refused connections cost nothing.
     fast = int(RECONNECT_FAST_WINDOW.total_seconds() / 1.2)
     for attempt in range(fast):
-        await _tick(hass, freezer, 1.2)
-        assert mock_connection_manager.connect.call_count == 2 + attempt
+        await push.tick(1.2)
+        assert push.manager.connect.call_count == 2 + attempt
     # Then after 2 and 4 s, and every 4 s (each +/- 20 %): 5 to 7 attempts in 24 s.
-    await _tick(hass, freezer, 1.2)
-    attempts = mock_connection_manager.connect.call_count
+    await push.tick(1.2)
+    attempts = push.manager.connect.call_count
     for _ in range(20):
-        await _tick(hass, freezer, 1.2)
-    assert 5 <= mock_connection_manager.connect.call_count - attempts <= 7
+        await push.tick(1.2)
+    assert 5 <= push.manager.connect.call_count - attempts <= 7
     assert _state(hass, CONNECTIVITY) == STATE_OFF
 
     # It answers again: connected within the next delay (at most 4.8 s), websocket reopened.
-    mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer, 4.8)
+    push.answer()
+    await push.tick(4.8)
     assert _state(hass, CONNECTIVITY) == STATE_ON
     assert _state(hass, ACTIVE_SESSIONS) == "3"
-    assert channel.is_open
-    assert channel.opened == 2
+    assert push.channel.is_open
+    assert push.channel.opened == 2
     assert coordinator.update_interval == PUSH_STATUS_INTERVAL
     # Logged once when lost, once when back.
     assert caplog.text.count(LOST) == 1
@@ -384,32 +352,21 @@ async def test_announced_outage(
 
 
 async def test_closed_socket_reconnects_at_once(
-    hass: HomeAssistant,
-    *,
-    caplog: pytest.LogCaptureFixture,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
+    hass: HomeAssistant, push: Push, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A websocket that ends is followed by a connect at once; a working server stays on."""
-    channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
-    await _settle(hass)
-    assert mock_connection_manager.connect.call_count == 2
-    assert channel.is_open
-    assert channel.opened == 2
+    push.channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
+    await push.settle()
+    assert push.manager.connect.call_count == 2
+    assert push.channel.is_open
+    assert push.channel.opened == 2
     assert _state(hass, CONNECTIVITY) == STATE_ON
     assert LOST not in caplog.text
     assert FAILED not in caplog.text
 
 
 async def test_silent_socket_probes_once(
-    hass: HomeAssistant,
-    *,
-    caplog: pytest.LogCaptureFixture,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
+    hass: HomeAssistant, push: Push, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A silent websocket whose address does not answer one quick probe: offline at once."""
     caplog.set_level(logging.INFO)
@@ -420,11 +377,11 @@ async def test_silent_socket_probes_once(
         connecting.set()
         await asyncio.Event().wait()
 
-    mock_emby_server.get_public_info.side_effect = EmbyTimeoutError("no answer")
-    mock_connection_manager.connect.side_effect = _black_hole
-    channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
-    await _settle(hass)
-    probe = mock_emby_server.get_public_info.call_args
+    push.server.get_public_info.side_effect = EmbyTimeoutError("no answer")
+    push.manager.connect.side_effect = _black_hole
+    push.channel.end(EmbyTimeoutError("did not answer the websocket heartbeat"))
+    await push.settle()
+    probe = push.server.get_public_info.call_args
     assert probe.kwargs == {"timeout": QUICK_PROBE_TIMEOUT}
     assert _state(hass, CONNECTIVITY) == STATE_OFF
     assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
@@ -434,35 +391,41 @@ async def test_silent_socket_probes_once(
     assert connecting.is_set()
 
 
-async def test_subscribers_get_every_message(
-    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
-) -> None:
+async def test_subscribers_get_every_message(hass: HomeAssistant, push: Push) -> None:
     """Other parts follow the push messages (those the integration uses and others) typed."""
     received: list[EmbyMessage] = []
-    unsubscribe = _push(push_integration).async_subscribe(received.append)
+    unsubscribe = push.listener.async_subscribe(received.append)
     messages: list[EmbyMessage] = [
         OtherMessage(message_type="UserDataChanged", data={"UserId": "a"}),
         LibraryChangedMessage(items_added=["1"]),
         SessionsMessage(sessions=[]),
     ]
     for message in messages:
-        channel.push(message)
+        push.channel.push(message)
     assert received == messages
 
     unsubscribe()
-    channel.push(OtherMessage(message_type="ScheduledTasksInfo"))
+    push.channel.push(OtherMessage(message_type="ScheduledTasksInfo"))
     assert received == messages
 
 
-async def test_subscribers_feeds_are_asked_for(
-    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
-) -> None:
+@pytest.fixture
+def without_platforms() -> Generator[None]:
+    """Load no entity platform: no entity subscribes to a feed of its own."""
+    with patch("custom_components.emby_connect.PLATFORMS", []):
+        yield
+
+
+@pytest.mark.usefixtures("without_platforms")
+async def test_subscribers_feeds_are_asked_for(hass: HomeAssistant, push: Push) -> None:
     """A feed is asked for while a subscriber needs it, on every websocket opened."""
-    websocket = channel.websocket
-    push = _push(push_integration)
-    first = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS])
-    second = push.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS, Feed.ACTIVITY_LOG])
-    await _settle(hass)
+    websocket = push.channel.websocket
+    listener = push.listener
+    first = listener.async_subscribe(lambda _: None, feeds=[Feed.SCHEDULED_TASKS])
+    second = listener.async_subscribe(
+        lambda _: None, feeds=[Feed.SCHEDULED_TASKS, Feed.ACTIVITY_LOG]
+    )
+    await push.settle()
     assert [call.args for call in websocket.subscribe.await_args_list] == [
         (Feed.SCHEDULED_TASKS,),
         (Feed.ACTIVITY_LOG,),
@@ -470,9 +433,9 @@ async def test_subscribers_feeds_are_asked_for(
 
     # A new websocket asks for them again.
     websocket.subscribe.reset_mock()
-    channel.end()
-    await _settle(hass)
-    assert channel.is_open
+    push.channel.end()
+    await push.settle()
+    assert push.channel.is_open
     assert {call.args for call in websocket.subscribe.await_args_list} == {
         (Feed.SCHEDULED_TASKS,),
         (Feed.ACTIVITY_LOG,),
@@ -480,22 +443,22 @@ async def test_subscribers_feeds_are_asked_for(
 
     # A feed ends when its last subscriber goes.
     first()
-    await _settle(hass)
+    await push.settle()
     websocket.unsubscribe.assert_not_awaited()
     second()
-    await _settle(hass)
+    await push.settle()
     assert {call.args for call in websocket.unsubscribe.await_args_list} == {
         (Feed.SCHEDULED_TASKS,),
         (Feed.ACTIVITY_LOG,),
     }
 
     # Asked for while no websocket is open: the next one asks.
-    channel.websocket.connect.side_effect = _never_open
-    channel.end()
-    await _settle(hass)
+    push.channel.websocket.connect.side_effect = _never_open
+    push.channel.end()
+    await push.settle()
     websocket.subscribe.reset_mock()
-    push.async_subscribe(lambda _: None, feeds=[Feed.ACTIVITY_LOG])
-    await _settle(hass)
+    listener.async_subscribe(lambda _: None, feeds=[Feed.ACTIVITY_LOG])
+    await push.settle()
     websocket.subscribe.assert_not_awaited()
 
 
@@ -504,285 +467,206 @@ async def _never_open() -> None:
     await asyncio.Event().wait()
 
 
-async def test_pushed_sessions_keep_system_info_polled(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_pushed_sessions_keep_system_info_polled(hass: HomeAssistant, push: Push) -> None:
     """Sessions that change every minute do not keep System/Info from its 5-minute poll."""
     for minute in range(6):
-        await _tick(hass, freezer, 60)
+        await push.tick(60)
         playing = [_session(str(index), f"tv{index}", playing=True) for index in range(minute)]
-        channel.push(SessionsMessage(sessions=playing))
-        await _settle(hass)
+        push.channel.push(SessionsMessage(sessions=playing))
+        await push.settle()
     assert _state(hass, ACTIVE_SESSIONS) == "5"
-    assert mock_emby_server.get_system_info.call_count == 2
-    assert mock_emby_server.get_sessions.call_count == 2
+    assert push.server.get_system_info.call_count == 2
+    assert push.server.get_sessions.call_count == 2
 
 
-async def test_a_push_does_not_postpone_the_poll(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_a_push_does_not_postpone_the_poll(hass: HomeAssistant, push: Push) -> None:
     """A lone push late in the slow period leaves the next poll where it was.
 
     A server whose HTTP breaks while its websocket stays open is seen within one slow period.
     """
     period = PUSH_STATUS_INTERVAL.total_seconds()
-    await _tick(hass, freezer, period - 60)
-    channel.push(SessionsMessage(sessions=[_session("1", "tv1", playing=True)]))
-    await _settle(hass)
+    await push.tick(period - 60)
+    push.channel.push(SessionsMessage(sessions=[_session("1", "tv1", playing=True)]))
+    await push.settle()
     assert _state(hass, ACTIVE_SESSIONS) == "1"
-    mock_emby_server.get_system_info.side_effect = EmbyResponseError("an HTML page")
-    await _tick(hass, freezer, 59)
-    assert mock_emby_server.get_system_info.call_count == 1
+    push.server.get_system_info.side_effect = EmbyResponseError("an HTML page")
+    await push.tick(59)
+    assert push.server.get_system_info.call_count == 1
     assert _state(hass, CONNECTIVITY) == STATE_ON
-    await _tick(hass, freezer, 2)
+    await push.tick(2)
     assert _state(hass, CONNECTIVITY) == STATE_OFF
     assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
 
 
 async def test_failed_socket_and_unreachable_server(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
+    hass: HomeAssistant, push: Push, caplog: pytest.LogCaptureFixture
 ) -> None:
     """When the manager cannot reach the server after a loss it is offline at once."""
     caplog.set_level(logging.INFO)
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
-    channel.end()
-    await _settle(hass)
-    assert mock_connection_manager.connect.call_count == 2
+    push.refuse()
+    push.channel.end()
+    await push.settle()
+    assert push.manager.connect.call_count == 2
     assert _state(hass, CONNECTIVITY) == STATE_OFF
     assert caplog.text.count(FAILED) == 1
 
-    mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer, 1.2)
+    push.answer()
+    await push.tick(1.2)
     assert _state(hass, CONNECTIVITY) == STATE_ON
-    assert channel.is_open
+    assert push.channel.is_open
     assert caplog.text.count(RECOVERED) == 1
     assert caplog.text.count(FAILED) == 1
 
 
-async def test_broken_server_is_left_to_polling(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_broken_server_is_left_to_polling(hass: HomeAssistant, push: Push) -> None:
     """A server that answers with errors is not asked every few seconds, only polled."""
-    mock_emby_server.get_system_info.side_effect = EmbyResponseError("HTTP 500")
-    channel.end()
-    await _settle(hass)
-    assert mock_emby_server.get_system_info.call_count == 2
+    push.server.get_system_info.side_effect = EmbyResponseError("HTTP 500")
+    push.channel.end()
+    await push.settle()
+    assert push.server.get_system_info.call_count == 2
     assert _state(hass, CONNECTIVITY) == STATE_OFF
     # No reconnect loop: nothing is asked before the next poll.
-    await _tick(hass, freezer, 10)
-    assert mock_emby_server.get_system_info.call_count == 2
-    mock_emby_server.get_system_info.side_effect = None
-    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    await push.tick(10)
+    assert push.server.get_system_info.call_count == 2
+    push.server.get_system_info.side_effect = None
+    await push.tick(STATUS_INTERVAL.total_seconds())
     assert _state(hass, CONNECTIVITY) == STATE_ON
-    assert channel.is_open
+    assert push.channel.is_open
 
 
-async def test_long_outage_is_left_to_polling(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-) -> None:
+async def test_long_outage_is_left_to_polling(hass: HomeAssistant, push: Push) -> None:
     """After the reconnect window, polling every 30 s finds the server, days later too."""
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
-    channel.end()
-    await _settle(hass)
+    push.refuse()
+    push.channel.end()
+    await push.settle()
     elapsed = 0.0
     while elapsed <= RECONNECT_WINDOW.total_seconds():
-        await _tick(hass, freezer, 4.8)
+        await push.tick(4.8)
         elapsed += 4.8
-    coordinator = _status(push_integration)
+    coordinator = push.status
 
     # The reconnects stopped: a poll every 30 s, nothing more, a day later too.
-    attempts = mock_connection_manager.connect.call_count
+    attempts = push.manager.connect.call_count
     for _ in range(10):
-        await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
-    assert mock_connection_manager.connect.call_count == attempts + 10
-    freezer.tick(timedelta(days=1))
+        await push.tick(STATUS_INTERVAL.total_seconds())
+    assert push.manager.connect.call_count == attempts + 10
+    push.freezer.tick(timedelta(days=1))
 
-    mock_connection_manager.connect.side_effect = None
-    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    push.answer()
+    await push.tick(STATUS_INTERVAL.total_seconds())
     assert _state(hass, CONNECTIVITY) == STATE_ON
-    assert channel.is_open
+    assert push.channel.is_open
     assert coordinator.update_interval == PUSH_STATUS_INTERVAL
 
 
-async def test_refused_websocket_falls_back_to_polling(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_refused_websocket_falls_back_to_polling(hass: HomeAssistant, stack: Push) -> None:
     """A proxy without websockets: polling every 30 s, the websocket asked again later."""
-    channel.connect_error = EmbyResponseError("does not accept websockets (HTTP 400)")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await _settle(hass)
-    assert channel.opened == 1
-    assert _status(mock_config_entry).update_interval == STATUS_INTERVAL
-    assert not _push(mock_config_entry).connected
+    stack.channel.connect_error = EmbyResponseError("does not accept websockets (HTTP 400)")
+    await stack.set_up()
+    assert stack.channel.opened == 1
+    assert stack.status.update_interval == STATUS_INTERVAL
+    assert not stack.listener.connected
 
-    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
-    assert mock_emby_server.get_system_info.call_count == 2
-    assert channel.opened == 1
+    await stack.tick(STATUS_INTERVAL.total_seconds())
+    assert stack.server.get_system_info.call_count == 2
+    assert stack.channel.opened == 1
     assert _state(hass, CONNECTIVITY) == STATE_ON
 
-    channel.connect_error = None
-    await _tick(hass, freezer, PUSH_REFUSED_MIN_DELAY * 1.2)
-    assert channel.is_open
-    assert channel.opened == 2
-    assert mock_connection_manager.connect.call_count == 1
+    stack.channel.connect_error = None
+    await stack.tick(PUSH_REFUSED_MIN_DELAY * 1.2)
+    assert stack.channel.is_open
+    assert stack.channel.opened == 2
+    assert stack.manager.connect.call_count == 1
 
 
-async def test_websocket_blocked_falls_back_to_polling(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-) -> None:
+async def test_websocket_blocked_falls_back_to_polling(hass: HomeAssistant, push: Push) -> None:
     """Websockets that fail to open while HTTP works (a firewall): no reconnect loop."""
-    channel.connect_error = EmbyConnectionError("reset")
-    channel.end()
-    await _settle(hass)
-    await _tick(hass, freezer, 1.2)
+    push.channel.connect_error = EmbyConnectionError("reset")
+    push.channel.end()
+    await push.settle()
+    await push.tick(1.2)
     # The end and the first failed open each asked the manager; the second failed open did not.
-    assert mock_connection_manager.connect.call_count == 3
-    assert channel.opened == 3
-    assert _status(push_integration).update_interval == STATUS_INTERVAL
+    assert push.manager.connect.call_count == 3
+    assert push.channel.opened == 3
+    assert push.status.update_interval == STATUS_INTERVAL
     assert _state(hass, CONNECTIVITY) == STATE_ON
     # No reconnect loop: nothing more until the websocket is asked for again.
-    await _tick(hass, freezer, 10)
-    assert mock_connection_manager.connect.call_count == 3
-    assert channel.opened == 3
+    await push.tick(10)
+    assert push.manager.connect.call_count == 3
+    assert push.channel.opened == 3
 
 
-async def test_refused_token_exchanges_again(
-    hass: HomeAssistant,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-) -> None:
+async def test_refused_token_exchanges_again(hass: HomeAssistant, push: Push) -> None:
     """A websocket refusing the token: the manager exchanges a new one, push goes on."""
-    channel.end(EmbyAuthenticationError("refused the token", source=AuthSource.SERVER, status=401))
-    await _settle(hass)
-    assert mock_connection_manager.connect.call_count == 2
-    assert channel.is_open
+    push.channel.end(
+        EmbyAuthenticationError("refused the token", source=AuthSource.SERVER, status=401)
+    )
+    await push.settle()
+    assert push.manager.connect.call_count == 2
+    assert push.channel.is_open
 
 
-async def test_revoked_for_good_stops_push(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-) -> None:
+async def test_revoked_for_good_stops_push(hass: HomeAssistant, push: Push) -> None:
     """When the reconnect is refused too, reauth starts and the push task ends."""
-    mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
+    push.manager.connect.side_effect = EmbyAuthenticationError(
         "refused", source=AuthSource.SERVER, status=401
     )
-    channel.end()
-    await _settle(hass)
-    attempts = mock_connection_manager.connect.call_count
-    await _tick(hass, freezer, 10)
-    assert mock_connection_manager.connect.call_count == attempts
-    assert channel.opened == 1
+    push.channel.end()
+    await push.settle()
+    attempts = push.manager.connect.call_count
+    await push.tick(10)
+    assert push.manager.connect.call_count == attempts
+    assert push.channel.opened == 1
     assert any(
         flow["context"]["source"] == SOURCE_REAUTH
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     )
 
 
-async def test_flapping_websocket_waits(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-) -> None:
+async def test_flapping_websocket_waits(hass: HomeAssistant, push: Push) -> None:
     """A websocket that keeps closing right after opening is reopened after a delay."""
-    channel.end()
-    await _settle(hass)
-    assert channel.opened == 2
-    channel.end()
-    await _settle(hass)
-    assert channel.opened == 2
-    await _tick(hass, freezer, 1.2)
-    assert channel.opened == 3
+    push.channel.end()
+    await push.settle()
+    assert push.channel.opened == 2
+    push.channel.end()
+    await push.settle()
+    assert push.channel.opened == 2
+    await push.tick(1.2)
+    assert push.channel.opened == 3
     # Open for longer than a minute: the next close reconnects at once again.
-    await _tick(hass, freezer, 61)
-    channel.end()
-    await _settle(hass)
-    assert channel.opened == 4
+    await push.tick(61)
+    push.channel.end()
+    await push.settle()
+    assert push.channel.opened == 4
 
 
-async def test_flapping_websocket_lost_while_waiting(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_flapping_websocket_lost_while_waiting(hass: HomeAssistant, push: Push) -> None:
     """A server lost while a flapping websocket waits is connected again before it reopens."""
-    channel.end()
-    await _settle(hass)
-    channel.end()
-    await _settle(hass)
-    assert channel.opened == 2
-    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
-    await _status(push_integration).async_refresh()
+    push.channel.end()
+    await push.settle()
+    push.channel.end()
+    await push.settle()
+    assert push.channel.opened == 2
+    push.server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
+    await push.status.async_refresh()
     assert _state(hass, CONNECTIVITY) == STATE_OFF
-    attempts = mock_connection_manager.connect.call_count
+    attempts = push.manager.connect.call_count
 
-    await _tick(hass, freezer, 1.2)
-    assert mock_connection_manager.connect.call_count == attempts + 1
+    await push.tick(1.2)
+    assert push.manager.connect.call_count == attempts + 1
     assert _state(hass, CONNECTIVITY) == STATE_ON
-    await _tick(hass, freezer, 2.4)
-    assert channel.opened == 3
-    assert channel.is_open
+    await push.tick(2.4)
+    assert push.channel.opened == 3
+    assert push.channel.is_open
 
 
-async def test_poll_failure_closes_the_websocket(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_poll_failure_closes_the_websocket(hass: HomeAssistant, push: Push) -> None:
     """A poll that drops the client closes its websocket, and the next connect reopens it."""
-    mock_emby_server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
-    await _tick(hass, freezer, PUSH_STATUS_INTERVAL.total_seconds())
-    channel.websocket.close.assert_awaited()
-    assert mock_connection_manager.connect.call_count == 2
-    assert channel.is_open
+    push.server.get_system_info.side_effect = [EmbyConnectionError("reset"), load_info()]
+    await push.tick(PUSH_STATUS_INTERVAL.total_seconds())
+    push.channel.websocket.close.assert_awaited()
+    assert push.manager.connect.call_count == 2
+    assert push.channel.is_open
     assert _state(hass, CONNECTIVITY) == STATE_ON
 
 
@@ -794,125 +678,97 @@ async def test_shutting_down_in_system_info(
 ) -> None:
     """A server answering while it shuts down counts as gone."""
     mock_emby_server.get_system_info.return_value = replace(load_info(), is_shutting_down=True)
-    await _tick(hass, freezer, STATUS_INTERVAL.total_seconds())
+    await tick(hass, freezer, STATUS_INTERVAL.total_seconds())
     assert _state(hass, CONNECTIVITY) == STATE_OFF
 
 
-async def test_restart_required_reads_system_info(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_restart_required_reads_system_info(hass: HomeAssistant, push: Push) -> None:
     """RestartRequired refreshes the status at once: restart pending turns on."""
     assert _state(hass, RESTART_PENDING) == STATE_OFF
-    mock_emby_server.get_system_info.return_value = replace(load_info(), has_pending_restart=True)
-    channel.push(RestartRequiredMessage())
-    await _settle(hass)
-    assert mock_emby_server.get_system_info.call_count == 2
+    push.server.get_system_info.return_value = replace(load_info(), has_pending_restart=True)
+    push.channel.push(RestartRequiredMessage())
+    await push.settle()
+    assert push.server.get_system_info.call_count == 2
     assert _state(hass, RESTART_PENDING) == STATE_ON
 
     # Another moments later is read once the refresh cooldown (10 s) is over; a read that
     # fails then is a failed poll like any other.
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    channel.push(RestartRequiredMessage())
-    await _settle(hass)
-    assert mock_emby_server.get_system_info.call_count == 2
+    push.server.get_system_info.side_effect = EmbyConnectionError("gone")
+    push.channel.push(RestartRequiredMessage())
+    await push.settle()
+    assert push.server.get_system_info.call_count == 2
     assert _state(hass, RESTART_PENDING) == STATE_ON
-    await _tick(hass, freezer, 10)
-    assert mock_emby_server.get_system_info.call_count >= 3
+    await push.tick(10)
+    assert push.server.get_system_info.call_count >= 3
     assert _state(hass, CONNECTIVITY) == STATE_OFF
 
 
-async def test_library_changed_reads_counts_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_library_changed_reads_counts_once(hass: HomeAssistant, push: Push) -> None:
     """A burst of LibraryChanged reads the counts once, a while after the first."""
-    mock_emby_server.get_item_counts.return_value = ItemCounts(movie_count=99)
+    push.server.get_item_counts.return_value = ItemCounts(movie_count=99)
     for _ in range(5):
-        channel.push(LibraryChangedMessage(items_added=["1"]))
-    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN / 2)
-    assert mock_emby_server.get_item_counts.call_count == 1
-    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN / 2 + 1)
-    assert mock_emby_server.get_item_counts.call_count == 2
+        push.channel.push(LibraryChangedMessage(items_added=["1"]))
+    await push.tick(LIBRARY_CHANGED_COOLDOWN / 2)
+    assert push.server.get_item_counts.call_count == 1
+    await push.tick(LIBRARY_CHANGED_COOLDOWN / 2 + 1)
+    assert push.server.get_item_counts.call_count == 2
     assert _state(hass, MOVIES) == "99"
 
-    mock_emby_server.get_item_counts.side_effect = EmbyConnectionError("gone")
-    channel.push(LibraryChangedMessage())
-    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
-    assert mock_emby_server.get_item_counts.call_count == 3
+    push.server.get_item_counts.side_effect = EmbyConnectionError("gone")
+    push.channel.push(LibraryChangedMessage())
+    await push.tick(LIBRARY_CHANGED_COOLDOWN + 1)
+    assert push.server.get_item_counts.call_count == 3
     assert _state(hass, MOVIES) == "99"
 
 
-async def test_reads_skipped_while_offline(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_reads_skipped_while_offline(hass: HomeAssistant, push: Push) -> None:
     """Reads asked for before an outage do nothing once the server is gone."""
-    channel.push(LibraryChangedMessage())
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("refused")
-    channel.push(ServerShuttingDownMessage())
-    channel.push(RestartRequiredMessage())
-    channel.push(SessionsMessage(sessions=[]))
-    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
-    assert mock_emby_server.get_item_counts.call_count == 1
-    assert mock_emby_server.get_system_info.call_count == 1
+    push.channel.push(LibraryChangedMessage())
+    push.refuse()
+    push.channel.push(ServerShuttingDownMessage())
+    push.channel.push(RestartRequiredMessage())
+    push.channel.push(SessionsMessage(sessions=[]))
+    await push.tick(LIBRARY_CHANGED_COOLDOWN + 1)
+    assert push.server.get_item_counts.call_count == 1
+    assert push.server.get_system_info.call_count == 1
     assert _state(hass, ACTIVE_SESSIONS) == STATE_UNAVAILABLE
 
 
-async def test_unload_stops_push(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_unload_stops_push(hass: HomeAssistant, push: Push) -> None:
     """Unloading closes the websocket and cancels pending reads; nothing is left running."""
-    channel.push(LibraryChangedMessage())
-    push, status = _push(push_integration), _status(push_integration)
-    await hass.config_entries.async_unload(push_integration.entry_id)
+    push.channel.push(LibraryChangedMessage())
+    listener, status = push.listener, push.status
+    await hass.config_entries.async_unload(push.entry.entry_id)
     await hass.async_block_till_done()
-    assert push_integration.state is ConfigEntryState.NOT_LOADED
-    assert not channel.is_open
-    assert not push.connected
+    assert push.entry.state is ConfigEntryState.NOT_LOADED
+    assert not push.channel.is_open
+    assert not listener.connected
     # The read the library change asked for is not made.
-    await _tick(hass, freezer, LIBRARY_CHANGED_COOLDOWN + 1)
-    assert mock_emby_server.get_item_counts.call_count == 1
+    await push.tick(LIBRARY_CHANGED_COOLDOWN + 1)
+    assert push.server.get_item_counts.call_count == 1
     # An unloaded entry does not open a websocket again.
     status.async_update_listeners()
-    await _settle(hass)
-    assert channel.opened == 1
+    await push.settle()
+    assert push.channel.opened == 1
 
 
-async def test_unload_while_opening_closes_the_websocket(
-    hass: HomeAssistant, push_integration: MockConfigEntry, channel: FakeChannel
-) -> None:
+async def test_unload_while_opening_closes_the_websocket(hass: HomeAssistant, push: Push) -> None:
     """Unloading while a websocket is being opened closes it: no channel is left behind."""
-    channel.end()
+    push.channel.end()
     opening = asyncio.Event()
 
     async def _slow_connect() -> None:
         opening.set()
         await asyncio.Event().wait()
 
-    channel.websocket.connect.side_effect = _slow_connect
-    channel.websocket.close.reset_mock()
-    coordinator = _status(push_integration)
+    push.channel.websocket.connect.side_effect = _slow_connect
+    push.channel.websocket.close.reset_mock()
+    coordinator = push.status
     await coordinator.async_refresh()
-    await _settle(hass)
+    await push.settle()
     assert opening.is_set()
 
-    await hass.config_entries.async_unload(push_integration.entry_id)
+    await hass.config_entries.async_unload(push.entry.entry_id)
     await hass.async_block_till_done()
 
-    channel.websocket.close.assert_awaited()
+    push.channel.websocket.close.assert_awaited()

@@ -76,20 +76,28 @@ async def test_session_counts_of_a_real_server(
     assert hass.states.get("sensor.living_room_paused").state == "1"
     # The paused transcode without TranscodingInfo, the audio-only and the hardware one.
     assert hass.states.get("sensor.living_room_transcoding").state == "3"
+    # Playing streams with a known rate: two transcodes and a remux (8.64 + 3.616 + 9.8 Mbit/s);
+    # the direct play names none, the paused one sends nothing.
+    assert hass.states.get("sensor.living_room_stream_bitrate").state == "22.056"
+    # Of the two clients outside the LAN (documentation addresses), only one plays.
+    assert hass.states.get("sensor.living_room_streams_outside_the_lan").state == "1"
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_sensors_guest(
     hass: HomeAssistant,
+    *,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     mock_config_entry: MockConfigEntry,
     mock_emby_server: MagicMock,
+    mock_emby_admin: MagicMock,
 ) -> None:
     """A guest who may read nothing but the public info gets only version and connection."""
     mock_emby_server.get_system_info.side_effect = _forbidden()
     mock_emby_server.get_sessions.side_effect = _forbidden()
     mock_emby_server.get_item_counts.side_effect = _forbidden()
+    mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -98,7 +106,10 @@ async def test_sensors_guest(
     # What the user can never read is not created, rather than unavailable forever.
     assert hass.states.get("sensor.living_room_movies") is None
     assert hass.states.get("sensor.living_room_active_sessions") is None
+    assert hass.states.get("sensor.living_room_library_scan") is None
+    assert hass.states.get("sensor.living_room_stream_bitrate") is None
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, f"{SYSTEM_ID}_movies") is None
+    mock_emby_admin.get_library_scan_task.assert_not_called()
     assert hass.states.get("sensor.living_room_version").state == "4.8.11.0"
 
     # Given the rights, the user gets the sensors when the entry is set up again.

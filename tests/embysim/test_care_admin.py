@@ -218,6 +218,19 @@ async def test_package_updates_are_for_administrators(http, server) -> None:
         assert r.status == 403
 
 
+async def test_installed_plugins_match_the_spec(http, server) -> None:
+    server.install_plugin("Trakt", "3.1.0.0")
+    token = await sign_in(http, server, "alice", "pw")
+    plugins = await _get(http, server, "/Plugins", token)
+    validate_response("GET", "/Plugins", plugins)
+    assert [(p["Name"], p["Version"], p["Id"]) for p in plugins] == [
+        ("Trakt", "3.1.0.0", server.care.plugin_guid("Trakt"))
+    ]
+    token = await sign_in(http, server, "bob", "bob-pw")
+    async with http.get(f"{server.url}/Plugins", headers=with_token(token)) as r:
+        assert r.status == 403
+
+
 def test_package_version_info_matches_the_spec(server) -> None:
     validate_component("PackageVersionInfo", server.set_update_available("5.0.0.0").to_json())
 

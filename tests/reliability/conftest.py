@@ -52,12 +52,14 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import DATA_CLIENTSESSION
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
 
-from custom_components.emby_connect.account import DATA_ACCOUNTS
+from custom_components.emby_connect import (
+    account as account_module,
+    coordinator as coordinator_module,
+)
 from custom_components.emby_connect.aioemby import (
     ConnectionManager,
     EmbyConnect,
@@ -203,6 +205,22 @@ def _simulator_side(task: asyncio.Task[Any]) -> bool:
     filename = code.co_filename if code is not None else ""
     qualname = getattr(coro, "__qualname__", "")
     return qualname.startswith("RequestHandler.") or f"{os.sep}embysim{os.sep}" in filename
+
+
+# The modules of the integration's coordinators: a task running their code is refreshing.
+_UPDATE_FILES = frozenset(
+    Path(module.__file__ or "").resolve() for module in (coordinator_module, account_module)
+)
+
+
+def _in_update(task: asyncio.Task[Any]) -> bool:
+    """Return whether a task is inside a coordinator's update (or waits for one)."""
+    if task.done():
+        return False
+    return any(
+        Path(entry.frame.f_code.co_filename).resolve() in _UPDATE_FILES
+        for entry in asyncio.capture_call_graph(task).call_stack
+    )
 
 
 def rss_bytes() -> int:
@@ -372,18 +390,13 @@ class Stack:
         """Wait for refreshes in flight (a push reconnect starts its own) to end.
 
         They take real time (a probe waits for its timeout); without this, the next steps would
-        let simulated minutes pass while one request is still on its way.
+        let simulated minutes pass while one request is still on its way. A refresh in flight
+        is a task whose call graph runs through a coordinator's module.
         """
-        coordinators: list[DataUpdateCoordinator[Any]] = []
-        if (registry := self.hass.data.get(DATA_ACCOUNTS)) is not None:
-            coordinators.extend(registry.accounts)
-        for entry in self.entries():
-            if (runtime := getattr(entry, "runtime_data", None)) is not None:
-                coordinators.extend((runtime.status, runtime.library))
         async with asyncio.timeout(TASK_LIMIT):
-            for coordinator in coordinators:
-                async with coordinator._debounced_refresh.async_lock():
-                    pass
+            # No event marks the end of a refresh made inside another task (a push reconnect).
+            while any(_in_update(task) for task in asyncio.all_tasks()):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
 
     def _fire_timers(self, seconds: float) -> None:
         """Run the Home Assistant timers due within `seconds` of simulated time, in order."""
@@ -395,7 +408,10 @@ class Stack:
             for handle in get_scheduled_timer_handles(loop)
             if isinstance(handle, asyncio.TimerHandle)
             and not handle.cancelled()
-            and (getattr(handle._callback, "__module__", None) or "").startswith("homeassistant.")
+            # The event loop's timers (asyncio's own objects): only Home Assistant's are run.
+            and (getattr(handle._callback, "__module__", None) or "").startswith(  # noqa: SLF001
+                "homeassistant."
+            )
         ]
         live = {id(handle) for handle in handles}
         self._due = {key: value for key, value in self._due.items() if key in live}
@@ -415,7 +431,7 @@ class Stack:
         try:
             for _, handle in sorted(due_now, key=lambda item: item[0]):
                 if not handle.cancelled():
-                    handle._run()
+                    handle._run()  # noqa: SLF001 - an asyncio timer run ahead of its time
                     handle.cancel()
         finally:
             event_helper.time_tracker_utcnow, event_helper.time_tracker_timestamp = saved
@@ -575,10 +591,11 @@ class Stack:
             idle_connections=sum(
                 len(pool)
                 for connector in connectors
-                for pool in connector._conns.values()  # type: ignore[attr-defined]
+                # aiohttp's pools: it counts them nowhere public.
+                for pool in connector._conns.values()  # type: ignore[attr-defined] # noqa: SLF001
             ),
             connections_in_use=sum(
-                len(connector._acquired)  # type: ignore[attr-defined]
+                len(connector._acquired)  # type: ignore[attr-defined] # noqa: SLF001
                 for connector in connectors
             ),
             rss=rss_bytes(),

@@ -44,6 +44,7 @@ from custom_components.emby_connect.const import (
     CONF_LAST_MODE,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
+    CONF_WAKE_ON_LAN,
     DOMAIN,
 )
 from embysim import ConnectFault, Fault, SimServer
@@ -523,10 +524,16 @@ async def test_server_removed_from_account(stack: Stack) -> None:
 
 
 async def test_restart_while_server_down(stack: Stack, hass: HomeAssistant) -> None:
-    """Home Assistant starting while the server is down retries the entry until it answers."""
+    """Home Assistant starting while the server is down retries the entry until it answers.
+
+    That is for an entry with no Wake-on-LAN target (nothing to offer meanwhile); one that
+    keeps a target loads to be woken (test_wake.py).
+    """
     row = await connect_row(stack)
     await stack.unload_all()
     await row.server.stop()
+    data = {key: value for key, value in row.entry.data.items() if key != CONF_WAKE_ON_LAN}
+    hass.config_entries.async_update_entry(row.entry, data=data)
     stack.caplog.clear()
 
     assert not await hass.config_entries.async_setup(row.entry.entry_id)

@@ -186,7 +186,7 @@ class HostileEmby:
     frames: asyncio.Queue[str | bytes | None] = field(default_factory=asyncio.Queue)
     handled: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """Answer a call (or open the websocket) as the current example says."""
         path = emby_path(request.path)
         if path == "/embywebsocket" and "/embywebsocket" not in self.answers:
@@ -233,7 +233,7 @@ class HostileEmby:
 async def hostile_emby(socket_enabled: None) -> AsyncIterator[HostileEmby]:
     """Run a hostile Emby server for one test."""
     server = HostileEmby()
-    async with serve_on_loopback(server._dispatch) as url:
+    async with serve_on_loopback(server.dispatch) as url:
         server.url = url
         yield server
 

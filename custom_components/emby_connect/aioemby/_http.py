@@ -6,13 +6,19 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
+from ssl import SSLCertVerificationError
 from typing import Any, Self
 from urllib.parse import quote
 
-from aiohttp import ClientError, ClientSession, StreamReader
+from aiohttp import ClientConnectorCertificateError, ClientError, ClientSession, StreamReader
 from yarl import URL
 
-from .exceptions import EmbyConnectionError, EmbyResponseError, EmbyTimeoutError
+from .exceptions import (
+    EmbyCertificateError,
+    EmbyConnectionError,
+    EmbyResponseError,
+    EmbyTimeoutError,
+)
 
 # The largest answer these APIs give is /Sessions: a few kB per session, tens of kB when a
 # NowPlayingItem carries its media streams. 8 MiB is far beyond any real answer and keeps a
@@ -165,6 +171,9 @@ async def send(
     except TimeoutError as err:
         message = f"Timeout while talking to {what}"
         raise EmbyTimeoutError(message) from err
+    except (ClientConnectorCertificateError, SSLCertVerificationError) as err:
+        message = f"The TLS certificate of {what} failed verification: {err}"
+        raise EmbyCertificateError(message) from err
     except (ClientError, OSError, ValueError) as err:
         # aiohttp raises ValueError for a URL or header it refuses to send.
         message = f"Error talking to {what}: {err or type(err).__name__}"

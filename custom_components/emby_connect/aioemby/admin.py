@@ -18,6 +18,7 @@ from .admin_models import (
     ActivityLogPage,
     PackageType,
     PackageVersion,
+    PluginInfo,
     ScheduledTask,
     WakeOnLanInfo,
     find_library_scan,
@@ -128,6 +129,10 @@ class EmbyAdmin:
             METH_GET, "Packages/Updates", params={"PackageType": str(package_type)}
         )
         return PackageVersion.list_from(data)
+
+    async def get_plugins(self) -> list[PluginInfo]:
+        """Read `Plugins`: the installed plugins with their versions (administrators)."""
+        return PluginInfo.list_from(await self.server.request(METH_GET, "Plugins"))
 
     async def restart(self) -> None:
         """Restart the server (administrators; EmbyResponseError when it cannot restart itself)."""

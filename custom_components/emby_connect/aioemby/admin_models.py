@@ -302,3 +302,29 @@ class PackageVersion:
     def list_from(cls, data: object) -> list[Self]:
         """Parse a PackageVersionInfo array, skipping entries that cannot be read."""
         return parse_each(cls.from_dict, data, "package versions")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PluginInfo:
+    """An installed plugin (PluginInfo): its Id (the package GUID), name and version."""
+
+    id: str
+    name: str
+    version: str
+    description: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse a PluginInfo."""
+        obj = as_object(data, "plugin")
+        return cls(
+            id=read_required_str(obj, "Plugin", "Id"),
+            name=read_str(obj, "Name") or "",
+            version=read_required_str(obj, "Plugin", "Version"),
+            description=read_str(obj, "Description") or None,
+        )
+
+    @classmethod
+    def list_from(cls, data: object) -> list[Self]:
+        """Parse a PluginInfo array, skipping entries that cannot be read."""
+        return parse_each(cls.from_dict, data, "plugins")

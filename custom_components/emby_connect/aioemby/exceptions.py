@@ -17,6 +17,10 @@ class EmbyTimeoutError(EmbyConnectionError):
     """The service did not answer in time."""
 
 
+class EmbyCertificateError(EmbyConnectionError):
+    """The server's TLS certificate failed verification (self-signed, expired, wrong host)."""
+
+
 class AuthSource(StrEnum):
     """Who refused the credentials."""
 

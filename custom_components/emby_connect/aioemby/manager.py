@@ -14,6 +14,7 @@ from ._http import address_key, parse_address
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
+    EmbyCertificateError,
     EmbyConnectionError,
     EmbyError,
     EmbyServerMismatchError,
@@ -255,6 +256,9 @@ def _no_answer(
     message = f"Server {system_id} could not be reached ({reasons})"
     if failures and all(isinstance(err, EmbyTimeoutError) for _, err in failures):
         return EmbyTimeoutError(message)
+    if not answered and any(isinstance(err, EmbyCertificateError) for _, err in failures):
+        # The server may well be there: what to change is certificate checking, not waiting.
+        return EmbyCertificateError(message)
     return EmbyConnectionError(message)
 
 

@@ -136,6 +136,8 @@ class NowPlayingItem:
     album_id: str | None = None
     album_primary_image_tag: str | None = None
     album_artist: str | None = None
+    # The media's bit rate (what a direct play sends), in bits per second.
+    bitrate: int | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -160,6 +162,7 @@ class NowPlayingItem:
             album_id=read_str(obj, "AlbumId"),
             album_primary_image_tag=read_str(obj, "AlbumPrimaryImageTag"),
             album_artist=read_str(obj, "AlbumArtist"),
+            bitrate=bitrate if (bitrate := read_int(obj, "Bitrate")) and bitrate > 0 else None,
         )
 
 
