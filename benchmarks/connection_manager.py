@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from functools import partial
-import multiprocessing
-from multiprocessing.connection import Connection
 from pathlib import Path
 import statistics
 import sys
@@ -28,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import ClientSession
 
 from benchmarks import report
+from benchmarks._simulator import Command, SimulatorProcess
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionManager,
@@ -49,9 +47,7 @@ IDENTITY = ClientIdentity(
     client="Benchmark", device_name="Benchmark", device_id="benchmark-1", version="0.1.0"
 )
 
-# -- the simulator, in a child process --------------------------------------------------------
-
-type Command = Callable[[EmbySimulator, dict[str, Any]], Awaitable[Any]]
+# -- the simulator's commands (it runs in a child process) -------------------------------------
 
 
 async def _add_servers(sim: EmbySimulator, args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,33 +94,6 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def serve_simulator(conn: Connection) -> None:
-    """Run the simulator and answer commands from the pipe until told to stop."""
-
-    async def run() -> None:
-        async with EmbySimulator() as sim:
-            loop = asyncio.get_running_loop()
-            conn.send("ready")
-            while (message := await loop.run_in_executor(None, conn.recv)) != "stop":
-                command, args = message
-                conn.send(await COMMANDS[command](sim, args))
-
-    asyncio.run(run())
-    conn.send("stopped")
-
-
-@dataclass
-class Simulator:
-    """The parent's handle on the simulator process."""
-
-    conn: Connection
-
-    def call(self, command: str, **args: Any) -> Any:
-        """Run a command in the simulator and return its answer."""
-        self.conn.send((command, args))
-        return self.conn.recv()
-
-
 # -- measurements -----------------------------------------------------------------------------
 
 
@@ -150,7 +119,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:6.0f} ms"
 
 
-async def dead_local(sim: Simulator, manager: ConnectionManager, fault: Fault) -> bool:
+async def dead_local(sim: SimulatorProcess, manager: ConnectionManager, fault: Fault) -> bool:
     """Figure (1): the local address is dead, the remote one works."""
     (data,) = sim.call("add_servers", count=1, latency=LATENCY)
     sim.call("fault", system_id=data["system_id"], listener="local", fault=fault.value)
@@ -179,7 +148,7 @@ async def dead_local(sim: Simulator, manager: ConnectionManager, fault: Fault) -
     return ok
 
 
-async def many_servers(sim: Simulator, manager: ConnectionManager) -> bool:
+async def many_servers(sim: SimulatorProcess, manager: ConnectionManager) -> bool:
     """Figure (2): connect to MANY_SERVERS servers at once."""
     records = [
         _record(data) for data in sim.call("add_servers", count=MANY_SERVERS, latency=LATENCY)
@@ -200,7 +169,7 @@ async def many_servers(sim: Simulator, manager: ConnectionManager) -> bool:
     return ok
 
 
-async def requests_per_connect(sim: Simulator, manager: ConnectionManager) -> bool:
+async def requests_per_connect(sim: SimulatorProcess, manager: ConnectionManager) -> bool:
     """Figure (3): requests each server received for one connect."""
     ok = True
     for label, fault, expected in [
@@ -248,7 +217,7 @@ SCHEDULES = {
 
 
 async def _schedule_case(
-    sim: Simulator, manager: ConnectionManager, fault: Fault | None
+    sim: SimulatorProcess, manager: ConnectionManager, fault: Fault | None
 ) -> tuple[float, str]:
     """Connect to a fresh server that last worked remotely; return the median time and mode."""
     (data,) = sim.call("add_servers", count=1, latency=LATENCY, local_latency=LAN_LATENCY)
@@ -265,21 +234,27 @@ async def _schedule_case(
     return took, "/".join(sorted(modes))
 
 
-async def schedule_choices(sim: Simulator, session: ClientSession) -> bool:
+async def schedule_choices(sim: SimulatorProcess, session: ClientSession) -> bool:
     """Figure (4): each schedule, for a server whose last mode was remote."""
-    print(
+    report.section(
         f"(4) schedules compared: last mode remote; LAN {_ms(LAN_LATENCY)}, "
         f"remote {_ms(LATENCY)} per request"
     )
-    cases = [("local refused", Fault.STOPPED), ("local black-holed", Fault.HANGING)]
-    cases.append(("local back", None))
-    print(f"  {'schedule':<54}" + "".join(f"{label:>26}" for label, _ in cases))
+    cases: list[tuple[str, Fault | None]] = [
+        ("local refused", Fault.STOPPED),
+        ("local black-holed", Fault.HANGING),
+        ("local back", None),
+    ]
+    report.section(f"  {'schedule':<54}" + "".join(f"{label:>26}" for label, _ in cases))
     figures: dict[str, list[tuple[float, str]]] = {}
     for name, schedule in SCHEDULES.items():
         manager = ConnectionManager(session=session, identity=IDENTITY, schedule=schedule)
         figures[name] = [await _schedule_case(sim, manager, fault) for _, fault in cases]
         row = "".join(f"{_ms(took)} via {mode:<6}".rjust(26) for took, mode in figures[name])
-        print(f"  {name:<54}{row}")
+        report.section(f"  {name:<54}{row}")
+        for (label, _), (took, _mode) in zip(cases, figures[name], strict=True):
+            # Shown in the table above (with the mode); kept in the JSON for comparing runs.
+            report.figure(f"{name}: {label}", took, "s", show=False)
     used = figures[next(iter(SCHEDULES))]
     fastest = [min(case) for case in zip(*figures.values(), strict=True)]
     # The schedule in use reaches the LAN once it is back (the web app's promise), and is
@@ -296,7 +271,7 @@ async def schedule_choices(sim: Simulator, session: ClientSession) -> bool:
     return ok
 
 
-async def benchmark(sim: Simulator) -> bool:
+async def benchmark(sim: SimulatorProcess) -> bool:
     """Run every figure; return whether all are within their bounds."""
     async with ClientSession() as session:
         manager = ConnectionManager(session=session, identity=IDENTITY)
@@ -321,18 +296,8 @@ async def benchmark(sim: Simulator) -> bool:
 
 def main() -> int:
     """Start the simulator process, run the benchmark, stop the simulator."""
-    parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=serve_simulator, args=(child,), daemon=True)
-    process.start()
-    try:
-        if parent.recv() != "ready":
-            return 2
-        ok = asyncio.run(benchmark(Simulator(parent)))
-    finally:
-        parent.send("stop")
-        parent.recv()
-        process.join(timeout=10)
-    return 0 if ok else 1
+    with SimulatorProcess(COMMANDS) as sim:
+        return 0 if asyncio.run(benchmark(sim)) else 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Benchmark remote control and browsing against the Emby simulator; print figures and bounds.
+"""Benchmark remote control and browsing against the Emby simulator; report figures and bounds.
 
-Run from the repository root: `.venv/bin/python benchmarks/control.py`.
+Run from the repository root: `.venv/bin/python benchmarks/control.py` (or `scripts/bench control`);
+the figures are printed and kept as JSON through benchmarks/report.py.
 The simulator runs in a child process (its own event loop and CPU time), every request waits
 50 ms there, and the figures are the client's (aioemby), as Home Assistant would see them:
 (1) a command call -> the simulated app receives it (both processes read CLOCK_MONOTONIC);
@@ -13,10 +14,6 @@ Exit status 1 when a figure misses its bound.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-import multiprocessing
-from multiprocessing.connection import Connection
 from pathlib import Path
 import statistics
 import sys
@@ -29,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession
 
+from benchmarks import report
+from benchmarks._simulator import Command, SimulatorProcess
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     EmbyControl,
@@ -54,9 +53,7 @@ IDENTITY = ClientIdentity(
     client="Benchmark", device_name="Benchmark", device_id="benchmark-control", version="0.1.0"
 )
 
-# -- the simulator, in a child process --------------------------------------------------------
-
-type Command = Callable[[EmbySimulator, dict[str, Any]], Awaitable[Any]]
+# -- the simulator's commands (it runs in a child process) -------------------------------------
 
 
 async def _setup(sim: EmbySimulator, args: dict[str, Any]) -> dict[str, Any]:
@@ -81,44 +78,7 @@ async def _received(sim: EmbySimulator, args: dict[str, Any]) -> list[float]:
 COMMANDS: dict[str, Command] = {"setup": _setup, "received": _received}
 
 
-def serve_simulator(conn: Connection) -> None:
-    """Run the simulator and answer commands from the pipe until told to stop."""
-
-    async def run() -> None:
-        async with EmbySimulator() as sim:
-            loop = asyncio.get_running_loop()
-            conn.send("ready")
-            while (message := await loop.run_in_executor(None, conn.recv)) != "stop":
-                command, args = message
-                conn.send(await COMMANDS[command](sim, args))
-
-    asyncio.run(run())
-    conn.send("stopped")
-
-
-@dataclass
-class Simulator:
-    """The parent's handle on the simulator process."""
-
-    conn: Connection
-
-    def call(self, command: str, **args: Any) -> Any:
-        """Run a command in the simulator and return its answer."""
-        self.conn.send((command, args))
-        return self.conn.recv()
-
-
 # -- measurements -----------------------------------------------------------------------------
-
-
-def _ms(seconds: float) -> str:
-    """Format seconds as milliseconds."""
-    return f"{seconds * 1000:6.1f} ms"
-
-
-def _verdict(ok: bool) -> str:  # noqa: FBT001 - a plain flag in a print helper
-    """Return PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
 
 
 async def _signed_in(session: ClientSession, url: str) -> EmbyServer:
@@ -128,7 +88,7 @@ async def _signed_in(session: ClientSession, url: str) -> EmbyServer:
     return client
 
 
-async def command_latency(sim: Simulator, setup: dict[str, Any], client: EmbyServer) -> bool:
+async def command_latency(sim: SimulatorProcess, setup: dict[str, Any], client: EmbyServer) -> bool:
     """Figure (1): a command call -> received by the simulated app."""
     control = EmbyControl(client)
     session_id = setup["session_id"]
@@ -140,15 +100,19 @@ async def command_latency(sim: Simulator, setup: dict[str, Any], client: EmbySer
         await control.mute(session_id)
         returned.append(time.monotonic() - started)
         sent.append(started)
-    received = sim.call("received", session_id=session_id)[1:]
+    received: list[float] = sim.call("received", session_id=session_id)[1:]
     delays = [got - start for got, start in zip(received, sent, strict=True)]
-    median, worst = statistics.median(delays), max(delays)
+    median = statistics.median(delays)
     ok = median <= COMMAND_BOUND
-    print(
-        f"  command -> app: median {_ms(median)}, max {_ms(worst)} over {COMMAND_RUNS} "
-        f"(call returned after median {_ms(statistics.median(returned))})   "
-        f"bound <= {_ms(COMMAND_BOUND)} (latency + 20 ms)  {_verdict(ok)}"
+    report.figure(
+        f"command -> app: median of {COMMAND_RUNS}",
+        median,
+        "s",
+        target=f"<= {COMMAND_BOUND * 1000:.0f} ms (latency + 20 ms)",
+        met=ok,
     )
+    report.figure("command -> app: max", max(delays), "s")
+    report.figure("command call returned after (median)", statistics.median(returned), "s")
     return ok
 
 
@@ -176,11 +140,17 @@ async def first_page(setup: dict[str, Any], signed_in: EmbyServer) -> bool:
                 timings.append(time.monotonic() - started)
                 total = page.total_record_count
     ok = statistics.median(cold) <= FIRST_PAGE_BOUND and total == LIBRARY_ITEMS
-    print(
-        f"  first page ({PAGE_SIZE} of {total} items, after the views): new connection "
-        f"{_ms(statistics.median(cold))}, kept connection {_ms(statistics.median(warm))} "
-        f"(medians of {PAGE_RUNS})   bound <= {_ms(FIRST_PAGE_BOUND)} (2 x latency + 100 ms)  "
-        f"{_verdict(ok)}"
+    report.figure(
+        f"first page ({PAGE_SIZE} of {total} items, after the views), new connection: "
+        f"median of {PAGE_RUNS}",
+        statistics.median(cold),
+        "s",
+        target=f"<= {FIRST_PAGE_BOUND * 1000:.0f} ms (2 x latency + 100 ms), "
+        f"{LIBRARY_ITEMS} items listed",
+        met=ok,
+    )
+    report.figure(
+        f"first page, kept connection: median of {PAGE_RUNS}", statistics.median(warm), "s"
     )
     return ok
 
@@ -210,46 +180,48 @@ async def memory_walk(setup: dict[str, Any], client: EmbyServer) -> bool:
     finally:
         tracemalloc.stop()
     peak = max(page_peaks)
-    ok = count == LIBRARY_ITEMS and peak <= FLAT_FACTOR * first_peak and retained <= RETAINED_BOUND
-    print(
-        f"  walk of {count} items in pages of {PAGE_SIZE}: {walked:.1f} s; peak per page "
-        f"{peak / 1024:.0f} KiB (first page {first_peak / 1024:.0f} KiB, last page "
-        f"{page_peaks[-1] / 1024:.0f} KiB); retained after the walk {retained / 1024:.1f} KiB   "
-        f"bound: peak <= {FLAT_FACTOR}x the first page's, retained <= "
-        f"{RETAINED_BOUND // 1024} KiB  {_verdict(ok)}"
+    flat = peak <= FLAT_FACTOR * first_peak
+    kept = retained <= RETAINED_BOUND
+    report.figure(f"walk of {count} items in pages of {PAGE_SIZE}", walked, "s")
+    report.figure(
+        "walk: peak memory per page",
+        peak / 1024,
+        "KiB",
+        target=f"<= {FLAT_FACTOR}x the first page's ({first_peak / 1024:.0f} KiB)",
+        met=flat,
     )
-    return ok
+    report.figure("walk: peak memory of the last page", page_peaks[-1] / 1024, "KiB")
+    report.figure(
+        "walk: memory retained after it",
+        retained / 1024,
+        "KiB",
+        target=f"<= {RETAINED_BOUND // 1024} KiB",
+        met=kept,
+    )
+    return count == LIBRARY_ITEMS and flat and kept
 
 
-async def benchmark(sim: Simulator) -> bool:
+async def benchmark(sim: SimulatorProcess) -> bool:
     """Run every figure; return whether all are within their bounds."""
     setup = sim.call("setup", movies=LIBRARY_ITEMS, latency=LATENCY)
-    print(f"Server latency {_ms(LATENCY)} per request; a library of {LIBRARY_ITEMS} movies.")
+    report.section(
+        f"Server latency {LATENCY * 1000:.0f} ms per request; a library of {LIBRARY_ITEMS} movies."
+    )
     async with ClientSession() as session:
         client = await _signed_in(session, setup["url"])
-        print("(1) a command call -> received by the simulated app")
+        report.section("(1) a command call -> received by the simulated app")
         results = [await command_latency(sim, setup, client)]
-        print("(2) browsing: the first page")
+        report.section("(2) browsing: the first page")
         results.append(await first_page(setup, client))
-        print("(3) browsing: memory while walking the whole library")
+        report.section("(3) browsing: memory while walking the whole library")
         results.append(await memory_walk(setup, client))
     return all(results)
 
 
 def main() -> int:
     """Start the simulator process, run the benchmark, stop the simulator."""
-    parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=serve_simulator, args=(child,), daemon=True)
-    process.start()
-    try:
-        if parent.recv() != "ready":
-            return 2
-        ok = asyncio.run(benchmark(Simulator(parent)))
-    finally:
-        parent.send("stop")
-        parent.recv()
-        process.join(timeout=10)
-    return 0 if ok else 1
+    with SimulatorProcess(COMMANDS) as sim:
+        return 0 if asyncio.run(benchmark(sim)) else 1
 
 
 if __name__ == "__main__":

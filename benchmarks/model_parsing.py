@@ -1,6 +1,8 @@
-"""Benchmark the tolerant reader: parse a 200-session /Sessions answer; print figures beside bounds.
+"""Benchmark the tolerant reader: parse a 200-session /Sessions answer; report figures and bounds.
 
-Run from the repository root: `.venv/bin/python benchmarks/model_parsing.py`. The sessions are
+Run from the repository root: `.venv/bin/python benchmarks/model_parsing.py` (or
+`scripts/bench model_parsing`); the figures are printed and kept as JSON through
+benchmarks/report.py. The sessions are
 the real-world shapes of tests/fixtures/sessions.json, repeated. Exit status 1 when a figure
 misses its bound. (This is the figure the mashumaro comparison in issue #10 was made with.)
 """
@@ -18,6 +20,7 @@ import time
 # A script in a checkout: make the repository importable (custom_components).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import report
 from custom_components.emby_connect.aioemby import Session
 
 SESSIONS = 200
@@ -38,7 +41,7 @@ def _median(call: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    """Print the parse time of SESSIONS sessions; return 1 when over the bound."""
+    """Report the parse time of SESSIONS sessions; return 1 when over the bound."""
     shapes = json.loads(FIXTURE.read_text(encoding="utf-8"))
     payload = [
         {**copy.deepcopy(shapes[index % len(shapes)]), "Id": f"s{index}"}
@@ -49,10 +52,16 @@ def main() -> int:
     parse = _median(lambda: Session.list_from(json.loads(text)))
     assert len(Session.list_from(payload)) == SESSIONS
     ok = parse <= BOUND
-    print(
-        f"{SESSIONS} sessions ({len(text) / 1024:.0f} KiB): json.loads {decode * 1000:.2f} ms, "
-        f"json.loads + Session.list_from {parse * 1000:.2f} ms (median of {RUNS})   "
-        f"bound <= {BOUND * 1000:.0f} ms  {'PASS' if ok else 'FAIL'}"
+    report.section(
+        f"{SESSIONS} sessions ({len(text) / 1024:.0f} KiB of JSON), medians of {RUNS} runs"
+    )
+    report.figure("json.loads", decode, "s")
+    report.figure(
+        "json.loads + Session.list_from",
+        parse,
+        "s",
+        target=f"<= {BOUND * 1000:.0f} ms",
+        met=ok,
     )
     return 0 if ok else 1
 

@@ -181,12 +181,14 @@ def figure(
     *,
     target: str | None = None,
     met: bool | None = None,
+    show: bool = True,
 ) -> Figure:
     """Report one figure: print it and keep it in the benchmark's JSON.
 
     `value` is a number in `unit`, or the text the benchmark shows ("0.12 s", "never"), whose
     leading number and unit are kept as the value. `target` says what it should be, `met`
-    whether it is.
+    whether it is. `show=False` keeps it in the JSON only (a table printed with section()
+    shows it already).
     """
     if isinstance(value, str):
         shown = value
@@ -200,6 +202,8 @@ def figure(
     benchmark = _benchmark(_caller())
     benchmark.figures.append(result)
     benchmark.write()
+    if not show:
+        return result
     verdict = "" if met is None else ("  MET" if met else "  MISSED")
     aim = f"   target {target}" if target else ""
     print(f"  {name}: {shown}{aim}{verdict}", file=_console(), flush=True)

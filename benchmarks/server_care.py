@@ -1,6 +1,8 @@
-"""Benchmark server care in the client library against the Emby simulator; print the figures.
+"""Benchmark server care in the client library against the Emby simulator; report the figures.
 
-Run from the repository root: `.venv/bin/python benchmarks/server_care.py`.
+Run from the repository root: `.venv/bin/python benchmarks/server_care.py` (or
+`scripts/bench server_care`); the figures are printed and kept as JSON through
+benchmarks/report.py.
 The simulator runs in a child process, so its own work does not slow the client being measured;
 every server answers each HTTP request 50 ms late. Figures:
 
@@ -19,10 +21,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-import multiprocessing
-from multiprocessing.connection import Connection
 from pathlib import Path
 import statistics
 import sys
@@ -34,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, web
 
+from benchmarks import report
+from benchmarks._simulator import Command, SimulatorProcess
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     EmbyAdmin,
@@ -68,21 +68,20 @@ _TYPES: dict[type[Any], str] = {
     LibraryChangedMessage: "LibraryChanged",
 }
 
-# -- the simulator, in a child process --------------------------------------------------------
+# -- the simulator's commands (it runs in a child process) -------------------------------------
 
-type Command = Callable[[EmbySimulator, dict[str, Any]], Awaitable[Any]]
 FRAMES: list[tuple[float, str]] = []
 
 
 def _record_frames() -> None:
-    """Note when the server writes each websocket frame (benchmark instrumentation)."""
+    """Note when the server writes each websocket frame (run in the simulator's process)."""
     send_json = web.WebSocketResponse.send_json
 
     async def recorded(self: web.WebSocketResponse, data: Any, *args: Any, **kwargs: Any) -> None:
         await send_json(self, data, *args, **kwargs)
         FRAMES.append((time.time(), str(data.get("MessageType"))))
 
-    web.WebSocketResponse.send_json = recorded  # type: ignore[method-assign]
+    web.WebSocketResponse.send_json = recorded  # type: ignore[method-assign,assignment]
 
 
 async def _setup(sim: EmbySimulator, _args: dict[str, Any]) -> dict[str, Any]:
@@ -128,45 +127,12 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def serve_simulator(conn: Connection) -> None:
-    """Run the simulator and answer commands from the pipe until told to stop."""
-
-    async def run() -> None:
-        _record_frames()
-        async with EmbySimulator() as sim:
-            loop = asyncio.get_running_loop()
-            conn.send("ready")
-            while (message := await loop.run_in_executor(None, conn.recv)) != "stop":
-                command, args = message
-                conn.send(await COMMANDS[command](sim, args))
-
-    asyncio.run(run())
-    conn.send("stopped")
-
-
-@dataclass
-class Simulator:
-    """The parent's handle on the simulator process."""
-
-    conn: Connection
-
-    def call(self, command: str, **args: Any) -> Any:
-        """Run a command in the simulator and return its answer."""
-        self.conn.send((command, args))
-        return self.conn.recv()
-
-
 # -- measurements -----------------------------------------------------------------------------
 
 
-def _ms(seconds: float, digits: int = 0) -> str:
-    """Format seconds as milliseconds."""
-    return f"{seconds * 1000:6.{digits}f} ms"
-
-
-def _verdict(ok: bool) -> str:  # noqa: FBT001 - a plain flag in a print helper
-    """Return PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
+def _ms(seconds: float) -> str:
+    """Format seconds as milliseconds, for a table."""
+    return f"{seconds * 1000:.1f} ms"
 
 
 def _p95(values: list[float]) -> float:
@@ -177,7 +143,7 @@ def _p95(values: list[float]) -> float:
 
 
 async def _wake_once(
-    sim: Simulator, client: EmbyServer, waker: EmbyWakeOnLan, poll: float
+    sim: SimulatorProcess, client: EmbyServer, waker: EmbyWakeOnLan, poll: float
 ) -> float:
     """Sleep the server, wake it, and return packet sent -> public info answered."""
     sim.call("sleep")
@@ -194,21 +160,25 @@ async def _wake_once(
         return loop.time() - sent
 
 
-async def wake(sim: Simulator, client: EmbyServer, admin: EmbyAdmin) -> bool:
+async def wake(sim: SimulatorProcess, client: EmbyServer, admin: EmbyAdmin) -> bool:
     """Figure (1)."""
     waker = EmbyWakeOnLan(await admin.get_wake_on_lan_info())
     ok = True
     for poll in (0.1, 1.0):
         times = [await _wake_once(sim, client, waker, poll) for _ in range(WAKE_RUNS)]
-        median = statistics.median(times)
         beyond = max(times) - WAKE_DELAY
         bound = poll + 2 * LATENCY + 0.1
         good = beyond <= bound
         ok = ok and good
-        print(
-            f"  poll every {_ms(poll)}: packet -> answer median {_ms(median)}, max "
-            f"{_ms(max(times))}; beyond the {_ms(WAKE_DELAY)} wake delay at most {_ms(beyond)}"
-            f"   bound <= {_ms(bound)} (poll + 2 x latency + 100 ms)  {_verdict(good)}"
+        every = f"poll every {poll * 1000:.0f} ms"
+        report.figure(f"{every}: packet -> answer, median", statistics.median(times), "s")
+        report.figure(f"{every}: packet -> answer, max", max(times), "s")
+        report.figure(
+            f"{every}: beyond the {WAKE_DELAY * 1000:.0f} ms wake delay, at most",
+            beyond,
+            "s",
+            target=f"<= {bound * 1000:.0f} ms (poll + 2 x latency + 100 ms)",
+            met=good,
         )
     return ok
 
@@ -234,7 +204,7 @@ class Inbox:
                 await self.changed.wait()
 
 
-async def push(sim: Simulator, admin: EmbyAdmin, session: ClientSession) -> bool:
+async def push(sim: SimulatorProcess, admin: EmbyAdmin, session: ClientSession) -> bool:
     """Figures (2) and (3)."""
     assert admin.server.access_token is not None
     websocket = EmbyWebSocket(
@@ -273,56 +243,76 @@ async def push(sim: Simulator, admin: EmbyAdmin, session: ClientSession) -> bool
     for moment, message in inbox.seen:
         if (kind := _TYPES.get(type(message))) is not None:
             parsed[kind].append(moment)
-    ok = True
-    print(f"(2) frame written by the server -> typed message parsed ({SCAN_RUNS} scans)")
-    for kind in _TYPES.values():
-        delays = [got - put for put, got in zip(written[kind], parsed[kind], strict=True)]
-        good = bool(delays) and _p95(delays) <= PUSH_BOUND
-        ok = ok and good
-        print(
-            f"  {kind:<19} {len(delays):4d} messages: median "
-            f"{_ms(statistics.median(delays), 1)}, p95 {_ms(_p95(delays), 1)}, max "
-            f"{_ms(max(delays), 1)}   bound p95 <= {_ms(PUSH_BOUND)}  {_verdict(good)}"
-        )
+    ok = _frame_delays(written, parsed)
     good = max(first_progress) <= FIRST_PROGRESS_BOUND
-    print("(3) POST Library/Refresh sent -> first RefreshProgress parsed")
-    print(
-        f"  median {_ms(statistics.median(first_progress))}, max {_ms(max(first_progress))}   "
-        f"bound <= {_ms(FIRST_PROGRESS_BOUND)}  {_verdict(good)}"
+    report.section("(3) POST Library/Refresh sent -> first RefreshProgress parsed")
+    report.figure("first progress, median", statistics.median(first_progress), "s")
+    report.figure(
+        "first progress, max",
+        max(first_progress),
+        "s",
+        target=f"<= {FIRST_PROGRESS_BOUND * 1000:.0f} ms",
+        met=good,
     )
     return ok and good
 
 
-async def benchmark(sim: Simulator) -> bool:
+def _frame_delays(written: dict[str, list[float]], parsed: dict[str, list[float]]) -> bool:
+    """Figure (2): a table of frame written -> message parsed per type; the worst p95's bound."""
+    report.section(f"(2) frame written by the server -> typed message parsed ({SCAN_RUNS} scans)")
+    report.section(f"  {'message':<19}{'messages':>9}{'median':>11}{'p95':>11}{'max':>11}")
+    worst: float | None = 0.0
+    for kind in _TYPES.values():
+        delays = [got - put for put, got in zip(written[kind], parsed[kind], strict=True)]
+        if not delays:
+            worst = None
+            report.section(f"  {kind:<19}{0:>9}  (none parsed)")
+            continue
+        p95 = _p95(delays)
+        worst = None if worst is None else max(worst, p95)
+        median, slowest = statistics.median(delays), max(delays)
+        report.section(
+            f"  {kind:<19}{len(delays):>9}{_ms(median):>11}{_ms(p95):>11}{_ms(slowest):>11}"
+        )
+        # Shown in the table above; kept in the JSON for comparing runs.
+        report.figure(f"{kind}: messages", len(delays), "messages", show=False)
+        report.figure(f"{kind}: median", median, "s", show=False)
+        report.figure(f"{kind}: p95", p95, "s", show=False)
+        report.figure(f"{kind}: max", slowest, "s", show=False)
+    ok = worst is not None and worst <= PUSH_BOUND
+    report.figure(
+        "frame -> message: the slowest type's p95",
+        worst,
+        "s",
+        target=f"<= {PUSH_BOUND * 1000:.0f} ms, every type parsed",
+        met=ok,
+    )
+    return ok
+
+
+async def benchmark(sim: SimulatorProcess) -> bool:
     """Run every figure; return whether all are within their bounds."""
     setup = sim.call("setup")
     async with ClientSession() as session:
         client = EmbyServer(url=setup["url"], identity=IDENTITY, session=session)
         await client.authenticate_by_name("admin", PASSWORD)
         admin = EmbyAdmin(server=client)
-        print(
-            f"Server latency {_ms(LATENCY)} per HTTP request; server wake delay {_ms(WAKE_DELAY)}."
+        report.section(
+            f"Server latency {LATENCY * 1000:.0f} ms per HTTP request; server wake delay "
+            f"{WAKE_DELAY * 1000:.0f} ms."
         )
-        print(f"(1) Wake-on-LAN: magic packet sent -> sleeping server answers ({WAKE_RUNS} runs)")
+        report.section(
+            f"(1) Wake-on-LAN: magic packet sent -> sleeping server answers ({WAKE_RUNS} runs)"
+        )
         results = [await wake(sim, client, admin)]
         results.append(await push(sim, admin, session))
     return all(results)
 
 
 def main() -> int:
-    """Start the simulator process, run the benchmark, stop the simulator."""
-    parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=serve_simulator, args=(child,), daemon=True)
-    process.start()
-    try:
-        if parent.recv() != "ready":
-            return 2
-        ok = asyncio.run(benchmark(Simulator(parent)))
-    finally:
-        parent.send("stop")
-        parent.recv()
-        process.join(timeout=10)
-    return 0 if ok else 1
+    """Start the simulator process (recording the frames it writes), run the benchmark."""
+    with SimulatorProcess(COMMANDS, prepare=_record_frames) as sim:
+        return 0 if asyncio.run(benchmark(sim)) else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import pytest
 
 from benchmarks import report
 
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
 
 @pytest.fixture(autouse=True)
 def artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -26,6 +28,7 @@ def test_figures_are_printed_and_kept_with_commit_and_load(
     report.figure("connected in", 0.1234, "s", target="<= 0.25 s", met=True)
     report.figure("ratio", "1.31x (120 / 92 ms)", target="<= 1.5x", met=True)
     report.figure("back after the outage", "never", met=False)
+    report.figure("p95 (in a table)", 0.0009, "s", show=False)
 
     printed = capsys.readouterr().out.splitlines()
     assert printed == [
@@ -41,6 +44,7 @@ def test_figures_are_printed_and_kept_with_commit_and_load(
         (0.1234, "s"),
         (1.31, "x"),
         (None, ""),
+        (0.0009, "s"),
     ]
 
 
@@ -59,3 +63,17 @@ def test_two_runs_side_by_side(artifacts: Path, capsys: pytest.CaptureFixture[st
     assert "0.4 requests/min" in out
     assert "0.5 requests/min" in out
     assert "+25 %" in out
+
+
+def test_every_benchmark_reports_through_report() -> None:
+    """scripts/bench shows only what report.py prints: each benchmark reports through it."""
+    benchmarks = [
+        path
+        for path in BENCHMARKS.glob("*.py")
+        if path.stem != "report" and not path.stem.startswith("_")
+    ]
+    assert benchmarks
+    for path in benchmarks:
+        text = path.read_text(encoding="utf-8")
+        assert "from benchmarks import report" in text, f"{path.name} does not use report.py"
+        assert "print(" not in text, f"{path.name} prints past report.py"

@@ -121,7 +121,8 @@ def test_exception_strings_match_the_code() -> None:
     # Every runtime error is raised with a typed reason whose value is its key.
     reasons = {reason.value for reason in ErrorReason}
     used = reasons | {item.value for item in CommandFailure}
-    for module in ("__init__", "coordinator", "account", "connection", "push", "media_player"):
+    modules = ("__init__", "coordinator", "account", "connection", "push", "media_player")
+    for module in (*modules, "browse", "media_source"):
         used |= _keyword_values(_tree(module), "translation_key")
     # A button's description names the error its failed press raises.
     used |= _keyword_values(_tree("button"), "error_key")

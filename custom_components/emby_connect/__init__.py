@@ -1,4 +1,18 @@
-"""The Emby Connect integration: Emby servers reached through Emby Connect or by address."""
+"""The Emby Connect integration: Emby servers reached through Emby Connect or by address.
+
+How a changed entry takes effect: entries have no update listener, on purpose.
+- What a flow changes (reauth, reconfigure, discovery or a manual flow bringing new addresses
+  or tokens) takes effect by a reload: the flows end with `async_update_reload_and_abort`, and
+  `_abort_if_unique_id_configured(updates=...)` reloads a running entry whose data changed. The
+  reload sets the entry up again from its data; `EmbyAccountRegistry.async_acquire` then adopts
+  a newer Emby Connect sign-in for the account and its other entries.
+- What the running entry writes itself (the mode that won, addresses and AccessKey Emby
+  Connect listed, Wake-on-LAN targets, a sibling's newer sign-in) it has taken up in memory
+  already, or reads from the entry when needed: nothing needs to follow those writes.
+- Options (an options flow) take effect the same way: subclass `OptionsFlowWithReload`.
+Home Assistant refuses that class, and reports flows reloading an entry (stopping in 2026.12),
+when the entry has an update listener: do not add one.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +46,7 @@ from .coordinator import (
 )
 from .entry_data import entry_system_id
 from .helpers import async_client_identity
+from .media_proxy import async_register_views
 from .push import EmbyPushListener
 from .rights import EmbyRightsWatch, async_check_rights
 from .services import async_setup_services
@@ -53,6 +68,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the registry of the Emby Connect accounts the entries share."""
     hass.data[DATA_ACCOUNTS] = EmbyAccountRegistry(hass)
     async_setup_services(hass)
+    async_register_views(hass)
     return True
 
 
@@ -118,16 +134,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
     await wake.async_start()
     clients.async_start()
     EmbyRightsWatch(hass, entry, connection).async_start()
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await standby.async_start()
     return True
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
-    """Follow entry data changes without a reload."""
-    entry.runtime_data.connection.async_handle_entry_update()
-    if entry.runtime_data.account is not None:
-        async_get_account_registry(hass).async_adopt_sign_in(entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool:

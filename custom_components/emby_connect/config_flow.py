@@ -79,7 +79,9 @@ from .validation import (
 # The name of a discovered server, shown in the flow's title.
 CONF_NAME = "name"
 
-# Entries that run (or tried to) take up a repaired Emby Connect sign-in by reloading.
+# A flow's change to an entry takes effect by a reload (async_update_reload_and_abort,
+# _abort_if_unique_id_configured(updates=...)): entries have no update listener, see
+# __init__.py. Entries that run (or tried to) take up a repaired sign-in by reloading.
 RELOAD_STATES = (
     ConfigEntryState.LOADED,
     ConfigEntryState.SETUP_RETRY,

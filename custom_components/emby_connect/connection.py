@@ -184,11 +184,6 @@ class EmbyConnection:
         self._async_notify()
 
     @callback
-    def async_handle_entry_update(self) -> None:
-        """Take up entry data changed elsewhere (new addresses, a token a flow stored)."""
-        self.record = record_from_entry(self.entry)
-
-    @callback
     def async_handle_account_update(self) -> None:
         """Take the addresses and AccessKey of this server from the account's server list."""
         account = self.account

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, override
 
-from homeassistant.components.media_player import MediaPlayerEntity
 from homeassistant.components.media_player.const import (
     MediaPlayerEnqueue,
     MediaPlayerEntityFeature,
@@ -27,8 +26,10 @@ from .aioemby.media_models import (
     PlayCommand,
     RepeatMode as EmbyRepeatMode,
 )
-from .client_entity import EmbyClientEntity, async_add_client_entities
+from .browse import media_item_id
+from .client_entity import async_add_client_entities
 from .coordinator import EmbyConfigEntry
+from .player_browse import EmbyBrowsingPlayer
 
 # Commands go to the server one at a time per entity; the state comes back by push.
 PARALLEL_UPDATES = 1
@@ -83,7 +84,12 @@ def supported_features(session: Session) -> MediaPlayerEntityFeature:
         if capabilities.supports(command):
             features |= feature
     if any(capabilities.can_play(kind) for kind in (EmbyMediaType.VIDEO, EmbyMediaType.AUDIO)):
-        features |= MediaPlayerEntityFeature.PLAY_MEDIA | MediaPlayerEntityFeature.MEDIA_ENQUEUE
+        features |= (
+            MediaPlayerEntityFeature.PLAY_MEDIA
+            | MediaPlayerEntityFeature.MEDIA_ENQUEUE
+            | MediaPlayerEntityFeature.BROWSE_MEDIA
+            | MediaPlayerEntityFeature.SEARCH_MEDIA
+        )
     return features
 
 
@@ -119,7 +125,7 @@ async def async_setup_entry(
     async_add_client_entities(hass, entry, async_add_entities, EmbyMediaPlayer)
 
 
-class EmbyMediaPlayer(EmbyClientEntity, MediaPlayerEntity):
+class EmbyMediaPlayer(EmbyBrowsingPlayer):
     """One Emby client: what it plays, and the commands it takes."""
 
     _attr_name = None
@@ -268,8 +274,9 @@ class EmbyMediaPlayer(EmbyClientEntity, MediaPlayerEntity):
         enqueue: MediaPlayerEnqueue | None = None,
         **kwargs: Any,
     ) -> None:
-        """Play an Emby item (by its id) now, next or last."""
+        """Play an Emby item (by its id, or its Emby media source id) now, next or last."""
         command = _ENQUEUE[enqueue or MediaPlayerEnqueue.PLAY]
+        media_id = media_item_id(media_id, self._entry.runtime_data.connection.system_id)
         await self._async_control(
             lambda control, sid: control.play(sid, [media_id], command=command)
         )

@@ -146,6 +146,9 @@ class Ui:
         """Open Settings > Devices & services > Add integration and pick an integration."""
         await self.open("/config/integrations/dashboard", "integrations page")
         await self.button("Add integration").click()
+        # Before the dialog shows, the only search field is the page's own (once an entry is
+        # configured): typing there under load filters the page, and the brand never shows.
+        await self.page.get_by_role("dialog").first.wait_for()
         await self.page.get_by_placeholder(re.compile("search", re.IGNORECASE)).first.fill(name)
         # Dialog content is slotted into the dialog's shadow root: it is not a descendant of the
         # element with role "dialog", so locators cannot be scoped to the dialog.

@@ -239,12 +239,8 @@ OUR_CODE = f"custom_components/{DOMAIN}"
 
 # Problems found and handed to their owners, printed at the end of the run instead of failing
 # it; remove an entry once fixed (the run then fails should it come back).
-KNOWN_PROBLEMS = {
-    # Flows update and reload entries that also have an update listener (which takes data up
-    # without a reload); Home Assistant reports the pair since 2026.10, and it stops working
-    # in 2026.12.0. The fix belongs with the runtime's listener and the flow's reloads.
-    "has an update listener and should use it for scheduling a reload": "stops in 2026.12.0",
-}
+# (Empty: the last one, flows reloading entries that had an update listener, is fixed.)
+KNOWN_PROBLEMS: dict[str, str] = {}
 
 
 def known_problem(record: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
@@ -28,9 +27,7 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
-    CONF_ACCESS_TOKEN,
     CONF_CONNECT_TOKEN,
-    CONF_CONNECT_USER_ID,
     CONF_LOCAL_ADDRESS,
     CONF_REMOTE_ADDRESS,
     CONNECT_INTERVAL,
@@ -40,7 +37,7 @@ from custom_components.emby_connect.const import (
 )
 from custom_components.emby_connect.errors import EmbyUpdateFailed, ErrorReason
 
-from .conftest import CONNECT_TOKEN, OTHER_SYSTEM_ID, Runtime, load_json
+from .conftest import OTHER_SYSTEM_ID, Runtime, load_json
 from .helpers import (
     ACTIVE_SESSIONS,
     CONNECTIVITY,
@@ -397,57 +394,6 @@ async def test_removed_server_raises_issue(hass: HomeAssistant, loaded: Runtime)
     )
     await loaded.tick(CONNECT_INTERVAL)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_entry_update_reaches_the_record(
-    hass: HomeAssistant, init_integration: MockConfigEntry, mock_emby_connect: MagicMock
-) -> None:
-    """Entry data changed by a flow (a sibling's reauth, say) is used without a reload."""
-    # Emby Connect lists the AccessKey the flow stored (the account reads it again).
-    mock_emby_connect.get_servers.return_value = [
-        replace(server, access_key="new-access-key")
-        for server in mock_emby_connect.get_servers.return_value
-    ]
-    await _store(
-        hass,
-        init_integration,
-        {CONF_ACCESS_KEY: "new-access-key", CONF_CONNECT_TOKEN: "new-connect-token"},
-    )
-
-    assert init_integration.state is ConfigEntryState.LOADED
-    runtime_data = init_integration.runtime_data
-    assert runtime_data.connection.record.access_key == "new-access-key"
-    assert runtime_data.account is not None
-    assert runtime_data.account.client.access_token == "new-connect-token"
-
-
-async def test_entry_moved_to_another_account(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """Entry data naming another account (a reconfigure, before its reload) breaks nothing."""
-    account = init_integration.runtime_data.account
-    assert account is not None
-    await _store(
-        hass,
-        init_integration,
-        {CONF_CONNECT_USER_ID: "another-user", CONF_CONNECT_TOKEN: "another-token"},
-    )
-    assert account.client.access_token == CONNECT_TOKEN
-    assert init_integration.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.usefixtures("mock_connection_manager")
-async def test_manual_entry_update_reaches_the_record(
-    hass: HomeAssistant, mock_manual_config_entry: MockConfigEntry
-) -> None:
-    """A new token stored by a flow is used by a server added by address, without a reload."""
-    await _set_up_all(hass, [mock_manual_config_entry])
-
-    await _store(hass, mock_manual_config_entry, {CONF_ACCESS_TOKEN: "new-token"})
-
-    connection = mock_manual_config_entry.runtime_data.connection
-    assert connection.record.access_token == "new-token"
-    assert mock_manual_config_entry.state is ConfigEntryState.LOADED
 
 
 # The registry adopts the newest sign-in of an account.

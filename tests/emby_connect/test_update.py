@@ -334,9 +334,9 @@ async def test_plugin_update_appears_and_clears(
     mock_emby_admin: MagicMock,
 ) -> None:
     """A plugin's entity comes with the offer and goes, registry entry and all, once installed."""
+    await _setup(hass, mock_config_entry)
     # Connected before time moves on: the frontend's sign-in would expire meanwhile.
     client = await hass_ws_client()
-    await _setup(hass, mock_config_entry)
     assert hass.states.get(PLUGIN) is None
     mock_emby_admin.get_plugins.assert_not_called()  # nothing on offer: not read
 

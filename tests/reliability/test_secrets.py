@@ -13,18 +13,23 @@ server (or Emby Connect) it belongs to. Each row of test_fault_matrix runs the s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import json
 import logging
+import traceback
 from typing import Any
 
+from homeassistant.components import media_source
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.emby_connect.const import CONF_ACCESS_TOKEN, DOMAIN, LOGGER
 from embysim import ConnectFault, Fault, SimServer
+from embysim.catalog import LibrarySpec, generate
 
 from .conftest import ADMIN_NAME, ADMIN_PASSWORD, CONNECT_PASSWORD, Stack, report
 
@@ -39,12 +44,47 @@ class Audit:
         self.stack = stack
         self.stages = 0
         self.texts = 0
+        self.streams = 0
 
     async def stage(self) -> None:
         """Check everything shown so far, and where every secret went."""
         self.texts += await self.stack.assert_no_secret_shown()
+        media = await _media_texts(self.stack)
+        for text in media:
+            for secret in self.stack.secrets:
+                assert secret not in text, f"a secret is shown in: {text[:300]}"
+        self.texts += len(media)
+        self.streams += sum(f"/api/{DOMAIN}/stream/" in text for text in media)
         self.stack.assert_secrets_stayed_home()
         self.stages += 1
+
+
+async def _media_texts(stack: Stack) -> list[str]:
+    """Return what browsing shows of every loaded server: answers, thumbnails, paths, errors.
+
+    The media source's views, the first page of each library, and the path an item resolves to
+    (what a cast target receives); an error instead where the server fails, its message too.
+    """
+    texts: list[str] = []
+    hass = stack.hass
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        try:
+            views = await media_source.async_browse_media(
+                hass, f"media-source://{DOMAIN}/{entry.unique_id}/"
+            )
+            texts.append(json.dumps(views.as_dict()))
+            for view in views.children or ():
+                page = await media_source.async_browse_media(hass, view.media_content_id)
+                texts.append(json.dumps(page.as_dict()))
+                for child in (page.children or [])[:1]:
+                    if child.can_play:
+                        played = await media_source.async_resolve_media(
+                            hass, child.media_content_id, None
+                        )
+                        texts.append(played.url)
+        except HomeAssistantError as err:
+            texts.extend([str(err), repr(err), "".join(traceback.format_exception(err))])
+    return texts
 
 
 async def _sign_in_again(stack: Stack, username: str, password: str) -> None:
@@ -93,6 +133,7 @@ async def test_no_secret_shown_or_sent_astray(stack: Stack) -> None:
     living = await stack.add_server("Living Room")
     basement = await stack.add_server("Basement")
     office = await stack.add_server("Office", link=False)
+    await _browsable(stack, living, basement, office)
     # Living Room's local address answers as the neighbour.
     living.local_address = neighbour.local_address
     entries = await stack.add_connect_entries(living, basement)
@@ -148,6 +189,7 @@ async def test_no_secret_shown_or_sent_astray(stack: Stack) -> None:
     await audit.stage()
 
     _assert_every_kind_of_secret_known(stack, entries, manual)
+    assert audit.streams >= 3  # the media source was browsed and resolved, not skipped
     assert stack.lines("", level=logging.DEBUG) > 0
     assert {record.path for record in neighbour.requests} == {"/System/Info/Public"}
     report(
@@ -157,6 +199,13 @@ async def test_no_secret_shown_or_sent_astray(stack: Stack) -> None:
         f"{sum(len(server.requests) for server in stack.sim.servers)} server requests and "
         f"{len(stack.sim.connect_requests)} Emby Connect requests checked: nothing leaked",
     )
+
+
+async def _browsable(stack: Stack, *servers: SimServer) -> None:
+    """Set up the media source; give servers movies, songs and pictures to browse, a few each."""
+    assert await async_setup_component(stack.hass, "media_source", {})
+    for server in servers:
+        generate(server.library, LibrarySpec(movies=3, series=1, artists=1, photo_albums=1))
 
 
 def _assert_every_kind_of_secret_known(

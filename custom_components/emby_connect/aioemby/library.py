@@ -14,18 +14,24 @@ does not expire; that is the integration's decision, in one visible place, not t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import quote
 
-from aiohttp.hdrs import METH_GET
+from aiohttp import ClientError, ClientResponse, ClientTimeout
+from aiohttp.hdrs import METH_GET, RANGE
 from yarl import URL
 
 from ._http import RawResponse
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
+    EmbyConnectionError,
+    EmbyForbiddenError,
     EmbyNotFoundError,
     EmbyResponseError,
+    EmbyTimeoutError,
 )
 from .media_models import (
     ImageData,
@@ -61,6 +67,8 @@ TRANSCODE_AUDIO = ("mp3", "mp3")  # container, codec
 TRANSCODE_VIDEO = ("mp4", "h264", "aac")  # container, video codec, audio codec
 SEARCH_LIMIT = 25
 _STREAM_PATHS = {MediaType.AUDIO: "Audio", MediaType.VIDEO: "Videos"}
+# A stream may stall while the server starts a transcode; a read that waits longer is dead.
+STREAM_READ_TIMEOUT = 60.0
 
 
 def _quoted(item_id: str) -> str:
@@ -83,16 +91,22 @@ def _image_request(
 
 @dataclass(frozen=True, slots=True)
 class EmbyLibrary:
-    """Browse the libraries of one signed-in Emby server client."""
+    """Browse the libraries of one signed-in Emby server client.
+
+    user_id: browse as another user of the server (an administrator may; the server answers
+    with what that user may see). None: as the signed-in user.
+    """
 
     server: EmbyServer
+    user_id: str | None = None
 
     def _user_path(self, suffix: str) -> str:
-        """Return a path below /Users/{UserId} for the signed-in user."""
-        if not self.server.user_id:
+        """Return a path below /Users/{UserId} for the user browsed as."""
+        user_id = self.user_id or self.server.user_id
+        if not user_id or not self.server.access_token:
             message = "Not signed in to the Emby server"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
-        return f"Users/{_quoted(self.server.user_id)}/{suffix}"
+        return f"Users/{_quoted(user_id)}/{suffix}"
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> object:
         """GET a library call; a 404 becomes EmbyNotFoundError."""
@@ -241,3 +255,56 @@ class EmbyLibrary:
         return StreamRequest(
             url=url, headers=headers, mime_type=MIME_TYPES.get(chosen), direct=direct
         )
+
+    @asynccontextmanager
+    async def open_stream(
+        self, request: StreamRequest, *, byte_range: str | None = None
+    ) -> AsyncIterator[ClientResponse]:
+        """Open a stream a StreamRequest describes, the token in its headers; yield the answer.
+
+        byte_range: an HTTP Range value passed on as it is (a 206 or 416 answer is the
+        caller's to forward). Refusals raise as the other calls do; no redirect is followed,
+        as it would carry the token to wherever it points.
+        """
+        headers = dict(request.headers)
+        if byte_range:
+            headers[RANGE] = byte_range
+        what = f"Emby server {self.server.url} (stream)"
+        timeout = ClientTimeout(
+            total=None, connect=self.server.request_timeout, sock_read=STREAM_READ_TIMEOUT
+        )
+        try:
+            async with self.server.http_session().get(
+                request.url,
+                headers=headers,
+                timeout=timeout,
+                ssl=self.server.verify_ssl,
+                allow_redirects=False,
+            ) as response:
+                _check_stream(response, what)
+                yield response
+        except TimeoutError as err:
+            message = f"Timeout while talking to {what}"
+            raise EmbyTimeoutError(message) from err
+        except (ClientError, OSError) as err:
+            message = f"Error talking to {what}: {err or type(err).__name__}"
+            raise EmbyConnectionError(message) from err
+
+
+def _check_stream(response: ClientResponse, what: str) -> None:
+    """Raise for a stream answer that is neither media nor a range it cannot serve."""
+    status = response.status
+    if status == HTTPStatus.UNAUTHORIZED:
+        message = f"{what} refused the credentials (HTTP {status})"
+        raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
+    if status == HTTPStatus.FORBIDDEN:
+        message = f"{what} denied access to this user (HTTP {status})"
+        raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    if status == HTTPStatus.NOT_FOUND:
+        message = f"{what} has no such item (HTTP {status})"
+        raise EmbyNotFoundError(message, status=status)
+    if status != HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE and not (
+        HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
+    ):
+        message = f"{what} answered with HTTP {status}"
+        raise EmbyResponseError(message, status=status)
