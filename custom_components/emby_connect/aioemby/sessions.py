@@ -23,7 +23,8 @@ from ._wire import (
     read_str_map,
 )
 
-# The wire names each parser reads (objects are folded to them once, case-insensitively).
+# The wire names each parser reads (objects are folded to them once, case-insensitively): a
+# field read but not listed here is dropped by the fold (tests/aioemby/test_models.py checks).
 _NOW_PLAYING_FIELDS = (
     "Id",
     "Name",
@@ -43,6 +44,7 @@ _NOW_PLAYING_FIELDS = (
     "AlbumId",
     "AlbumPrimaryImageTag",
     "AlbumArtist",
+    "Bitrate",
 )
 _PLAY_STATE_FIELDS = (
     "PositionTicks",
