@@ -16,6 +16,7 @@ when the entry has an update listener: do not add one.
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -34,6 +35,7 @@ from .account import (
     removed_issue_id,
 )
 from .aioemby import ConnectionManager
+from .clients import EmbyClientDevices, async_remove_record
 from .connection import EmbyConnection
 from .const import AUTH_METHOD_CONNECT, CONF_AUTH_METHOD, CONF_SYSTEM_ID, DOMAIN, LOGGER
 from .coordinator import (
@@ -107,6 +109,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
 
     push = EmbyPushListener(entry, connection, status=status, library=library)
     wake = EmbyWaker(entry, connection, status)
+    clients = EmbyClientDevices(hass, entry, connection.system_id, status)
+    await clients.async_load()
 
     async def _async_reached() -> None:
         """Read what setup skipped while the server slept."""
@@ -122,12 +126,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> bool
         library=library,
         push=push,
         wake=wake,
+        clients=clients,
         is_admin=reached and await async_check_rights(hass, entry, connection),
         account=account,
         standby=standby,
     )
     push.async_start()
     await wake.async_start()
+    clients.async_start()
     EmbyRightsWatch(hass, entry, connection).async_start()
     await standby.async_start()
     return True
@@ -157,12 +163,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
-    """Drop the repair issue of a removed entry."""
+    """Drop the repair issue and the clients' last-seen record of a removed entry."""
     ir.async_delete_issue(hass, DOMAIN, removed_issue_id(entry))
+    await async_remove_record(hass, entry)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EmbyConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Allow removing any device but the entry's own server."""
-    return (DOMAIN, entry_system_id(entry)) not in device_entry.identifiers
+    """Allow removing a client's device (not one with a session now), never the server's."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return (DOMAIN, entry_system_id(entry)) not in device_entry.identifiers
+    return entry.runtime_data.clients.async_removable(device_entry)

@@ -63,6 +63,7 @@ from .entry_data import (
     connect_server_data,
     pick,
 )
+from .options_flow import EmbyOptionsFlow
 from .pin import PinSignIn
 from .validation import (
     ConnectAccount,
@@ -582,6 +583,12 @@ class EmbyConnectConfigFlow(EmbyPinFlow, EmbyServerFlow, domain=DOMAIN):
 
     VERSION = 2
     MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> EmbyOptionsFlow:
+        """Return the options flow of a server entry."""
+        return EmbyOptionsFlow()
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -92,3 +92,20 @@ WAKE_RETRY_INTERVAL: Final = timedelta(seconds=1)
 WAKE_RETRY_WINDOW: Final = timedelta(minutes=2)
 # While the repair of lost administrator rights is open, look whether they are back this often.
 RIGHTS_RECHECK_INTERVAL: Final = timedelta(minutes=10)
+
+# Options (the options flow): which client apps get no entities (Session.Client as Emby reports
+# it), whose sessions count (user ids; none chosen: everyone's), and after how many days a
+# client not seen is removed.
+CONF_EXCLUDED_CLIENTS: Final = "excluded_clients"
+CONF_USERS: Final = "users"
+CONF_STALE_DAYS: Final = "stale_days"
+DEFAULT_STALE_DAYS: Final = 30
+MAX_STALE_DAYS: Final = 3650
+# Stale clients are looked for at setup and then this often; a client's "last seen" is written
+# to storage at most this often while it stays (a day-scale option needs no finer record).
+STALE_CHECK_INTERVAL: Final = timedelta(hours=1)
+SEEN_RESOLUTION: Final = timedelta(hours=1)
+# A pushed play position further than this from where the last one and the time since put it is
+# a seek (made on the client, or by a command): the player shows it at once. Clients report
+# their position every few seconds, so an unchanged position is no jump until it moves.
+POSITION_JUMP_TOLERANCE: Final = timedelta(seconds=3)

@@ -18,11 +18,13 @@ from homeassistant.helpers.update_coordinator import (
 
 from .account import EmbyAccountCoordinator
 from .aioemby import EmbyError, EmbyForbiddenError, EmbyServer, ItemCounts, Session, SystemInfo
+from .clients import EmbyClientDevices
 from .connection import EmbyConnection
 from .const import COUNTS_INTERVAL, LIBRARY_CHANGED_COOLDOWN, LOGGER, STATUS_INTERVAL
-from .data import EmbyData, others_sessions
+from .data import EmbyData, counted_sessions
 from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
+from .options import EmbyOptions
 from .push import EmbyPushListener
 from .standby import EmbyStandby
 from .wake import EmbyWaker
@@ -39,6 +41,7 @@ class EmbyRuntimeData:
     library: EmbyLibraryCoordinator
     push: EmbyPushListener
     wake: EmbyWaker
+    clients: EmbyClientDevices
     # Whether the signed-in user administers the server, as found when setup reached it.
     is_admin: bool
     account: EmbyAccountCoordinator | None
@@ -133,7 +136,11 @@ class EmbyStatusCoordinator(
             system_info=system_info,
             sessions=None
             if sessions is None
-            else others_sessions(sessions, connection.identity.device_id),
+            else counted_sessions(
+                sessions,
+                connection.identity.device_id,
+                EmbyOptions.from_entry(self.config_entry).counts,
+            ),
         )
         async_update_device(self.hass, self.config_entry, connection.system_id, data)
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .aioemby import ConnectionMode, PublicSystemInfo, Session, SystemInfo
@@ -44,11 +45,31 @@ def others_sessions(sessions: list[Session], device_id: str) -> list[Session]:
     return [item for item in sessions if item.device_id != device_id]
 
 
-def as_shown(sessions: list[Session]) -> list[Session]:
-    """Return sessions without what moves on its own while playing (no entity shows it)."""
-    return [
-        replace(
-            item, last_activity_date=None, play_state=replace(item.play_state, position_ticks=None)
-        )
-        for item in sessions
-    ]
+def counted_sessions(
+    sessions: list[Session], device_id: str, counts: Callable[[Session], bool]
+) -> list[Session]:
+    """Return the sessions that count: not Home Assistant's own, and of a user chosen."""
+    return [item for item in others_sessions(sessions, device_id) if counts(item)]
+
+
+def _without_ticking(session: Session) -> Session:
+    """Return a session without what moves on its own while playing."""
+    return replace(
+        session,
+        last_activity_date=None,
+        play_state=replace(session.play_state, position_ticks=None),
+    )
+
+
+def same_as_shown(sessions: list[Session], shown: list[Session]) -> bool:
+    """Return whether sessions differ from those shown only in what moves on its own.
+
+    Most sessions of a big server are idle and equal as they come: only those that differ are
+    compared without their play position and activity time.
+    """
+    if len(sessions) != len(shown):
+        return False
+    return all(
+        new == old or _without_ticking(new) == _without_ticking(old)
+        for new, old in zip(sessions, shown, strict=True)
+    )

@@ -39,12 +39,19 @@ async def async_get_config_entry_diagnostics(
     counts = entry.runtime_data.library.data
     account = entry.runtime_data.account
     data = status.data
+    options = entry.runtime_data.clients.options
     return async_redact_data(
         {
             "entry": {
                 "title": entry.title,
                 "unique_id": entry.unique_id,
                 "data": dict(entry.data),
+            },
+            # Whose sessions count is told by how many users were chosen, never who they are.
+            "options": {
+                "excluded_clients": sorted(options.excluded_clients),
+                "users_chosen": len(options.users),
+                "stale_days": options.stale_days,
             },
             "last_update_success": status.last_update_success,
             # No data yet: the server slept when the entry loaded, and has not answered since.

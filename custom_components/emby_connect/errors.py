@@ -209,6 +209,9 @@ def command_error(err: EmbyError | None, name: str) -> HomeAssistantError:
     match err:
         case None | EmbyCommandError(status=404):
             failure = CommandFailure.CLIENT_GONE
+        case EmbyCommandError(status=int(status)) if status >= 500:  # noqa: PLR2004
+            # The server failed, not the client: no refusal of the client's.
+            failure = CommandFailure.FAILED
         case EmbyCommandError():
             failure = CommandFailure.REFUSED
         case EmbyAuthenticationError():

@@ -53,9 +53,11 @@ from .const import (
     RECONNECT_WINDOW,
     STATUS_INTERVAL,
 )
-from .data import EmbyData, as_shown, others_sessions
+from .data import EmbyData, counted_sessions, same_as_shown
 from .errors import EmbyUpdateFailed, ErrorReason
 from .follower import EmbyFollower, StatusPoll, is_reached
+from .options import EmbyOptions
+from .positions import PositionJumps
 
 
 def _reconnect_delays(clock: Callable[[], float]) -> Iterator[float]:
@@ -336,7 +338,8 @@ class EmbyPushListener(EmbyFollower):
 class EmbyPushDispatcher:
     """Hand what a server pushes to its coordinators, then to whoever subscribed.
 
-    Sessions reach the status coordinator when what the entities show changed; an announced
+    Sessions reach the status coordinator when what the entities show changed, or a play
+    position jumped (a seek); an announced
     shutdown or restart, or a silent websocket whose address does not answer, marks it offline
     at once; RestartRequired asks it for a refresh and LibraryChanged the library coordinator,
     whose debouncer waits out a scan. While push is healthy the status is polled slowly.
@@ -361,6 +364,7 @@ class EmbyPushDispatcher:
         self._on_feed = on_feed
         self._subscribers: list[Callable[[EmbyMessage], None]] = []
         self._feeds: Counter[Feed] = Counter()
+        self._positions = PositionJumps()
         self._poll_due: CALLBACK_TYPE | None = None
         self._poll_due_job = HassJob(
             self._async_poll_if_due, f"{status.name} poll pace", cancel_on_shutdown=True
@@ -439,9 +443,15 @@ class EmbyPushDispatcher:
         if (data := status.data) is None or data.sessions is None:
             # The user may not list sessions: none are shown.
             return
-        sessions = others_sessions(sessions, self._connection.identity.device_id)
-        if as_shown(sessions) == as_shown(data.sessions):
-            # Only play positions moved: no entity shows them (subscribers get them).
+        sessions = counted_sessions(
+            sessions,
+            self._connection.identity.device_id,
+            EmbyOptions.from_entry(self._entry).counts,
+        )
+        jumped = self._positions.jumped(sessions, dt_util.utcnow())
+        if not jumped and same_as_shown(sessions, data.sessions):
+            # Only play positions moved on as playing moves them: the players' progress bars
+            # follow on their own (subscribers get every message).
             return
         status.async_set_updated_data(replace(data, sessions=sessions))
         # Setting the data postponed the coordinator's poll by a whole period: System/Info is

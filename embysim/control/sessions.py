@@ -104,6 +104,8 @@ async def commands(call: ControlCall) -> web.Response:
                 "accepted": command.accepted,
                 "refused": command.refused,
                 "time": command.time.isoformat(),
+                # CLOCK_MONOTONIC when received: comparable with time.monotonic() elsewhere.
+                "loop_time": command.loop_time,
             }
             for command in server.client_commands(session.id, include_refused=True)
         ]

@@ -73,6 +73,14 @@ async def get_user(call: Call) -> web.StreamResponse:
     return web.json_response(user_dto(user, call.server.system_id))
 
 
+@ROUTES.get("/Users/Query", auth="admin")
+async def query_users(call: Call) -> web.StreamResponse:
+    """Answer GET Users/Query (administrators): every user, as a QueryResult."""
+    server = call.server
+    users = [user_dto(user, server.system_id) for user in server.accounts.users]
+    return web.json_response({"Items": users, "TotalRecordCount": len(users)})
+
+
 @ROUTES.post("/Sessions/Logout", auth="user")
 async def logout(call: Call) -> web.StreamResponse:
     """Answer POST Sessions/Logout: revoke the calling token."""

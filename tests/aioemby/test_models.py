@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import inspect
+import re
 from typing import Any
 
 import pytest
@@ -23,8 +25,10 @@ from custom_components.emby_connect.aioemby import (
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
+    ServerUser,
     Session,
     SystemInfo,
+    sessions as sessions_module,
 )
 
 from .conftest import load_fixture
@@ -256,3 +260,25 @@ def test_secrets_hidden_from_reprs() -> None:
     )
     for text in (repr(record), repr(result)):
         assert "SECRET" not in text
+
+
+def test_users_query_and_bare_list() -> None:
+    """Users/Query answers a QueryResult, older servers a bare list; odd users are skipped."""
+    query = {"Items": [{"Id": "u1", "Name": "bob", "Policy": {"IsDisabled": True}}, {"Name": "x"}]}
+    assert ServerUser.list_from(query) == [ServerUser(id="u1", name="bob", is_disabled=True)]
+    assert ServerUser.list_from([{"Id": "u2"}]) == [ServerUser(id="u2", name="u2")]
+    assert ServerUser.list_from({"TotalRecordCount": 0}) == []
+
+
+def test_session_parsers_fold_every_field_they_read() -> None:
+    """Each session parser's fold keeps every wire name its from_dict reads."""
+    for parser, names in (
+        (sessions_module.NowPlayingItem, sessions_module._NOW_PLAYING_FIELDS),  # noqa: SLF001
+        (sessions_module.PlayState, sessions_module._PLAY_STATE_FIELDS),  # noqa: SLF001
+        (sessions_module.TranscodingInfo, sessions_module._TRANSCODING_FIELDS),  # noqa: SLF001
+        (sessions_module.Session, sessions_module._SESSION_FIELDS),  # noqa: SLF001
+    ):
+        body = inspect.getsource(parser.from_dict)
+        read = set(re.findall(r'\(obj, "([A-Za-z]+)"', body)) - {"Session"}
+        read |= set(re.findall(r'\(obj, "Session", "([A-Za-z]+)"', body))
+        assert read <= set(names), (parser.__name__, read - set(names))

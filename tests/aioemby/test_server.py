@@ -225,6 +225,30 @@ async def test_status_calls(
     assert server.requests[-1].query == {"DeviceId": "nobody"}
 
 
+async def test_users_for_administrators_only(
+    emby_sim: EmbySimulator, session: ClientSession, identity: ClientIdentity
+) -> None:
+    server = await emby_sim.add_server()
+    admin = server.add_user("bob", PASSWORD, is_admin=True)
+    carol = server.add_user("carol", is_disabled=True)
+    server.add_user("dave")
+    client = _client(server, identity, session)
+    await client.authenticate_by_name("bob", PASSWORD)
+
+    users = await client.get_users()
+    assert [(user.id, user.name, user.is_disabled) for user in users[:2]] == [
+        (admin.id, "bob", False),
+        (carol.id, "carol", True),
+    ]
+    assert [user.name for user in users] == ["bob", "carol", "dave"]
+    assert server.requests[-1].path == "/Users/Query"
+
+    guest = _client(server, identity, session)
+    await guest.authenticate_by_name("dave", None)
+    with pytest.raises(EmbyForbiddenError):
+        await guest.get_users()
+
+
 async def test_user_calls_need_a_token(
     emby_sim: EmbySimulator, session: ClientSession, identity: ClientIdentity
 ) -> None:

@@ -295,6 +295,10 @@ async def test_features_follow_the_client(hass: HomeAssistant) -> None:
             EmbyCommandError("gone", session_id=PIXEL_SESSION, command="Pause", status=404),
             "client_gone",
         ),
+        (
+            EmbyCommandError("broken", session_id=PIXEL_SESSION, command="Pause", status=500),
+            "command_failed",
+        ),
         (EmbyConnectionError("down"), "command_cannot_connect"),
         (EmbyAuthenticationError("revoked", source=AuthSource.SERVER), "command_unauthorized"),
         (EmbyResponseError("bad"), "command_failed"),
@@ -370,3 +374,27 @@ async def test_client_without_remote_control(
     assert state.state == "playing"
     assert state.attributes["supported_features"] == 0
     assert "shuffle" not in state.attributes
+
+
+async def test_known_client_is_back_after_a_restart(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_connection_manager: MagicMock,
+    mock_emby_connect: MagicMock,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A client known from before but without a session now gets its player back, off."""
+    mock_config_entry.add_to_hass(hass)
+    device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id,
+        identifiers={(DOMAIN, f"{SYSTEM_ID}_kitchen-device")},
+        name="Kitchen",
+        model="Emby Theater",
+        sw_version="3.0.20",
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get("media_player.kitchen")
+    assert state is not None
+    assert state.state == "off"
+    assert hass.states.get(PIXEL).state == "playing"  # type: ignore[union-attr]

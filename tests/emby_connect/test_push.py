@@ -14,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -227,6 +228,55 @@ async def test_sessions_are_pushed(hass: HomeAssistant, push: Push) -> None:
     assert listener.call_count == 1
     assert _state(hass, ACTIVE_SESSIONS) == "0"
     assert push.server.get_sessions.call_count == 1
+
+
+async def test_seek_on_the_client_is_pushed(hass: HomeAssistant, push: Push) -> None:
+    """A position jump (a seek on the client) shows at once; ordinary ticks wake nothing."""
+    pixel = "media_player.alice_s_pixel"
+    second = 10_000_000
+
+    def pushed(position: float, *, paused: bool = False) -> None:
+        session = _session("a", "android-device-123", playing=True, position=int(position * second))
+        play_state = replace(session.play_state, is_paused=paused)
+        push.channel.push(SessionsMessage(sessions=[replace(session, play_state=play_state)]))
+
+    pushed(100)
+    await hass.async_block_till_done()
+    shown = hass.states.get(pixel)
+    assert shown is not None
+    assert shown.attributes["media_position"] == 100
+    listener = MagicMock()
+    push.status.async_add_listener(listener)
+
+    # Positions as clients report them: still for a while, then on by the time since.
+    for position in (100, 101.5, 101.5, 101.5, 106, 107.5):
+        await push.tick(1.5)
+        pushed(position)
+    assert listener.call_count == 0
+
+    await push.tick(1.5)
+    pushed(600)
+    await hass.async_block_till_done()
+    assert listener.call_count == 1
+    shown = hass.states.get(pixel)
+    assert shown is not None
+    assert shown.attributes["media_position"] == 600
+    assert shown.attributes["media_position_updated_at"] == dt_util.utcnow()
+
+    await push.tick(1.5)
+    pushed(30)
+    assert listener.call_count == 2
+    # Paused, the position stands: a seek while paused is a jump too.
+    await push.tick(1.5)
+    pushed(30, paused=True)
+    assert listener.call_count == 3
+    await push.tick(60)
+    pushed(30, paused=True)
+    assert listener.call_count == 3
+    await push.tick(1.5)
+    pushed(40, paused=True)
+    assert listener.call_count == 4
+    assert hass.states.get(pixel).attributes["media_position"] == 40  # type: ignore[union-attr]
 
 
 async def test_sessions_ignored_when_not_readable(hass: HomeAssistant, stack: Push) -> None:

@@ -12,6 +12,7 @@ for push), so they hold whether it learns of a change by polling or by a pushed 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 import logging
@@ -28,6 +29,8 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import pytest
@@ -585,3 +588,101 @@ async def test_access_key_renewed_while_connect_is_down(stack: Stack) -> None:
         f"back after {back_after:.0f} s",
     )
     await row.finish(changed={CONF_ACCESS_KEY: link.access_key})
+
+
+# -- players: a command that fails is one translated error, and nothing is lost ---------------
+
+# Long enough to break things while a command is on its way, within the short test timeouts.
+COMMAND_LATENCY = 0.15
+
+
+async def player_row(stack: Stack) -> tuple[Row, str, str]:
+    """Add a server with a client playing; return the row, the session and its player."""
+    row = await connect_row(stack)
+    server = row.server
+    server.client_delay = 0
+    session = server.play(
+        user=stack.admins[server.system_id], item_name="Big Buck Bunny", profile="theater"
+    )
+    await stack.until(lambda: stack.shows_truth(server), what="the client playing")
+    player = er.async_get(stack.hass).async_get_entity_id(
+        "media_player", DOMAIN, f"{server.system_id}_{session.device_id}"
+    )
+    assert player is not None
+    await stack.until(lambda: stack.hass.states.is_state(player, "playing"), what="the player")
+    row.before = stack.resources()
+    return row, session.id, player
+
+
+async def pause_fails(stack: Stack, player: str, key: str, *, during: Callable[[], Any]) -> None:
+    """Pause the player while something happens to the command; see one translated error."""
+
+    async def pause() -> None:
+        await stack.hass.services.async_call(
+            "media_player", "media_pause", {"entity_id": player}, blocking=True
+        )
+
+    task = asyncio.create_task(pause())
+    await asyncio.sleep(COMMAND_LATENCY / 3)
+    result = during()
+    if asyncio.iscoroutine(result):
+        await result
+    with pytest.raises(HomeAssistantError) as raised:
+        await task
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == key
+    report("fault matrix (players)", f"{key}: {raised.value}")
+
+
+async def test_player_client_gone_mid_command(stack: Stack) -> None:
+    """A client that leaves while a command is on its way: a translated error, nothing lost."""
+    row, session_id, player = await player_row(stack)
+    row.server.latency = COMMAND_LATENCY
+    await pause_fails(
+        stack, player, "client_gone", during=lambda: row.server.remove_session(session_id)
+    )
+    row.server.latency = 0.0
+    assert row.entry.state is ConfigEntryState.LOADED
+    await stack.until(lambda: stack.hass.states.is_state(player, "off"), what="the player off")
+    assert not row.server.client_commands(session_id)
+    await row.finish()
+
+
+async def test_player_server_500_on_a_command(stack: Stack) -> None:
+    """A server answering 500 to a command: a translated error; the player is back after."""
+    row, session_id, player = await player_row(stack)
+    row.server.fault = Fault.HTTP_500
+    with pytest.raises(HomeAssistantError) as raised:
+        await stack.hass.services.async_call(
+            "media_player", "media_pause", {"entity_id": player}, blocking=True
+        )
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "command_failed"
+    row.server.fault = Fault.NONE
+    assert row.entry.state is ConfigEntryState.LOADED
+    await stack.until(lambda: stack.hass.states.is_state(player, "playing"), what="the player")
+    assert not row.server.client_commands(session_id)
+    await stack.hass.services.async_call(
+        "media_player", "media_pause", {"entity_id": player}, blocking=True
+    )
+    await stack.until(lambda: stack.hass.states.is_state(player, "paused"), what="paused")
+    assert [command.name for command in row.server.client_commands(session_id)] == ["Pause"]
+    await row.finish()
+
+
+async def test_player_server_gone_while_a_command_runs(stack: Stack) -> None:
+    """A server that goes away while a command runs: a translated error; all back after."""
+    row, _session, player = await player_row(stack)
+    row.server.latency = COMMAND_LATENCY
+
+    def gone() -> None:
+        row.server.fault = Fault.STOPPED
+
+    await pause_fails(stack, player, "command_cannot_connect", during=gone)
+    await row.lost("stopped while a command runs")
+    row.server.latency = 0.0
+    row.server.fault = Fault.NONE
+    await row.back("stopped while a command runs")
+    assert row.entry.state is ConfigEntryState.LOADED
+    await stack.until(lambda: stack.hass.states.is_state(player, "playing"), what="the player")
+    await row.finish()

@@ -78,6 +78,7 @@ from .models import (
     PublicSystemInfo,
     ServerLogin,
     ServerRecord,
+    ServerUser,
     SystemInfo,
 )
 from .server import EmbyServer, normalize_address
@@ -177,6 +178,7 @@ __all__ = [
     "ServerRecord",
     "ServerRestartingMessage",
     "ServerShuttingDownMessage",
+    "ServerUser",
     "Session",
     "SessionsMessage",
     "SortOrder",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from .exceptions import EmbyResponseError
@@ -57,15 +58,23 @@ def fold(data: JsonObject, names: Iterable[str]) -> JsonObject:
     A parser reading many fields of many objects (library pages) folds each object once, so
     that a missing field costs one lookup instead of a case-insensitive scan.
     """
-    canonical = {name.lower(): name for name in names}
+    canonical, exact = _canonical(tuple(names))
     folded = Folded()
     for key, value in data.items():
-        if not isinstance(key, str) or value is None:
+        if value is None:
             continue
-        name = canonical.get(key.lower())
-        if name is not None and (key == name or name not in folded):
+        if key in exact:
+            # The wire name as spelt: it wins over any other spelling.
+            folded[key] = value
+        elif isinstance(key, str) and (name := canonical.get(key.lower())) and name not in folded:
             folded[name] = value
     return folded
+
+
+@cache
+def _canonical(names: tuple[str, ...]) -> tuple[dict[str, str], frozenset[str]]:
+    """Return the wire names by their lower case, and the names as spelt (once per parser)."""
+    return {name.lower(): name for name in names}, frozenset(names)
 
 
 def get_value(data: JsonObject, *names: str) -> Any:

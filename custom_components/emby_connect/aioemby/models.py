@@ -300,6 +300,37 @@ class ItemCounts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServerUser:
+    """A local user of a server, as `Users/Query` lists it (a UserDto)."""
+
+    id: str
+    name: str
+    is_disabled: bool = False
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse a UserDto."""
+        obj = as_object(data, "User")
+        user_id = read_required_str(obj, "User", "Id")
+        policy = get_value(obj, "Policy")
+        return cls(
+            id=user_id,
+            name=read_str(obj, "Name") or user_id,
+            is_disabled=isinstance(policy, Mapping) and read_bool(policy, "IsDisabled"),
+        )
+
+    @classmethod
+    def list_from(cls, data: object) -> list[Self]:
+        """Parse `Users/Query` (a QueryResult) or the bare list older servers answer."""
+        items = (
+            get_value(as_object(data, "Users/Query"), "Items")
+            if isinstance(data, Mapping)
+            else data
+        )
+        return parse_each(cls.from_dict, items if items is not None else [], "Users")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClientIdentity:
     """Who is calling: sent to servers in the identity headers."""
 

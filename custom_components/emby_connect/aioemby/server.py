@@ -29,7 +29,14 @@ from .exceptions import (
     EmbyForbiddenError,
     EmbyResponseError,
 )
-from .models import ClientIdentity, ItemCounts, PublicSystemInfo, ServerLogin, SystemInfo
+from .models import (
+    ClientIdentity,
+    ItemCounts,
+    PublicSystemInfo,
+    ServerLogin,
+    ServerUser,
+    SystemInfo,
+)
 from .sessions import Session
 
 # Emby refuses a Connect/Exchange (AccessKey revoked, user unlinked) with any of these.
@@ -245,6 +252,10 @@ class EmbyServer(SessionClient):
         return ItemCounts.from_dict(
             await self._user_request(METH_GET, "Items/Counts", params=params)
         )
+
+    async def get_users(self) -> list[ServerUser]:
+        """Read the server's users through `Users/Query` (administrators only)."""
+        return ServerUser.list_from(await self._user_request(METH_GET, "Users/Query"))
 
     async def logout(self) -> None:
         """Revoke the current token."""

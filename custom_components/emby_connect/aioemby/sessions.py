@@ -11,6 +11,7 @@ from typing import Self
 from ._wire import (
     JsonObject,
     as_object,
+    fold,
     get_value,
     parse_each,
     read_bool,
@@ -20,6 +21,75 @@ from ._wire import (
     read_str,
     read_str_list,
     read_str_map,
+)
+
+# The wire names each parser reads (objects are folded to them once, case-insensitively): a
+# field read but not listed here is dropped by the fold (tests/aioemby/test_models.py checks).
+_NOW_PLAYING_FIELDS = (
+    "Id",
+    "Name",
+    "Type",
+    "MediaType",
+    "SeriesName",
+    "SeasonName",
+    "IndexNumber",
+    "ParentIndexNumber",
+    "Album",
+    "Artists",
+    "ProductionYear",
+    "RunTimeTicks",
+    "ImageTags",
+    "SeriesId",
+    "SeriesPrimaryImageTag",
+    "AlbumId",
+    "AlbumPrimaryImageTag",
+    "AlbumArtist",
+    "Bitrate",
+)
+_PLAY_STATE_FIELDS = (
+    "PositionTicks",
+    "CanSeek",
+    "IsPaused",
+    "IsMuted",
+    "VolumeLevel",
+    "PlayMethod",
+    "RepeatMode",
+    "Shuffle",
+)
+_TRANSCODING_FIELDS = (
+    "IsVideoDirect",
+    "IsAudioDirect",
+    "VideoCodec",
+    "AudioCodec",
+    "Container",
+    "Bitrate",
+    "TranscodeReasons",
+    "VideoDecoderIsHardware",
+    "VideoEncoderIsHardware",
+    "VideoDecoderHwAccel",
+    "VideoEncoderHwAccel",
+)
+_SESSION_FIELDS = (
+    "Id",
+    "UserId",
+    "UserName",
+    "Client",
+    "DeviceName",
+    "DeviceId",
+    "DeviceType",
+    "InternalDeviceId",
+    "ApplicationVersion",
+    "AppIconUrl",
+    "LastActivityDate",
+    "RemoteEndPoint",
+    "NowPlayingItem",
+    "PlayState",
+    "TranscodingInfo",
+    "PlaylistIndex",
+    "PlaylistLength",
+    "SupportsRemoteControl",
+    "SupportedCommands",
+    "PlayableMediaTypes",
 )
 
 
@@ -34,7 +104,10 @@ class PlayMethod(StrEnum):
     def read(cls, obj: JsonObject, name: str) -> PlayMethod | None:
         """Read a play method in any case; an unknown one is None."""
         text = (read_str(obj, name) or "").strip().lower()
-        return next((method for method in cls if method.value.lower() == text), None)
+        return _PLAY_METHODS.get(text)
+
+
+_PLAY_METHODS = {method.value.lower(): method for method in PlayMethod}
 
 
 def _hw_accel(obj: JsonObject, name: str) -> str | None:
@@ -71,7 +144,7 @@ class NowPlayingItem:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a NowPlayingItem."""
-        obj = as_object(data, "NowPlayingItem")
+        obj = fold(as_object(data, "NowPlayingItem"), _NOW_PLAYING_FIELDS)
         return cls(
             id=read_str(obj, "Id"),
             name=read_str(obj, "Name"),
@@ -111,7 +184,7 @@ class PlayState:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a PlayState."""
-        obj = as_object(data, "PlayState")
+        obj = fold(as_object(data, "PlayState"), _PLAY_STATE_FIELDS)
         return cls(
             position_ticks=read_int(obj, "PositionTicks"),
             can_seek=read_bool(obj, "CanSeek"),
@@ -166,7 +239,7 @@ class TranscodingInfo:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a TranscodingInfo."""
-        obj = as_object(data, "TranscodingInfo")
+        obj = fold(as_object(data, "TranscodingInfo"), _TRANSCODING_FIELDS)
         bitrate = read_int(obj, "Bitrate")
         return cls(
             is_video_direct=read_bool(obj, "IsVideoDirect"),
@@ -248,7 +321,8 @@ class Session:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse one session."""
-        obj = as_object(data, "session")
+        # Folded once: a missing field costs one lookup (pushes carry hundreds of sessions).
+        obj = fold(as_object(data, "session"), _SESSION_FIELDS)
         raw_item = get_value(obj, "NowPlayingItem")
         raw_state = get_value(obj, "PlayState")
         raw_transcoding = get_value(obj, "TranscodingInfo")
