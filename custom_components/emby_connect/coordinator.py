@@ -48,6 +48,12 @@ class EmbyRuntimeData:
     standby: EmbyStandby
 
 
+def server_title(entry: EmbyConfigEntry) -> str:
+    """Return the name a server is shown by: its own, or the entry's until it has answered."""
+    data = entry.runtime_data.status.data
+    return data.server_name if data is not None else entry.title
+
+
 async def _unless_forbidden[T](call: Awaitable[T]) -> T | None:
     """Return the answer of a call, or None when the user may not make it."""
     try:

@@ -26,7 +26,7 @@ from .aioemby.library import EmbyLibrary
 from .aioemby.media_models import ImageRef
 from .browse import DIRECTORY, BrowseId, LibraryBrowser, browse_error
 from .const import DOMAIN
-from .coordinator import EmbyConfigEntry
+from .coordinator import EmbyConfigEntry, server_title
 from .media_proxy import (
     async_register_views,
     image_path,
@@ -43,12 +43,6 @@ async def async_get_media_source(hass: HomeAssistant) -> MediaSource:
     """Set up the Emby media source and the views that serve its streams and pictures."""
     async_register_views(hass)
     return EmbyMediaSource(hass)
-
-
-def _entry_title(entry: EmbyConfigEntry) -> str:
-    """Return the name a server is shown by."""
-    data = entry.runtime_data.status.data
-    return data.server_name if data is not None else entry.title
 
 
 class EmbyMediaSource(MediaSource):
@@ -88,7 +82,7 @@ class EmbyMediaSource(MediaSource):
                 lambda server: EmbyLibrary(server).get_item(item_id)
             )
         except EmbyError as err:
-            raise browse_error(err, _entry_title(entry), item_id) from err
+            raise browse_error(err, server_title(entry), item_id) from err
         if (choice := stream_choice(media)) is None:
             raise Unresolvable(
                 translation_domain=DOMAIN,
@@ -110,7 +104,7 @@ class EmbyMediaSource(MediaSource):
         else:
             system_id, _, node = item.identifier.partition("/")
         entry = self._entry(system_id)
-        title = _entry_title(entry)
+        title = server_title(entry)
 
         def make(*, media_content_id: str, **kwargs: Any) -> BrowseMediaSource:
             return BrowseMediaSource(
@@ -140,12 +134,12 @@ class EmbyMediaSource(MediaSource):
                 identifier=f"{system_id}/",
                 media_class=MediaClass.DIRECTORY,
                 media_content_type=DIRECTORY,
-                title=_entry_title(entry),
+                title=server_title(entry),
                 can_play=False,
                 can_expand=True,
             )
             for system_id, entry in sorted(
-                entries.items(), key=lambda pair: _entry_title(pair[1]).casefold()
+                entries.items(), key=lambda pair: server_title(pair[1]).casefold()
             )
         ]
         return BrowseMediaSource(

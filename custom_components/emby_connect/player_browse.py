@@ -16,6 +16,7 @@ from .aioemby.library import EmbyLibrary
 from .aioemby.media_models import ClientCapabilities, ImageRef, MediaItem
 from .browse import THUMBNAIL_WIDTH, LibraryBrowser, browse_error, image_id, parse_image_id
 from .client_entity import EmbyClientEntity
+from .coordinator import server_title
 
 
 class EmbyBrowsingPlayer(EmbyClientEntity, MediaPlayerEntity):
@@ -69,7 +70,7 @@ class EmbyBrowsingPlayer(EmbyClientEntity, MediaPlayerEntity):
                 lambda server: self._browser(server).browse(media_content_id)
             )
         except EmbyError as err:
-            raise browse_error(err, self._client_name, media_content_id) from err
+            raise browse_error(err, server_title(self._entry), media_content_id) from err
 
     @override
     async def async_search_media(self, query: SearchMediaQuery) -> SearchMedia:
@@ -79,7 +80,7 @@ class EmbyBrowsingPlayer(EmbyClientEntity, MediaPlayerEntity):
                 lambda server: self._browser(server).search(query)
             )
         except EmbyError as err:
-            raise browse_error(err, self._client_name, None) from err
+            raise browse_error(err, server_title(self._entry), None) from err
 
     @override
     async def async_get_browse_image(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import ClientSession
 import pytest
 
@@ -14,6 +16,7 @@ from custom_components.emby_connect.aioemby import (
     EmbyNotFoundError,
     EmbyResponseError,
     EmbyServer,
+    EmbyTimeoutError,
     MediaItem,
     MediaType,
 )
@@ -124,3 +127,24 @@ async def test_open_stream_errors(
     with pytest.raises(EmbyConnectionError):
         async with library.open_stream(song):
             pass
+
+
+async def test_open_stream_of_a_hanging_server_times_out(
+    server: SimServer, session: ClientSession, identity: ClientIdentity
+) -> None:
+    """A server that takes the connection and never answers is given the request timeout.
+
+    Not the minute a started stream may stall for: a device asking for a stream of a black
+    hole hears of it as soon as any other call would.
+    """
+    client = EmbyServer(url=server.url, identity=identity, session=session, request_timeout=0.2)
+    await client.authenticate_by_name("admin", "admin-pw")
+    library = EmbyLibrary(client)
+    song = library.stream_request(_first(server, "Audio"))
+    server.fault = Fault.HANGING
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(EmbyTimeoutError):
+        async with asyncio.timeout(5), library.open_stream(song):
+            pass
+    assert loop.time() - started < 2

@@ -215,6 +215,8 @@ async def test_browse_errors(
     answer = await _browse(hass, hass_ws_client, "77")
     assert not answer["success"]
     assert answer["error"]["translation_key"] == key
+    # The message names the server that failed, not the player that browses it.
+    assert answer["error"]["translation_placeholders"]["name"] == "Living Room"
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(
             MEDIA_PLAYER_DOMAIN,
@@ -224,6 +226,7 @@ async def test_browse_errors(
             return_response=True,
         )
     assert caught.value.translation_key == "browse_failed"
+    assert caught.value.translation_placeholders == {"name": "Living Room"}
 
 
 @pytest.mark.usefixtures("init_integration")

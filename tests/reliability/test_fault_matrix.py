@@ -15,9 +15,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
+import json
 import logging
 from typing import Any
 
+from homeassistant.components import media_source
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigEntryState
 from homeassistant.const import (
@@ -34,6 +37,11 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MockHAClientWebSocket,
+    WebSocketGenerator,
+)
 
 from custom_components.emby_connect.const import (
     CONF_ACCESS_KEY,
@@ -48,6 +56,7 @@ from custom_components.emby_connect.const import (
     DOMAIN,
 )
 from embysim import ConnectFault, Fault, SimServer
+from embysim.catalog import LibrarySpec, generate
 
 from .conftest import ADMIN_NAME, ADMIN_PASSWORD, CONNECT_PASSWORD, Resources, Stack, report
 
@@ -686,3 +695,179 @@ async def test_player_server_gone_while_a_command_runs(stack: Stack) -> None:
     assert row.entry.state is ConfigEntryState.LOADED
     await stack.until(lambda: stack.hass.states.is_state(player, "playing"), what="the player")
     await row.finish()
+
+
+# -- browsing: a server gone mid-browse is one translated error, and nothing is lost ----------
+
+BROWSE_FAULTS = [Fault.STOPPED, Fault.HANGING, Fault.HTTP_500]
+
+
+async def browse_row(stack: Stack) -> tuple[Row, str]:
+    """Add a server with a library and a phone app, and the media source; return its player."""
+    # Home Assistant's HTTP server comes first, as it does at startup.
+    assert await async_setup_component(stack.hass, "http", {})
+    server = await stack.add_server("Living Room")
+    generate(server.library, LibrarySpec(movies=30))
+    phone = server.add_idle_session(user=stack.admins[server.system_id], profile="android")
+    (entry,) = await stack.add_connect_entries(server)
+    assert await async_setup_component(stack.hass, "media_source", {})
+    row = Row(stack, server, entry)
+    await row.steady()
+    player = er.async_get(stack.hass).async_get_entity_id(
+        "media_player", DOMAIN, f"{server.system_id}_{phone.device_id}"
+    )
+    assert player is not None
+    return row, player
+
+
+async def browse_fails(
+    stack: Stack,
+    ws: MockHAClientWebSocket,
+    message: dict[str, Any],
+    *,
+    during: Callable[[], None],
+) -> dict[str, Any]:
+    """Send a browse; break the server while it is on its way; return the error answered."""
+    await ws.send_json_auto_id(message)
+    await asyncio.sleep(COMMAND_LATENCY / 3)
+    during()
+    async with asyncio.timeout(5):  # a request's timeout (0.3 s here), never a hang
+        answer = await ws.receive_json()
+    assert not answer["success"], answer
+    error: dict[str, Any] = answer["error"]
+    assert error["code"] == "home_assistant_error", error
+    assert error["translation_domain"] == DOMAIN
+    assert error["translation_key"] == "browse_failed"
+    # The server is named, not the player that browses it.
+    assert error["translation_placeholders"] == {"name": "Living Room"}
+    assert "Traceback" not in error["message"]
+    stack.remember_secrets()
+    shown = json.dumps(error)
+    assert not [secret for secret in stack.secrets if secret in shown]
+    assert stack.sim.servers[0].url not in shown
+    report("fault matrix (browsing)", f"{message['type']}: {error['message']}")
+    return error
+
+
+async def browsing_back(row: Row, what: str, browse: Callable[[], Awaitable[Any]]) -> None:
+    """Mend the server, see it back, and browse again."""
+    row.server.latency = 0.0
+    row.server.fault = Fault.NONE
+    if not row.stack.shows_truth(row.server):
+        await row.back(what)
+    assert row.entry.state is ConfigEntryState.LOADED
+    assert not row.stack.reauth_flows()
+    await browse()
+    # While the server is gone the remote address may answer first and win the next race.
+    await row.finish(changed={CONF_LAST_MODE: row.entry.data[CONF_LAST_MODE]})
+
+
+def _going(row: Row, fault: Fault) -> Callable[[], None]:
+    """Return what breaks the server the given way."""
+
+    def go() -> None:
+        row.server.fault = fault
+
+    return go
+
+
+@pytest.mark.parametrize("fault", BROWSE_FAULTS)
+async def test_player_server_gone_while_browsing(
+    stack: Stack, hass_ws_client: WebSocketGenerator, fault: Fault
+) -> None:
+    """A server gone while a player's library is browsed: a translated error; all back after."""
+    row, player = await browse_row(stack)
+    ws = await hass_ws_client(stack.hass)
+    await ws.send_json_auto_id({"type": "media_player/browse_media", "entity_id": player})
+    root = await ws.receive_json()
+    assert root["success"], root
+    movies = root["result"]["children"][0]["media_content_id"]
+    message = {
+        "type": "media_player/browse_media",
+        "entity_id": player,
+        "media_content_id": movies,
+        "media_content_type": "directory",
+    }
+    row.before = stack.resources()  # the frontend's websocket open
+    row.server.latency = COMMAND_LATENCY
+    await browse_fails(stack, ws, message, during=_going(row, fault))
+
+    async def browse() -> None:
+        await ws.send_json_auto_id(message)
+        answer = await ws.receive_json()
+        assert answer["success"], answer
+        assert len(answer["result"]["children"]) == 30
+
+    await browsing_back(row, f"{fault} while a player browses", browse)
+
+
+@pytest.mark.parametrize("fault", BROWSE_FAULTS)
+async def test_media_source_server_gone_while_browsing(
+    stack: Stack, hass_ws_client: WebSocketGenerator, fault: Fault
+) -> None:
+    """A server gone while the media source is browsed: a translated error; all back after."""
+    row, _player = await browse_row(stack)
+    ws = await hass_ws_client(stack.hass)
+    root_id = f"media-source://{DOMAIN}"
+    await ws.send_json_auto_id({"type": "media_source/browse_media", "media_content_id": root_id})
+    root = await ws.receive_json()
+    assert root["success"], root
+    movies = root["result"]["children"][0]["media_content_id"]
+    message = {"type": "media_source/browse_media", "media_content_id": movies}
+    row.before = stack.resources()  # the frontend's websocket open
+    row.server.latency = COMMAND_LATENCY
+    await browse_fails(stack, ws, message, during=_going(row, fault))
+
+    async def browse() -> None:
+        await ws.send_json_auto_id(message)
+        answer = await ws.receive_json()
+        assert answer["success"], answer
+        assert len(answer["result"]["children"]) == 30
+
+    await browsing_back(row, f"{fault} while the media source browses", browse)
+
+
+@pytest.mark.parametrize("fault", BROWSE_FAULTS)
+async def test_stream_while_server_gone(
+    stack: Stack, hass_client_no_auth: ClientSessionGenerator, fault: Fault
+) -> None:
+    """Resolving refuses in a translated error; a given stream path is a bad gateway, quickly."""
+    row, _player = await browse_row(stack)
+    hass = stack.hass
+    movie = next(item for item in row.server.library.items.values() if item.type == "Movie")
+    media_id = f"media-source://{DOMAIN}/{row.server.system_id}/{movie.id}"
+    played = await media_source.async_resolve_media(hass, media_id, None)
+    views = await media_source.async_browse_media(hass, f"media-source://{DOMAIN}")
+    movies = await media_source.async_browse_media(hass, (views.children or [])[0].media_content_id)
+    picture = (movies.children or [])[0].thumbnail
+    assert picture is not None
+    no_auth = await hass_client_no_auth()
+    assert (await no_auth.head(played.url)).status == HTTPStatus.OK
+    row.before = stack.resources()  # the device's connection open
+    row.server.fault = fault
+    with pytest.raises(HomeAssistantError) as raised:
+        await media_source.async_resolve_media(hass, media_id, None)
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "browse_failed"
+    started = asyncio.get_running_loop().time()
+    async with asyncio.timeout(5):  # a request's timeout (0.3 s here), never a minute
+        answer = await no_auth.get(played.url)
+    waited = asyncio.get_running_loop().time() - started
+    assert answer.status == HTTPStatus.BAD_GATEWAY
+    body = await answer.text()
+    assert "Traceback" not in body
+    assert row.server.url not in body
+    report("fault matrix (streams)", f"{fault}: {answer.status} after {waited:.2f} s")
+    async with asyncio.timeout(5):
+        assert (await no_auth.get(picture)).status == HTTPStatus.BAD_GATEWAY
+
+    async def stream() -> None:
+        again = await media_source.async_resolve_media(hass, media_id, None)
+        streamed = await no_auth.get(again.url)
+        assert streamed.status == HTTPStatus.OK
+        await streamed.read()
+
+    await browsing_back(row, f"{fault} while a stream is asked for", stream)
+    # A server whose entry is gone: the path is not found.
+    await hass.config_entries.async_unload(row.entry.entry_id)
+    assert (await no_auth.get(played.url)).status == HTTPStatus.NOT_FOUND

@@ -13,6 +13,7 @@ does not expire; that is the integration's decision, in one visible place, not t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -302,13 +303,19 @@ class EmbyLibrary:
             total=None, connect=self.server.request_timeout, sock_read=STREAM_READ_TIMEOUT
         )
         try:
-            async with self.server.http_session().get(
-                request.url,
-                headers=headers,
-                timeout=timeout,
-                ssl=self.server.verify_ssl,
-                allow_redirects=False,
-            ) as response:
+            # The answer's headers within the request timeout, as any other call: a server
+            # that takes the connection and never answers is not given a whole read timeout.
+            async with (
+                asyncio.timeout(self.server.request_timeout) as answered,
+                self.server.http_session().get(
+                    request.url,
+                    headers=headers,
+                    timeout=timeout,
+                    ssl=self.server.verify_ssl,
+                    allow_redirects=False,
+                ) as response,
+            ):
+                answered.reschedule(None)
                 _check_stream(response, what)
                 yield response
         except TimeoutError as err:
