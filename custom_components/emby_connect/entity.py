@@ -61,3 +61,20 @@ class EmbyStatusEntity(EmbyEntity[EmbyStatusCoordinator]):
     def available(self) -> bool:
         """Return whether the last poll succeeded and the user may (still) read this value."""
         return super().available and self.entity_description.has_fn(self.coordinator.data)
+
+
+class EmbyFollowingEntity[CoordinatorT: DataUpdateCoordinator[Any]](EmbyEntity[CoordinatorT]):
+    """An entity of another coordinator that follows the status too: it shows reachability."""
+
+    def __init__(
+        self, entry: EmbyConfigEntry, coordinator: CoordinatorT, description: EntityDescription
+    ) -> None:
+        """Initialize the entity; it follows the server's status coordinator as well."""
+        super().__init__(entry, coordinator, description)
+        self._status = entry.runtime_data.status
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the status coordinator as well: the server's reachability is shown here."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))

@@ -35,9 +35,7 @@ EVENTS = [
         key="new_media",
         translation_key="new_media",
         event_types=[NEW_MEDIA],
-        source_fn=lambda hass, entry: EmbyNewMedia(
-            hass, entry, entry.runtime_data.connection, entry.runtime_data.push
-        ),
+        source_fn=EmbyNewMedia,
     ),
     EmbyEventEntityDescription(
         key="playback",
@@ -52,9 +50,7 @@ EVENTS = [
         translation_key="security",
         event_types=[str(event) for event in SecurityEvent],
         has_fn=lambda entry: entry.runtime_data.is_admin,
-        source_fn=lambda hass, entry: EmbySecurity(
-            hass, entry, entry.runtime_data.connection, entry.runtime_data.push
-        ),
+        source_fn=EmbySecurity,
     ),
 ]
 

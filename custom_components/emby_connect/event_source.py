@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 
 from .aioemby import ItemType, MediaItem, NowPlayingItem
+
+if TYPE_CHECKING:
+    from .connection import EmbyConnection
+    from .coordinator import EmbyConfigEntry
+    from .push import EmbyPushListener
 
 type EventListener = Callable[[str, dict[str, Any]], None]
 
@@ -71,3 +77,15 @@ def item_data(item: MediaItem | NowPlayingItem) -> dict[str, Any]:
         "episode": item.index_number if episode else None,
         "year": item.production_year,
     }
+
+
+class EmbyServerEventSource(EmbyEventSource):
+    """A source that reads its server through the connection in use, woken by its pushes."""
+
+    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
+        """Initialize the source of a server entry."""
+        super().__init__()
+        self.hass = hass
+        self._entry: ConfigEntry = entry
+        self._connection: EmbyConnection = entry.runtime_data.connection
+        self._push: EmbyPushListener = entry.runtime_data.push

@@ -39,7 +39,7 @@ from .aioemby import (
 )
 from .const import STATUS_INTERVAL
 from .coordinator import EmbyConfigEntry, EmbyEntryCoordinator
-from .entity import EmbyEntity
+from .entity import EmbyFollowingEntity
 from .errors import update_error
 
 
@@ -161,26 +161,10 @@ async def async_library_scan_sensors(
     return [EmbyLibraryScanSensorEntity(entry, coordinator, LIBRARY_SCAN)]
 
 
-class EmbyLibraryScanSensorEntity(EmbyEntity[EmbyLibraryScanCoordinator], SensorEntity):
+class EmbyLibraryScanSensorEntity(EmbyFollowingEntity[EmbyLibraryScanCoordinator], SensorEntity):
     """Whether the library scan runs, with its progress and last result as attributes."""
 
     _unrecorded_attributes = frozenset({"progress"})
-
-    def __init__(
-        self,
-        entry: EmbyConfigEntry,
-        coordinator: EmbyLibraryScanCoordinator,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Initialize the sensor; it follows the server's status too."""
-        super().__init__(entry, coordinator, description)
-        self._status = entry.runtime_data.status
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the status coordinator as well: the server's reachability is shown here."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))
 
     @property
     @override

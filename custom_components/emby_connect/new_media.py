@@ -13,7 +13,6 @@ import asyncio
 from datetime import datetime
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
@@ -28,10 +27,9 @@ from .aioemby import (
     RefreshProgressMessage,
     ScheduledTaskEndedMessage,
 )
-from .connection import EmbyConnection
 from .const import LOGGER
-from .event_source import EmbyEventSource, item_data
-from .push import EmbyPushListener
+from .coordinator import EmbyConfigEntry
+from .event_source import EmbyServerEventSource, item_data
 
 NEW_MEDIA: Final = "new_media"
 # LibraryChanged messages this close together are one batch.
@@ -54,22 +52,12 @@ def new_media_data(items: list[MediaItem], total: int) -> dict[str, Any]:
     }
 
 
-class EmbyNewMedia(EmbyEventSource):
+class EmbyNewMedia(EmbyServerEventSource):
     """Tell listeners once per scan batch which items a server's libraries gained."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        connection: EmbyConnection,
-        push: EmbyPushListener,
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
         """Initialize the new media source of a server."""
-        super().__init__()
-        self.hass = hass
-        self._entry = entry
-        self._connection = connection
-        self._push = push
+        super().__init__(hass, entry)
         self._pending: list[str] = []
         self._scan_seen: float | None = None
         self._timer: CALLBACK_TYPE | None = None

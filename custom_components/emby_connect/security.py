@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 
 from .admin import async_activity_after, async_newest_activity
@@ -26,10 +25,9 @@ from .aioemby import (
     EmbyServer,
     Feed,
 )
-from .connection import EmbyConnection
 from .const import LOGGER
-from .event_source import EmbyEventSource
-from .push import EmbyPushListener
+from .coordinator import EmbyConfigEntry
+from .event_source import EmbyServerEventSource
 
 # Where the first read starts when the log was empty (the entry Id decides anyway).
 _LOG_START: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -63,27 +61,17 @@ def security_data(entry: ActivityLogEntry) -> dict[str, Any]:
     }
 
 
-class EmbySecurity(EmbyEventSource):
+class EmbySecurity(EmbyServerEventSource):
     """Tell listeners of the security entries a server's activity log gains."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        connection: EmbyConnection,
-        push: EmbyPushListener,
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
         """Initialize the security source of a server (for an administrator)."""
-        super().__init__()
-        self.hass = hass
-        self._entry = entry
-        self._connection = connection
-        self._push = push
+        super().__init__(hass, entry)
         self._last_id: int | None = None
         self._since = _LOG_START
         self._reading: asyncio.Task[None] | None = None
         self._again = False
-        self._was_connected = connection.connected
+        self._was_connected = self._connection.connected
 
     def _async_watch(self) -> list[CALLBACK_TYPE]:
         """Follow the activity feed and the connection; read the log now."""

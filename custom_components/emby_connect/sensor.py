@@ -20,7 +20,7 @@ from homeassistant.helpers.typing import StateType
 from .aioemby import ConnectionMode, ItemCounts, Session
 from .coordinator import EmbyConfigEntry, EmbyLibraryCoordinator
 from .data import EmbyData
-from .entity import EmbyEntity, EmbyEntityDescription, EmbyStatusEntity, readable
+from .entity import EmbyEntityDescription, EmbyFollowingEntity, EmbyStatusEntity, readable
 from .library_scan import async_library_scan_sensors
 from .streams import remote_streams, total_bitrate
 
@@ -153,26 +153,10 @@ class EmbySensorEntity(EmbyStatusEntity, SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class EmbyLibrarySensorEntity(EmbyEntity[EmbyLibraryCoordinator], SensorEntity):
+class EmbyLibrarySensorEntity(EmbyFollowingEntity[EmbyLibraryCoordinator], SensorEntity):
     """A library count: unavailable with the server; a failed read keeps the last count."""
 
     entity_description: EmbyLibrarySensorEntityDescription
-
-    def __init__(
-        self,
-        entry: EmbyConfigEntry,
-        coordinator: EmbyLibraryCoordinator,
-        description: EmbyLibrarySensorEntityDescription,
-    ) -> None:
-        """Initialize the count; it follows the server's status too."""
-        super().__init__(entry, coordinator, description)
-        self._status = entry.runtime_data.status
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the status coordinator as well: the server's reachability is shown here."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))
 
     @property
     @override

@@ -23,7 +23,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .aioemby import PackageVersion
 from .const import DOMAIN, LOGGER
 from .coordinator import EmbyConfigEntry
-from .entity import EmbyEntity
+from .entity import EmbyFollowingEntity
 from .plugin_updates import PluginUpdates
 from .server_updates import EmbyUpdateCoordinator, EmbyUpdates, summarize_notes
 
@@ -67,27 +67,11 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_listener(plugins.async_update))
 
 
-class EmbyServerUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
+class EmbyServerUpdateEntity(EmbyFollowingEntity[EmbyUpdateCoordinator], UpdateEntity):
     """The installed Emby Server and the newest one the server knows of, with release notes."""
 
     _attr_supported_features = UpdateEntityFeature.RELEASE_NOTES
     _attr_title = "Emby Server"
-
-    def __init__(
-        self,
-        entry: EmbyConfigEntry,
-        coordinator: EmbyUpdateCoordinator,
-        description: UpdateEntityDescription,
-    ) -> None:
-        """Initialize the update entity; it follows the server's status too."""
-        super().__init__(entry, coordinator, description)
-        self._status = entry.runtime_data.status
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the status coordinator as well: it tells the version and whether one waits."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))
 
     @property
     @override
