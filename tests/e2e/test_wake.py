@@ -43,32 +43,32 @@ async def test_wake_a_server_asleep_since_home_assistant_started(
 ) -> None:
     """The device page shows the buttons; Wake server brings a server asleep at start back."""
     hass, sim = e2e.hass, e2e.sim
-    device = await new_server(sim, hass, "Den")
+    device = await new_server(sim, hass, "Cellar")
     wake = next(entity_id for entity_id in device.states if entity_id.endswith("_wake_server"))
     sensor = device.connectivity
     await ui.open(f"/config/devices/device/{device.device_id}")
     for name in BUTTONS:
         await ui.see(name)
-    await ui.see(CONNECTED, "Den device page with its buttons")
+    await ui.see(CONNECTED, "Cellar device page with its buttons")
 
     # The server sleeps while its entry loads again (as at a Home Assistant start).
-    await sim.control("POST", "/servers/Den/sleep")
-    entry = await _entry(hass, "Den")
+    await sim.control("POST", "/servers/Cellar/sleep")
+    entry = await _entry(hass, "Cellar")
     await hass.post(f"/api/config/config_entries/entry/{entry['entry_id']}/reload")
     await wait_for(
-        lambda: _loaded_and_off(hass, "Den", sensor), "the entry loaded, the server asleep"
+        lambda: _loaded_and_off(hass, "Cellar", sensor), "the entry loaded, the server asleep"
     )
     assert await _state(hass, wake) != "unavailable"
     await ui.open(f"/config/devices/device/{device.device_id}")
-    await ui.see(DISCONNECTED, "Den asleep, Wake server available")
+    await ui.see(DISCONNECTED, "Cellar asleep, Wake server available")
 
     row = ui.page.locator("hui-button-entity-row", has_text="Wake server")
     await row.get_by_role("button", name="Press").click()
     await wait_for(lambda: _is(hass, sensor, "on"), f"{sensor} on after the wake", 30)
-    packets = await sim.control("GET", "/servers/Den/wake_packets")
-    mac = (await sim.control("GET", "/servers/Den/care"))["mac_address"]
+    packets = await sim.control("GET", "/servers/Cellar/wake_packets")
+    mac = (await sim.control("GET", "/servers/Cellar/care"))["mac_address"]
     assert [packet["mac"] for packet in packets] == [mac]
-    await ui.see(CONNECTED, "Den woken")
+    await ui.see(CONNECTED, "Cellar woken")
 
 
 async def _is(hass: HomeAssistant, entity_id: str, state: str) -> bool:
@@ -88,10 +88,10 @@ async def test_device_page_shows_the_update_and_the_events(
 ) -> None:
     """The device page shows the offered update and the events; a playback shows in its row."""
     hass, sim = e2e.hass, e2e.sim
-    server = await sim.add_server("Loft")
-    offer = await sim.control("POST", "/servers/Loft/update", {})
+    server = await sim.add_server("Studio")
+    offer = await sim.control("POST", "/servers/Studio/update", {})
     await add_server_by_address(hass, server)
-    device = await server_device(hass, "Loft")
+    device = await server_device(hass, "Studio")
     (update,) = [entity_id for entity_id in device.states if entity_id.startswith("update.")]
     state = device.states[update]
     assert state["state"] == "on", state
@@ -100,7 +100,7 @@ async def test_device_page_shows_the_update_and_the_events(
         entity_id
         for entity_id, entity in device.states.items()
         if entity_id.startswith("event.")
-        and entity["attributes"]["friendly_name"] == "Loft Playback"
+        and entity["attributes"]["friendly_name"] == "Studio Playback"
     ]
     await ui.open(f"/config/devices/device/{device.device_id}")
     # Before anything happened, each event row shows "Unknown".
@@ -108,20 +108,20 @@ async def test_device_page_shows_the_update_and_the_events(
         await _row(ui, name).filter(has_text="Unknown").wait_for()
     await ui.see(f"Firmware: {state['attributes']['installed_version']}")
     # The update is the device's own entity (named after it); its more-info shows the offer.
-    await _row(ui, "Loft").filter(has_text="Update available").click()
+    await _row(ui, "Studio").filter(has_text="Update available").click()
     newest = ui.page.locator("ha-more-info-dialog").get_by_text(offer["versionStr"])
     await newest.filter(visible=True).first.wait_for()
-    await ui.shot("Loft update more-info")
+    await ui.shot("Studio update more-info")
     await ui.page.keyboard.press("Escape")
     await newest.filter(visible=True).first.wait_for(state="hidden")
 
-    await sim.control("POST", "/servers/Loft/play", {"user": ADMIN, "item_name": "Sintel"})
+    await sim.control("POST", "/servers/Studio/play", {"user": ADMIN, "item_name": "Sintel"})
     await wait_for(lambda: _played(hass, playback), f"{playback} to tell of Sintel started")
     # The page follows the state over the websocket: the row turns to the event's type.
     await _row(ui, "Playback").filter(has_text="Started").wait_for()
     for name in ("New media", "Security"):
         await _row(ui, name).filter(has_text="Unknown").wait_for()
-    await ui.shot("Loft device page with the update and a playback event")
+    await ui.shot("Studio device page with the update and a playback event")
 
 
 def _row(ui: Ui, name: str) -> Locator:
