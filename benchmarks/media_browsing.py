@@ -106,17 +106,6 @@ class World:
     server: EmbyServer
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
 @pytest.fixture
 async def world(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[World]:
     """Start the simulator, sign in, and set up the entry and the media source."""

@@ -19,23 +19,17 @@ message share is measured by benchmarks/server_care.py (well under 0.1 s).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-import json
-from pathlib import Path
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any
 
 from aiohttp import ClientSession
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks import report
+from benchmarks._embysim import SimulatorControl as Simulator
 import custom_components  # noqa: F401 - ours before the harness's package of that name
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
@@ -46,7 +40,6 @@ from custom_components.emby_connect.aioemby import (
 from custom_components.emby_connect.const import DOMAIN
 from custom_components.emby_connect.entry_data import manual_entry_data
 
-ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.05
 PASSWORD = "bench-password"
 EVENT_ID = "event.bench_new_media"
@@ -55,51 +48,6 @@ RUNS = {5: 5, 200: 3}  # items per scan: scans
 IDENTITY = ClientIdentity(
     client="Benchmark", device_name="Benchmark", device_id="benchmark-events", version="0.1.0"
 )
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
-@dataclass
-class Simulator:
-    """The control API of a simulator running in another process."""
-
-    http: ClientSession
-    control_url: str
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the control API and return its JSON answer."""
-        async with self.http.request(method, f"{self.control_url}{path}", json=body) as response:
-            data = await response.json()
-            assert response.status < 300, data
-            return data
-
-
-@pytest.fixture
-async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Start `python -m embysim --empty` and talk to its control API."""
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "embysim", "--empty", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        summary = json.loads(process.stdout.readline())
-        async with ClientSession() as http:
-            yield Simulator(http, summary["control_url"])
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 class Watch:

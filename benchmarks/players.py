@@ -30,18 +30,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 import gc
-import json
 import logging
-from pathlib import Path
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import ClientSession
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -50,11 +45,11 @@ from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
 from benchmarks import report
+from benchmarks._embysim import SimulatorControl as Simulator
 import custom_components  # noqa: F401 - ours before the harness's package of that name
 from custom_components.emby_connect.aioemby import PlayState, SessionsMessage
 from custom_components.emby_connect.const import DOMAIN
 
-ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.05
 COMMAND_BOUND = LATENCY + 0.020
 STATE_BOUND = 1.0
@@ -70,51 +65,6 @@ PASSWORD = "bench-password"
 def _ms(seconds: float) -> str:
     """Format seconds as milliseconds."""
     return f"{seconds * 1000:.1f} ms"
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
-@dataclass
-class Simulator:
-    """The control API of the simulator running in another process."""
-
-    http: ClientSession
-    control_url: str
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the control API and return its JSON answer."""
-        async with self.http.request(method, f"{self.control_url}{path}", json=body) as response:
-            data = await response.json()
-            assert response.status < 300, data
-            return data
-
-
-@pytest.fixture
-async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Start `python -m embysim --empty` and talk to its control API."""
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "embysim", "--empty", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        summary = json.loads(process.stdout.readline())
-        async with ClientSession() as http:
-            yield Simulator(http, summary["control_url"])
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @dataclass

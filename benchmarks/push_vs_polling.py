@@ -23,19 +23,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 import gc
-import json
 import os
 from pathlib import Path
 import random
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import ClientSession
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -43,6 +39,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks import report
+from benchmarks._embysim import SimulatorControl as Simulator
 import custom_components  # noqa: F401 - ours before the harness's package of that name
 from custom_components.emby_connect import (
     coordinator as coordinator_module,
@@ -55,7 +52,6 @@ from custom_components.emby_connect.entry_data import connect_entry_data
 from custom_components.emby_connect.push import EmbyPushListener
 from embysim.proxy import BlackHoleProxy
 
-ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.05
 MANY = 50
 # The steady state is counted over 30 minutes run 30 times faster (all intervals divided).
@@ -82,63 +78,7 @@ def _seconds(value: float | None) -> str:
 # -- Home Assistant harness -------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
 # -- the simulator in a child process ---------------------------------------------------------
-
-
-@dataclass
-class Simulator:
-    """The control API of a simulator running in another process."""
-
-    http: ClientSession
-    control_url: str
-    connect_url: str
-    pid: int
-
-    def cpu(self) -> float:
-        """Return the CPU seconds the simulator process used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the control API and return its JSON answer."""
-        async with self.http.request(method, f"{self.control_url}{path}", json=body) as response:
-            data = await response.json()
-            assert response.status < 300, data
-            return data
-
-    async def requests(self, system_id: str) -> int:
-        """Return how many HTTP requests a server received so far."""
-        return int((await self.call("GET", f"/servers/{system_id}/requests"))["count"])
-
-
-@pytest.fixture
-async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Start `python -m embysim --empty` and talk to its control API."""
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "embysim", "--empty", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        summary = json.loads(process.stdout.readline())
-        async with ClientSession() as http:
-            yield Simulator(http, summary["control_url"], summary["connect_url"], process.pid)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @dataclass

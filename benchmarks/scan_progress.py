@@ -45,17 +45,6 @@ SENSOR = "sensor.bench_library_scan"
 BOUND = 1.0  # seconds, 95th percentile, progress pushed -> sensor state
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
 @pytest.fixture
 async def sim(socket_enabled: None) -> AsyncIterator[EmbySimulator]:
     """Start a simulator on 127.0.0.1."""

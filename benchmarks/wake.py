@@ -16,18 +16,10 @@ restart (the entry loaded to be woken) and for one that fell asleep while loaded
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
-import json
-from pathlib import Path
 import statistics
-import subprocess
-import sys
 import time
-from typing import Any
 
-from aiohttp import ClientSession
 from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
@@ -36,12 +28,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks import report
+from benchmarks._embysim import SimulatorControl as Simulator
 import custom_components  # noqa: F401 - ours before the harness's package of that name
 from custom_components.emby_connect.aioemby import EmbyConnect
 from custom_components.emby_connect.const import CONF_WAKE_ON_LAN, DOMAIN
 from custom_components.emby_connect.entry_data import connect_entry_data
 
-ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.05
 WAKE_DELAY = 0.5
 RUNS = 5
@@ -50,66 +42,18 @@ CONNECTIVITY = "binary_sensor.living_room_connectivity"
 WAKE = "button.living_room_wake_server"
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/emby_connect."""
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Keep asyncio's debug mode off (the harness turns it on): it would distort timings."""
-    asyncio.get_running_loop().set_debug(False)
-
-
-@dataclass
-class Simulator:
-    """The control API of a simulator running in another process, with one server."""
-
-    http: ClientSession
-    control_url: str
-    connect_url: str
-    system_id: str = ""
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the control API and return its JSON answer."""
-        async with self.http.request(method, f"{self.control_url}{path}", json=body) as response:
-            data = await response.json()
-            assert response.status < 300, data
-            return data
-
-    async def server(self, path: str, method: str = "POST", body: Any = None) -> Any:
-        """Call the control API of the server."""
-        return await self.call(method, f"/servers/{self.system_id}{path}", body)
-
-
 @pytest.fixture
-async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Start `python -m embysim --empty` with one linked server."""
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "embysim", "--empty", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+async def sim(sim: Simulator) -> Simulator:
+    """Give the simulator one server, linked to an Emby Connect user, that wakes when told."""
+    await sim.call("POST", "/connect/users", {"name": "bench", "password": "bench-pw"})
+    sim.system_id = (await sim.call("POST", "/servers", {"name": "Living Room"}))["system_id"]
+    await sim.server("/latency", body={"latency": LATENCY})
+    await sim.server("/users", body={"name": "admin", "is_admin": True})
+    await sim.server("/care", "PATCH", {"wake_delay": WAKE_DELAY})
+    await sim.call(
+        "POST", "/link", {"user": "bench", "server": sim.system_id, "local_user": "admin"}
     )
-    try:
-        assert process.stdout is not None
-        summary = json.loads(process.stdout.readline())
-        async with ClientSession() as http:
-            sim = Simulator(http, summary["control_url"], summary["connect_url"])
-            await sim.call("POST", "/connect/users", {"name": "bench", "password": "bench-pw"})
-            sim.system_id = (await sim.call("POST", "/servers", {"name": "Living Room"}))[
-                "system_id"
-            ]
-            await sim.server("/latency", body={"latency": LATENCY})
-            await sim.server("/users", body={"name": "admin", "is_admin": True})
-            await sim.server("/care", "PATCH", {"wake_delay": WAKE_DELAY})
-            await sim.call(
-                "POST", "/link", {"user": "bench", "server": sim.system_id, "local_user": "admin"}
-            )
-            yield sim
-    finally:
-        process.terminate()
-        process.wait(10)
+    return sim
 
 
 async def _entry(hass: HomeAssistant, sim: Simulator) -> MockConfigEntry:
