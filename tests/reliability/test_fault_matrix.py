@@ -777,28 +777,20 @@ async def test_player_server_gone_while_browsing(
 ) -> None:
     """A server gone while a player's library is browsed: a translated error; all back after."""
     row, player = await browse_row(stack)
-    ws = await hass_ws_client(stack.hass)
-    await ws.send_json_auto_id({"type": "media_player/browse_media", "entity_id": player})
-    root = await ws.receive_json()
-    assert root["success"], root
-    movies = root["result"]["children"][0]["media_content_id"]
-    message = {
-        "type": "media_player/browse_media",
-        "entity_id": player,
-        "media_content_id": movies,
-        "media_content_type": "directory",
-    }
-    row.before = stack.resources()  # the frontend's websocket open
-    row.server.latency = COMMAND_LATENCY
-    await browse_fails(stack, ws, message, during=_going(row, fault))
-
-    async def browse() -> None:
-        await ws.send_json_auto_id(message)
-        answer = await ws.receive_json()
-        assert answer["success"], answer
-        assert len(answer["result"]["children"]) == 30
-
-    await browsing_back(row, f"{fault} while a player browses", browse)
+    asked = {"type": "media_player/browse_media", "entity_id": player}
+    await _browse_while_going(
+        stack,
+        await hass_ws_client(stack.hass),
+        row,
+        fault,
+        root=asked,
+        folder=lambda content_id: {
+            **asked,
+            "media_content_id": content_id,
+            "media_content_type": "directory",
+        },
+        what="a player browses",
+    )
 
 
 @pytest.mark.parametrize("fault", BROWSE_FAULTS)
@@ -807,13 +799,33 @@ async def test_media_source_server_gone_while_browsing(
 ) -> None:
     """A server gone while the media source is browsed: a translated error; all back after."""
     row, _player = await browse_row(stack)
-    ws = await hass_ws_client(stack.hass)
-    root_id = f"media-source://{DOMAIN}"
-    await ws.send_json_auto_id({"type": "media_source/browse_media", "media_content_id": root_id})
-    root = await ws.receive_json()
-    assert root["success"], root
-    movies = root["result"]["children"][0]["media_content_id"]
-    message = {"type": "media_source/browse_media", "media_content_id": movies}
+    asked = {"type": "media_source/browse_media"}
+    await _browse_while_going(
+        stack,
+        await hass_ws_client(stack.hass),
+        row,
+        fault,
+        root={**asked, "media_content_id": f"media-source://{DOMAIN}"},
+        folder=lambda content_id: {**asked, "media_content_id": content_id},
+        what="the media source browses",
+    )
+
+
+async def _browse_while_going(
+    stack: Stack,
+    ws: MockHAClientWebSocket,
+    row: Row,
+    fault: Fault,
+    *,
+    root: dict[str, Any],
+    folder: Callable[[str], dict[str, Any]],
+    what: str,
+) -> None:
+    """Browse the root, then its first folder while the server goes: refused, then back."""
+    await ws.send_json_auto_id(root)
+    answer = await ws.receive_json()
+    assert answer["success"], answer
+    message = folder(answer["result"]["children"][0]["media_content_id"])
     row.before = stack.resources()  # the frontend's websocket open
     row.server.latency = COMMAND_LATENCY
     await browse_fails(stack, ws, message, during=_going(row, fault))
@@ -824,7 +836,7 @@ async def test_media_source_server_gone_while_browsing(
         assert answer["success"], answer
         assert len(answer["result"]["children"]) == 30
 
-    await browsing_back(row, f"{fault} while the media source browses", browse)
+    await browsing_back(row, f"{fault} while {what}", browse)
 
 
 @pytest.mark.parametrize("fault", BROWSE_FAULTS)
