@@ -557,6 +557,10 @@ class Stack:
         """Return the servers' devices of this integration (not the clients' hanging off them)."""
         return [device for device in self.devices() if device.via_device_id is None]
 
+    def client_devices(self) -> list[dr.DeviceEntry]:
+        """Return the clients' devices of this integration (each hangs off its server's)."""
+        return [device for device in self.devices() if device.via_device_id is not None]
+
     def registry_entities(self) -> list[er.RegistryEntry]:
         """Return the registered entities of this integration."""
         return [
