@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, override
 from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,6 +24,7 @@ from custom_components.emby_connect.aioemby import (
     ConnectionResult,
     ConnectServer,
     EmbyConnectionError,
+    EmbyMessage,
     EmbyServer,
     ItemCounts,
     PackageType,
@@ -55,6 +56,8 @@ from custom_components.emby_connect.const import (
     DOMAIN,
     STATUS_INTERVAL,
 )
+from custom_components.emby_connect.coordinator import EmbyStatusCoordinator
+from custom_components.emby_connect.push import EmbyPushListener
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Entries as the config flow stores them now (older ones are migrated at setup).
@@ -386,3 +389,102 @@ async def loaded(runtime: Runtime) -> Runtime:
     """Return the Connect entry set up, as init_integration, with its mocks and the clock."""
     await runtime.set_up()
     return runtime
+
+
+class FakeChannel:
+    """Drive the mocked websocket: let it open or refuse, push messages, end it."""
+
+    def __init__(self, websocket_class: MagicMock) -> None:
+        """Take over the mocked websocket's methods."""
+        self.websocket_class = websocket_class
+        self.websocket = websocket_class.return_value
+        self.websocket.connect.side_effect = self._connect
+        self.websocket.listen.side_effect = self._listen
+        self.websocket.close.side_effect = self._close
+        self.websocket.connected = False
+        self.connect_error: Exception | None = None
+        self._callback: Callable[[EmbyMessage], None] | None = None
+        self._end: asyncio.Future[None] | None = None
+
+    async def _connect(self) -> None:
+        if self.connect_error is not None:
+            raise self.connect_error
+        self.websocket.connected = True
+
+    async def _listen(self, callback: Callable[[EmbyMessage], None]) -> None:
+        self._callback = callback
+        self._end = asyncio.get_running_loop().create_future()
+        try:
+            await self._end
+        finally:
+            self._callback = None
+            self.websocket.connected = False
+
+    async def _close(self) -> None:
+        if self._end is not None and not self._end.done():
+            self._end.set_result(None)
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the coordinator listens on the channel now."""
+        return self._callback is not None
+
+    @property
+    def opened(self) -> int:
+        """Return how often the coordinator opened a websocket."""
+        return self.websocket.connect.call_count
+
+    def push(self, message: EmbyMessage) -> None:
+        """Deliver a message as the server would."""
+        assert self._callback is not None
+        self._callback(message)
+
+    def end(self, error: Exception | None = None) -> None:
+        """End the channel as the server or the network would."""
+        assert self._end is not None
+        if not self._end.done():  # unless the coordinator closed it first
+            self._end.set_exception(error or EmbyConnectionError("closed the websocket"))
+
+
+@dataclass(kw_only=True)
+class Push(Runtime):
+    """A Connect server entry with its fake websocket, and the mocks it talks to."""
+
+    channel: FakeChannel
+
+    @property
+    def status(self) -> EmbyStatusCoordinator:
+        """Return the status coordinator of the entry."""
+        return self.entry.runtime_data.status
+
+    @property
+    def listener(self) -> EmbyPushListener:
+        """Return the push listener of the entry."""
+        return self.entry.runtime_data.push
+
+    @override
+    async def set_up(self) -> None:
+        """Set the entry up and let what it starts (the websocket among it) run."""
+        await super().set_up()
+        await self.settle()
+
+
+@pytest.fixture
+def channel(mock_websocket: MagicMock) -> FakeChannel:
+    """Return the fake push channel over the mocked websocket."""
+    return FakeChannel(mock_websocket)
+
+
+@pytest.fixture
+def stack(runtime: Runtime, channel: FakeChannel) -> Push:
+    """Return the Connect entry, not set up yet, with its fake websocket."""
+    parts = {item.name: getattr(runtime, item.name) for item in fields(runtime)}
+    return Push(channel=channel, **parts)
+
+
+@pytest.fixture
+async def push(stack: Push) -> Push:
+    """Return the Connect entry set up; its websocket is open."""
+    await stack.set_up()
+    assert stack.channel.is_open
+    return stack

@@ -10,12 +10,11 @@ import json
 from typing import Any
 from unittest.mock import MagicMock, patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
@@ -46,9 +45,7 @@ from custom_components.emby_connect.new_media import (
     SCAN_TAIL,
 )
 
-from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, SYSTEM_ID, load_json
-from .helpers import settle, tick
-from .test_push import FakeChannel
+from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, SYSTEM_ID, Push, load_json
 
 NEW_MEDIA = "event.living_room_new_media"
 PLAYBACK = "event.living_room_playback"
@@ -71,6 +68,7 @@ MOVIE = MediaItem.from_dict(
     {"Id": "movie-1", "Name": "Arrival", "Type": "Movie", "ProductionYear": 2016}
 )
 LOGGED = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+NOW = "2026-12-01 21:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
@@ -89,28 +87,12 @@ def mock_library() -> Generator[MagicMock]:
 
 
 @pytest.fixture
-def channel(mock_websocket: MagicMock) -> FakeChannel:
-    """Return the fake push channel."""
-    return FakeChannel(mock_websocket)
-
-
-@pytest.fixture
-async def integration(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-) -> MockConfigEntry:
-    """Set up the Connect entry with its websocket open."""
-    freezer.move_to("2026-12-01 21:00:00+00:00")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
-    assert channel.is_open
-    return mock_config_entry
+async def events(stack: Push) -> Push:
+    """Return the Connect entry set up at a known moment, with its websocket open."""
+    stack.freezer.move_to(NOW)
+    await stack.set_up()
+    assert stack.channel.is_open
+    return stack
 
 
 class Fired:
@@ -165,28 +147,20 @@ async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    integration: MockConfigEntry,
+    events: Push,
 ) -> None:
     """An administrator gets the three event entities on the server's device."""
-    await snapshot_platform(hass, entity_registry, snapshot, integration.entry_id)
+    await snapshot_platform(hass, entity_registry, snapshot, events.entry.entry_id)
 
 
 async def test_non_admin_has_no_security_events(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, stack: Push, mock_emby_admin: MagicMock
 ) -> None:
     """A user who does not administer the server gets no security entity, and no error."""
     mock_emby_admin.get_scheduled_tasks.side_effect = EmbyForbiddenError(
         "Forbidden", source=AuthSource.SERVER, status=403
     )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await stack.set_up()
     assert hass.states.get(NEW_MEDIA) is not None
     assert hass.states.get(PLAYBACK) is not None
     assert hass.states.get(SECURITY) is None
@@ -194,20 +168,14 @@ async def test_non_admin_has_no_security_events(
 
 
 async def test_new_media_once_per_batch(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_library: MagicMock,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, events: Push, mock_library: MagicMock, snapshot: SnapshotAssertion
 ) -> None:
     """The LibraryChanged messages of one moment make one event listing the playable items."""
     fired = Fired(hass, NEW_MEDIA)
-    channel.push(LibraryChangedMessage(items_added=["ep-1", "season-2"]))
-    channel.push(LibraryChangedMessage(items_updated=["other"]))
-    channel.push(LibraryChangedMessage(items_added=["movie-1", "ep-1"]))
-    await tick(hass, freezer, BATCH_WINDOW)
+    events.channel.push(LibraryChangedMessage(items_added=["ep-1", "season-2"]))
+    events.channel.push(LibraryChangedMessage(items_updated=["other"]))
+    events.channel.push(LibraryChangedMessage(items_added=["movie-1", "ep-1"]))
+    await events.tick(BATCH_WINDOW)
     mock_library.get_items_by_ids.assert_called_once_with(["ep-1", "season-2", "movie-1", "ep-1"])
     assert fired.events == snapshot
     assert fired.types == ["new_media"]
@@ -220,142 +188,124 @@ async def test_new_media_once_per_batch(
         assert secret not in json.dumps(dict(state.attributes))
 
     # Nothing more comes of it; a message adding nothing fires nothing.
-    channel.push(LibraryChangedMessage(items_removed=["movie-1"]))
-    await tick(hass, freezer, 60)
+    events.channel.push(LibraryChangedMessage(items_removed=["movie-1"]))
+    await events.tick(60)
     assert fired.types == ["new_media"]
 
 
 async def test_new_media_lists_a_bounded_number(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_library: MagicMock,
+    hass: HomeAssistant, events: Push, mock_library: MagicMock
 ) -> None:
     """A big scan is told in one event: the first items, and how many there were."""
     many = [replace(MOVIE, id=f"movie-{number}") for number in range(60)]
     mock_library.get_items_by_ids.return_value = many
     fired = Fired(hass, NEW_MEDIA)
-    channel.push(LibraryChangedMessage(items_added=[item.id for item in many]))
-    await tick(hass, freezer, BATCH_WINDOW)
+    events.channel.push(LibraryChangedMessage(items_added=[item.id for item in many]))
+    await events.tick(BATCH_WINDOW)
     [(_event_type, data)] = fired.events
     assert data["count"] == 60
     assert len(data["items"]) == MAX_LISTED
 
 
 async def test_new_media_waits_for_the_scan(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_library: MagicMock,
+    hass: HomeAssistant, events: Push, mock_library: MagicMock
 ) -> None:
     """While a scan runs, its items wait for its end and its last LibraryChanged: one event."""
     fired = Fired(hass, NEW_MEDIA)
-    channel.push(RefreshProgressMessage(item_id="movies", progress=40.0))
-    channel.push(LibraryChangedMessage(items_added=["ep-1"]))
-    await tick(hass, freezer, 30)
+    events.channel.push(RefreshProgressMessage(item_id="movies", progress=40.0))
+    events.channel.push(LibraryChangedMessage(items_added=["ep-1"]))
+    await events.tick(30)
     assert fired.types == []
-    channel.push(
+    events.channel.push(
         ScheduledTaskEndedMessage(
             result=TaskResult(status=TaskStatus.COMPLETED, key=LIBRARY_SCAN_KEY)
         )
     )
-    await tick(hass, freezer, 1)
+    await events.tick(1)
     assert fired.types == []
-    channel.push(LibraryChangedMessage(items_added=["movie-1"]))
-    await tick(hass, freezer, BATCH_WINDOW)
+    events.channel.push(LibraryChangedMessage(items_added=["movie-1"]))
+    await events.tick(BATCH_WINDOW)
     mock_library.get_items_by_ids.assert_called_once_with(["ep-1", "movie-1"])
     assert fired.types == ["new_media"]
 
     # A scan whose end brings no last message: what it added goes out a moment later.
-    channel.push(RefreshProgressMessage(item_id="movies", progress=10.0))
-    channel.push(LibraryChangedMessage(items_added=["ep-1"]))
-    channel.push(
+    events.channel.push(RefreshProgressMessage(item_id="movies", progress=10.0))
+    events.channel.push(LibraryChangedMessage(items_added=["ep-1"]))
+    events.channel.push(
         ScheduledTaskEndedMessage(
             result=TaskResult(status=TaskStatus.COMPLETED, key=LIBRARY_SCAN_KEY)
         )
     )
-    await tick(hass, freezer, SCAN_TAIL)
+    await events.tick(SCAN_TAIL)
     assert fired.types == ["new_media", "new_media"]
 
     # A scan that falls silent (its end lost with a websocket): what it added goes out then.
-    channel.push(RefreshProgressMessage(item_id="movies", progress=10.0))
-    channel.push(LibraryChangedMessage(items_added=["ep-1"]))
-    await tick(hass, freezer, SCAN_SILENCE / 2)
-    channel.push(RefreshProgressMessage(item_id="movies", progress=20.0))
-    await tick(hass, freezer, SCAN_SILENCE / 2 + 1)
+    events.channel.push(RefreshProgressMessage(item_id="movies", progress=10.0))
+    events.channel.push(LibraryChangedMessage(items_added=["ep-1"]))
+    await events.tick(SCAN_SILENCE / 2)
+    events.channel.push(RefreshProgressMessage(item_id="movies", progress=20.0))
+    await events.tick(SCAN_SILENCE / 2 + 1)
     assert fired.types == ["new_media", "new_media"]
-    await tick(hass, freezer, SCAN_SILENCE / 2)
+    await events.tick(SCAN_SILENCE / 2)
     assert fired.types == ["new_media", "new_media", "new_media"]
 
 
 async def test_new_media_unreadable_fires_nothing(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_library: MagicMock,
+    hass: HomeAssistant, events: Push, mock_library: MagicMock
 ) -> None:
     """Items that cannot be read (server away, only folders) fire no event, and no error."""
     fired = Fired(hass, NEW_MEDIA)
     mock_library.get_items_by_ids.side_effect = EmbyConnectionError("gone")
-    channel.push(LibraryChangedMessage(items_added=["ep-1"]))
-    await tick(hass, freezer, BATCH_WINDOW)
+    events.channel.push(LibraryChangedMessage(items_added=["ep-1"]))
+    await events.tick(BATCH_WINDOW)
     mock_library.get_items_by_ids.side_effect = None
     mock_library.get_items_by_ids.return_value = [SEASON]
-    channel.push(LibraryChangedMessage(items_added=["season-2"]))
-    await tick(hass, freezer, BATCH_WINDOW)
+    events.channel.push(LibraryChangedMessage(items_added=["season-2"]))
+    await events.tick(BATCH_WINDOW)
     assert fired.types == []
 
 
 async def test_playback_events(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, events: Push, snapshot: SnapshotAssertion
 ) -> None:
     """Each change of a session's playback fires once, however the news came."""
     fired = Fired(hass, PLAYBACK)
     ha, alice, bob, web = _sessions()
     # What played at the start is not news.
-    channel.push(SessionsMessage(sessions=[ha, alice, bob, web]))
-    await settle(hass)
+    events.channel.push(SessionsMessage(sessions=[ha, alice, bob, web]))
+    await events.settle()
     assert fired.types == []
 
     resumed = replace(bob, play_state=replace(bob.play_state, is_paused=False))
-    channel.push(SessionsMessage(sessions=[ha, alice, resumed, web]))
-    freezer.tick(1)
+    events.channel.push(SessionsMessage(sessions=[ha, alice, resumed, web]))
+    events.freezer.tick(1)
     paused = replace(alice, play_state=replace(alice.play_state, is_paused=True))
-    channel.push(SessionsMessage(sessions=[ha, paused, resumed, web]))
-    freezer.tick(1)
+    events.channel.push(SessionsMessage(sessions=[ha, paused, resumed, web]))
+    events.freezer.tick(1)
     # Emby's own message, then the sessions saying the same: one event.
     assert bob.now_playing is not None
     playing = replace(web, now_playing=bob.now_playing, play_state=PlayState())
-    channel.push(PlaybackMessage(started=True, session=playing))
-    freezer.tick(1)
-    channel.push(SessionsMessage(sessions=[ha, paused, resumed, playing]))
-    freezer.tick(1)
-    channel.push(PlaybackMessage(started=False, session=playing))
-    freezer.tick(1)
-    channel.push(SessionsMessage(sessions=[ha, paused, resumed, web]))
-    freezer.tick(1)
-    channel.push(PlaybackMessage(started=False, session=web))
+    events.channel.push(PlaybackMessage(started=True, session=playing))
+    events.freezer.tick(1)
+    events.channel.push(SessionsMessage(sessions=[ha, paused, resumed, playing]))
+    events.freezer.tick(1)
+    events.channel.push(PlaybackMessage(started=False, session=playing))
+    events.freezer.tick(1)
+    events.channel.push(SessionsMessage(sessions=[ha, paused, resumed, web]))
+    events.freezer.tick(1)
+    events.channel.push(PlaybackMessage(started=False, session=web))
     # Another item in the same session: the first stopped, the next started.
     assert alice.now_playing is not None
     next_item = replace(alice.now_playing, id="next-episode", name="The Dawn", index_number=4)
-    channel.push(SessionsMessage(sessions=[ha, replace(paused, now_playing=next_item), resumed]))
-    freezer.tick(1)
+    events.channel.push(
+        SessionsMessage(sessions=[ha, replace(paused, now_playing=next_item), resumed])
+    )
+    events.freezer.tick(1)
     # Emby's stop of the first item, late: the sessions told of it already.
-    channel.push(PlaybackMessage(started=False, session=paused))
+    events.channel.push(PlaybackMessage(started=False, session=paused))
     # Home Assistant's own session is no one watching.
-    channel.push(PlaybackMessage(started=True, session=replace(ha, now_playing=next_item)))
-    await settle(hass)
+    events.channel.push(PlaybackMessage(started=True, session=replace(ha, now_playing=next_item)))
+    await events.settle()
     assert fired.types == [
         "resumed",
         "paused",
@@ -368,52 +318,39 @@ async def test_playback_events(
 
 
 async def test_playback_after_a_reconnect(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    integration: MockConfigEntry,
-    channel: FakeChannel,
-    mock_emby_server: MagicMock,
+    hass: HomeAssistant, events: Push, mock_emby_server: MagicMock
 ) -> None:
     """After the server was away, only what changed meanwhile fires."""
     fired = Fired(hass, PLAYBACK)
     ha, alice, bob, web = _sessions()
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
     mock_emby_server.get_sessions.side_effect = EmbyConnectionError("gone")
-    channel.end()
-    await tick(hass, freezer, 1)
+    events.channel.end()
+    await events.tick(1)
     assert hass.states.get(PLAYBACK).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
 
     mock_emby_server.get_system_info.side_effect = None
     mock_emby_server.get_sessions.side_effect = None
     mock_emby_server.get_sessions.return_value = [ha, alice, web]
-    await tick(hass, freezer, 2)
-    await tick(hass, freezer, 2)
-    assert channel.is_open
+    await events.tick(2)
+    await events.tick(2)
+    assert events.channel.is_open
     assert fired.types == ["stopped"]
     assert fired.events[0][1]["user"] == bob.user_name
 
 
 async def test_security_events(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_emby_admin: MagicMock,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, stack: Push, mock_emby_admin: MagicMock, snapshot: SnapshotAssertion
 ) -> None:
     """Security entries logged after setup fire once each; older ones and others never."""
-    freezer.move_to("2026-12-01 21:00:00+00:00")
+    stack.freezer.move_to(NOW)
     mock_emby_admin.get_activity_log.return_value = ActivityLogPage(
         entries=[_entry(5, "AuthenticationFailed")], total=5
     )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
-    assert Feed.ACTIVITY_LOG in [call.args[0] for call in channel.websocket.subscribe.mock_calls]
+    await stack.set_up()
+    assert Feed.ACTIVITY_LOG in [
+        call.args[0] for call in stack.channel.websocket.subscribe.mock_calls
+    ]
     fired = Fired(hass, SECURITY)
     mock_emby_admin.get_activity_since.return_value = [
         _entry(6, "AuthenticationFailed", "Failed login attempt from mallory"),
@@ -421,76 +358,60 @@ async def test_security_events(
         _entry(8, "UserLockedOut", "alice has been locked out"),
         _entry(9, "VideoPlayback", "bob is playing Arrival"),
     ]
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     assert mock_emby_admin.get_activity_since.call_args.args == (LOGGED.replace(minute=5),)
     assert mock_emby_admin.get_activity_since.call_args.kwargs == {"after_id": 5}
     assert fired.events == snapshot
 
     # The server lists an entry seen already beside a new one: only the new one fires.
-    freezer.tick(1)
+    stack.freezer.tick(1)
     mock_emby_admin.get_activity_since.return_value = [
         _entry(8, "UserLockedOut"),
         _entry(10, "AuthenticationFailed", "Failed login attempt from eve"),
     ]
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     assert mock_emby_admin.get_activity_since.call_args.kwargs == {"after_id": 9}
     assert fired.types == ["failed_sign_in", "new_device", "user_locked_out", "failed_sign_in"]
 
     # Lost and back: the log is read once to catch up, and nothing seen fires again.
-    freezer.tick(1)
+    stack.freezer.tick(1)
     mock_emby_admin.get_activity_since.reset_mock()
-    channel.end()
-    await tick(hass, freezer, 2)
-    await tick(hass, freezer, 2)
-    assert channel.is_open
+    stack.channel.end()
+    await stack.tick(2)
+    await stack.tick(2)
+    assert stack.channel.is_open
     mock_emby_admin.get_activity_since.assert_called_once()
     assert mock_emby_admin.get_activity_since.call_args.kwargs == {"after_id": 10}
     assert len(fired.events) == 4
 
 
 async def test_security_log_unreadable(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_emby_admin: MagicMock,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
+    hass: HomeAssistant, stack: Push, mock_emby_admin: MagicMock
 ) -> None:
     """An unreadable log fires nothing; the next push reads from the same place."""
     mock_emby_admin.get_activity_log.side_effect = EmbyConnectionError("gone")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await stack.set_up()
     fired = Fired(hass, SECURITY)
     # The first read that works only notes where the log stands.
     mock_emby_admin.get_activity_log.side_effect = None
     mock_emby_admin.get_activity_since.return_value = [_entry(6, "AuthenticationFailed")]
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     mock_emby_admin.get_activity_since.assert_not_called()
     mock_emby_admin.get_activity_since.side_effect = EmbyConnectionError("gone")
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     mock_emby_admin.get_activity_since.side_effect = None
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     assert mock_emby_admin.get_activity_since.call_args.kwargs == {"after_id": 0}
     assert fired.types == ["failed_sign_in"]
 
 
 async def test_disabled_security_entity_reads_nothing(
-    hass: HomeAssistant,
-    *,
-    entity_registry: er.EntityRegistry,
-    mock_emby_admin: MagicMock,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
+    entity_registry: er.EntityRegistry, stack: Push, mock_emby_admin: MagicMock
 ) -> None:
     """A disabled Security entity asks for no activity feed and reads no log."""
     entity_registry.async_get_or_create(
@@ -499,32 +420,22 @@ async def test_disabled_security_entity_reads_nothing(
         f"{SYSTEM_ID}_security",
         disabled_by=er.RegistryEntryDisabler.USER,
     )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
-    assert channel.is_open
-    channel.push(ActivityLogEntryMessage())
-    await settle(hass)
+    await stack.set_up()
+    assert stack.channel.is_open
+    stack.channel.push(ActivityLogEntryMessage())
+    await stack.settle()
     assert Feed.ACTIVITY_LOG not in [
-        call.args[0] for call in channel.websocket.subscribe.mock_calls
+        call.args[0] for call in stack.channel.websocket.subscribe.mock_calls
     ]
     mock_emby_admin.get_activity_log.assert_not_called()
     mock_emby_admin.get_activity_since.assert_not_called()
 
 
 async def test_security_pushes_during_a_read(
-    hass: HomeAssistant,
-    *,
-    mock_emby_admin: MagicMock,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
+    hass: HomeAssistant, stack: Push, mock_emby_admin: MagicMock
 ) -> None:
     """Pushes while the log is being read make one more read, not one each."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await stack.set_up()
     fired = Fired(hass, SECURITY)
     release = asyncio.Event()
 
@@ -534,9 +445,9 @@ async def test_security_pushes_during_a_read(
 
     mock_emby_admin.get_activity_since.side_effect = slow_read
     for _ in range(3):
-        channel.push(ActivityLogEntryMessage())
-        await settle(hass)
+        stack.channel.push(ActivityLogEntryMessage())
+        await stack.settle()
     release.set()
-    await settle(hass)
+    await stack.settle()
     assert mock_emby_admin.get_activity_since.call_count == 2
     assert fired.types == ["user_locked_out"]

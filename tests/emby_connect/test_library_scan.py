@@ -27,9 +27,8 @@ from custom_components.emby_connect.aioemby import (
     TaskStatus,
 )
 
-from .conftest import LIBRARY_SCAN_TASK
+from .conftest import LIBRARY_SCAN_TASK, FakeChannel, Push
 from .helpers import settle, state, tick
-from .test_push import FakeChannel
 
 SCAN = "sensor.living_room_library_scan"
 RUNNING = replace(LIBRARY_SCAN_TASK, state=TaskState.RUNNING, progress=10.0)
@@ -61,30 +60,7 @@ def only_sensors() -> Generator[None]:
         yield
 
 
-@pytest.fixture
-def channel(mock_websocket: MagicMock) -> FakeChannel:
-    """Return the fake push channel."""
-    return FakeChannel(mock_websocket)
-
-
-@pytest.fixture
-async def push_integration(
-    hass: HomeAssistant,
-    *,
-    channel: FakeChannel,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-) -> MockConfigEntry:
-    """Set up the Connect entry; its websocket opens."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
-    assert channel.is_open
-    return mock_config_entry
-
-
-@pytest.mark.usefixtures("push_integration")
+@pytest.mark.usefixtures("push")
 async def test_scan_progress_is_pushed(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, channel: FakeChannel
 ) -> None:
@@ -134,7 +110,7 @@ async def test_scan_progress_is_pushed(
     }
 
 
-@pytest.mark.usefixtures("push_integration")
+@pytest.mark.usefixtures("push")
 async def test_scan_started_by_refresh_progress(hass: HomeAssistant, channel: FakeChannel) -> None:
     """A scan whose first news is a folder's progress shows running at once."""
     channel.push(RefreshProgressMessage(item_id="movies", progress=0.0))
@@ -160,10 +136,10 @@ async def test_scan_started_by_refresh_progress(hass: HomeAssistant, channel: Fa
     assert _attributes(hass)["last_result"] == "completed"
 
 
+@pytest.mark.usefixtures("push")
 async def test_no_polling_while_pushed(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    push_integration: MockConfigEntry,
     channel: FakeChannel,
     mock_emby_admin: MagicMock,
 ) -> None:
@@ -223,7 +199,6 @@ async def test_failed_read_shows_unavailable(
     assert state(hass, SCAN) == "idle"
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 @pytest.mark.parametrize(
     "admin_answer",
     [{"get_scheduled_tasks": _forbidden()}, {"get_library_scan_task": None}],
@@ -232,9 +207,8 @@ async def test_failed_read_shows_unavailable(
 async def test_no_scan_sensor(
     hass: HomeAssistant,
     *,
-    mock_config_entry: MockConfigEntry,
+    stack: Push,
     mock_emby_admin: MagicMock,
-    channel: FakeChannel,
     admin_answer: dict[str, object],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -245,17 +219,15 @@ async def test_no_scan_sensor(
             method.side_effect = answer
         else:
             method.return_value = answer
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await stack.set_up()
 
     assert hass.states.get(SCAN) is None
     assert hass.states.get("sensor.living_room_stream_bitrate") is not None
     assert "Error" not in caplog.text
     # The open websocket asks for no scheduled tasks on its behalf.
-    assert channel.is_open
+    assert stack.channel.is_open
     assert (Feed.SCHEDULED_TASKS,) not in [
-        call.args for call in channel.websocket.subscribe.await_args_list
+        call.args for call in stack.channel.websocket.subscribe.await_args_list
     ]
 
 
