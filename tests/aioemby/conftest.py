@@ -12,7 +12,8 @@ from typing import Any
 from aiohttp import ClientSession, web
 import pytest
 
-from custom_components.emby_connect.aioemby import ClientIdentity
+from custom_components.emby_connect.aioemby import ClientIdentity, EmbyServer
+from embysim import SimServer
 
 # The simulator's pytest plugin (fixture `emby_sim`) is loaded by tests/conftest.py: pytest
 # accepts `pytest_plugins` only in the top-level conftest.
@@ -40,6 +41,15 @@ def assert_no_secret(secrets: list[str], *texts: str) -> None:
         assert secret
         for text in texts:
             assert secret not in text, f"secret leaked into: {text[:300]}"
+
+
+async def signed_in(
+    server: SimServer, session: ClientSession, identity: ClientIdentity, name: str
+) -> EmbyServer:
+    """Return a client signed in as a user of the Living Room server with its password."""
+    client = EmbyServer(url=server.url, identity=identity, session=session)
+    await client.authenticate_by_name(name, f"{name}-pw")
+    return client
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from custom_components.emby_connect.aioemby import (
 from custom_components.emby_connect.aioemby._http import MAX_RESPONSE_BYTES
 from custom_components.emby_connect.aioemby.media_models import NAVIGATION_COMMANDS
 from embysim import EmbySimulator, Fault, SimServer, SimSession
-from embysim.catalog import LibrarySpec, generate
+from tests.living_room import add_living_room
 
 from .conftest import HostileServer
 
@@ -57,10 +57,7 @@ class Rig:
 @pytest.fixture
 async def rig(emby_sim: EmbySimulator, session: ClientSession, identity: ClientIdentity) -> Rig:
     """Return a server with a library and an administrator signed in."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("admin", "admin-pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    generate(server.library, LibrarySpec())
+    server = await add_living_room(emby_sim, library=True)
     server.client_delay = 0
     client = EmbyServer(url=server.url, identity=identity, session=session, request_timeout=2)
     await client.authenticate_by_name("admin", "admin-pw")

@@ -31,25 +31,22 @@ from custom_components.emby_connect.aioemby import (
 )
 from embysim import EmbySimulator, Fault, SimServer
 from embysim.catalog import LibrarySpec, generate
+from tests.living_room import add_living_room
+
+from .conftest import signed_in
 
 
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a server with the default generated library, an admin and bob."""
-    server = await emby_sim.add_server(name="Living Room", base_path="/emby")
-    server.add_user("admin", "admin-pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    generate(server.library, LibrarySpec())
-    return server
+    return await add_living_room(emby_sim, library=True, base_path="/emby")
 
 
 async def _signed_in(
     server: SimServer, session: ClientSession, identity: ClientIdentity, name: str
 ) -> EmbyLibrary:
     """Return the library API of a user signed in with its password."""
-    client = EmbyServer(url=server.url, identity=identity, session=session)
-    await client.authenticate_by_name(name, f"{name}-pw")
-    return EmbyLibrary(client)
+    return EmbyLibrary(await signed_in(server, session, identity, name))
 
 
 @pytest.fixture

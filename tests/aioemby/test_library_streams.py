@@ -21,26 +21,15 @@ from custom_components.emby_connect.aioemby import (
     MediaType,
 )
 from embysim import EmbySimulator, Fault, SimServer
-from embysim.catalog import LibrarySpec, generate
+from tests.living_room import add_living_room
+
+from .conftest import signed_in
 
 
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a server with the default generated library, an admin and bob."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("admin", "admin-pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    generate(server.library, LibrarySpec())
-    return server
-
-
-async def _signed_in(
-    server: SimServer, session: ClientSession, identity: ClientIdentity, name: str
-) -> EmbyServer:
-    """Return a client signed in with a user's password."""
-    client = EmbyServer(url=server.url, identity=identity, session=session)
-    await client.authenticate_by_name(name, f"{name}-pw")
-    return client
+    return await add_living_room(emby_sim, library=True)
 
 
 def _first(server: SimServer, kind: str) -> MediaItem:
@@ -60,11 +49,11 @@ async def test_an_administrator_browses_as_another_user(
     music = server.library.find_view("Music")
     assert music is not None
     bob.enabled_folders = frozenset({music.id})
-    admin_client = await _signed_in(server, session, identity, "admin")
+    admin_client = await signed_in(server, session, identity, "admin")
     as_bob = EmbyLibrary(admin_client, user_id=bob.id)
     assert [view.name for view in await as_bob.get_views()] == ["Music"]
     assert len(await EmbyLibrary(admin_client).get_views()) == 5
-    bob_client = await _signed_in(server, session, identity, "bob")
+    bob_client = await signed_in(server, session, identity, "bob")
     with pytest.raises(EmbyForbiddenError):
         await EmbyLibrary(bob_client, user_id=admin.id).get_views()
     signed_out = EmbyServer(url=server.url, identity=identity, session=session)
@@ -76,7 +65,7 @@ async def test_open_stream_sends_the_token_in_a_header_and_passes_range(
     server: SimServer, session: ClientSession, identity: ClientIdentity
 ) -> None:
     """A stream opens with the token in a header only; a Range gets its 206 part."""
-    client = await _signed_in(server, session, identity, "admin")
+    client = await signed_in(server, session, identity, "admin")
     library = EmbyLibrary(client)
     song = _first(server, "Audio")
     request = library.stream_request(song, container="wav")
@@ -107,7 +96,7 @@ async def test_open_stream_errors(
     server: SimServer, session: ClientSession, identity: ClientIdentity
 ) -> None:
     """Refusals and a dead server raise the library's own errors."""
-    client = await _signed_in(server, session, identity, "admin")
+    client = await signed_in(server, session, identity, "admin")
     library = EmbyLibrary(client)
     missing = library.stream_request(MediaItem(id="999999", name="", media_type=MediaType.AUDIO))
     with pytest.raises(EmbyNotFoundError):

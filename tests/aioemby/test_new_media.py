@@ -23,6 +23,7 @@ from custom_components.emby_connect.aioemby import (
     parse_message,
 )
 from embysim import EmbySimulator, SimServer
+from tests.living_room import add_living_room
 
 EPISODES = [
     {
@@ -40,9 +41,7 @@ EPISODES = [
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a server behind /emby with an administrator and bob; scans are quick."""
-    server = await emby_sim.add_server(name="Living Room", base_path="/emby")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
+    server = await add_living_room(emby_sim, admin=("alice", "pw"), base_path="/emby")
     server.scan_duration = 0.2
     server.library_changed_delay = 0.2
     return server

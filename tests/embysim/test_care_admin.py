@@ -13,6 +13,7 @@ from embysim.activity import ActivityLog, ActivityType
 from embysim.models import emby_date, utcnow
 from embysim.routes.admin import parse_min_date
 from embysim.updates import next_version
+from tests.living_room import add_living_room
 
 from .care_helpers import collect, next_message, wait_until, ws_url
 from .helpers import IDENTITY, sign_in, with_token
@@ -22,10 +23,7 @@ from .openapi import validate_component, validate_response
 @pytest.fixture
 async def server(emby_sim: EmbySimulator):
     """Return a running server with an admin and a plain user."""
-    server = await emby_sim.add_server(name="Living Room", version="4.8.11.0")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    return server
+    return await add_living_room(emby_sim, admin=("alice", "pw"), version="4.8.11.0")
 
 
 async def _get(http, server, path: str, token: str, **params: str):

@@ -10,6 +10,7 @@ from embysim import EmbySimulator
 from embysim.catalog import generate
 from embysim.feeds import parse_start
 from embysim.tasks import TaskStatus
+from tests.living_room import add_living_room
 
 from .care_helpers import collect, next_message, ws_url
 from .helpers import sign_in, with_token
@@ -25,9 +26,7 @@ EPISODES = [
 @pytest.fixture
 async def server(emby_sim: EmbySimulator):
     """Return a running server with an admin and a plain user; runs are quick and quiet."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
+    server = await add_living_room(emby_sim, admin=("alice", "pw"))
     server.scan_duration = 0.3
     # Longer than the gap between two found items: one LibraryChanged per scan.
     server.library_changed_delay = 0.25

@@ -16,6 +16,7 @@ from embysim.wake import (
     normalise_mac,
     require_loopback,
 )
+from tests.living_room import add_living_room
 
 from .care_helpers import next_message, wait_until, ws_url
 from .helpers import sign_in, with_token
@@ -27,9 +28,7 @@ MAC = "02:AB:CD:EF:01:23"
 @pytest.fixture
 async def server(emby_sim: EmbySimulator):
     """Return a running server with an admin and a plain user, waking quickly."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
+    server = await add_living_room(emby_sim, admin=("alice", "pw"))
     server.wake_delay = 0.2
     return server
 

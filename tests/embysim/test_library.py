@@ -18,6 +18,7 @@ from embysim import EmbySimulator, SimServer
 from embysim.catalog import LibrarySpec, generate, title
 from embysim.library import ItemQuery, SimLibrary
 from embysim.media import MEDIA_SECONDS, VIDEO_SIZE, mp4, png, wav
+from tests.living_room import add_living_room
 
 from .helpers import sign_in, with_token
 from .openapi import SPEC_PATH, validate_response
@@ -28,11 +29,7 @@ needs_spec = pytest.mark.skipif(not SPEC_PATH.exists(), reason="Emby's OpenAPI s
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a server with the default generated library, an admin and a plain user."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("admin", "admin-pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    generate(server.library)
-    return server
+    return await add_living_room(emby_sim, library=True)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from embysim import EmbySimulator, Proxy, SimServer, Transcode
+from tests.living_room import add_living_room
 
 from .helpers import APP, DEVICE_ID, IDENTITY, connect_login, exchange, sign_in, with_token
 from .openapi import SPEC_PATH, validate_response
@@ -20,10 +21,7 @@ needs_spec = pytest.mark.skipif(not SPEC_PATH.exists(), reason="Emby's OpenAPI s
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a running server with an admin and a plain user."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    return server
+    return await add_living_room(emby_sim, admin=("alice", "pw"))
 
 
 async def _sessions(http: aiohttp.ClientSession, server: SimServer, token: str) -> list[Any]:

@@ -15,10 +15,10 @@ import freezegun.api
 import pytest
 
 from embysim import EmbySimulator, SimServer, SimSession
-from embysim.catalog import LibrarySpec, generate
 from embysim.clients import ANDROID_TV, DLNA, PROFILES, THEATER, WEB, find_profile
 from embysim.models import TICKS_PER_SECOND
 from embysim.playback import PLAYSTATE_COMMANDS, plan_playstate
+from tests.living_room import add_living_room
 
 from .helpers import sign_in, with_token
 from .openapi import SPEC_PATH, validate_response
@@ -44,10 +44,7 @@ def _frozen_wall_clock() -> Iterator[freezegun.api.FrozenDateTimeFactory]:
 @pytest.fixture
 async def server(emby_sim: EmbySimulator) -> SimServer:
     """Return a server with a library, an admin, a plain user and no delay in its apps."""
-    server = await emby_sim.add_server(name="Living Room")
-    server.add_user("admin", "admin-pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    generate(server.library, LibrarySpec())
+    server = await add_living_room(emby_sim, library=True)
     server.client_delay = 0
     return server
 

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from embysim import EmbySimulator
+from tests.living_room import add_living_room
 
 from .helpers import DEVICE_ID, sign_in
 
@@ -16,10 +17,7 @@ from .helpers import DEVICE_ID, sign_in
 @pytest.fixture
 async def server(emby_sim: EmbySimulator):
     """Return a running server with an admin and a plain user."""
-    server = await emby_sim.add_server(name="Living Room", base_path="/emby")
-    server.add_user("alice", "pw", is_admin=True)
-    server.add_user("bob", "bob-pw")
-    return server
+    return await add_living_room(emby_sim, admin=("alice", "pw"), base_path="/emby")
 
 
 def _ws_url(server, token: str) -> str:
