@@ -35,6 +35,7 @@ from custom_components.emby_connect.aioemby import (
     SystemInfo,
     TaskResult,
     TaskStatus,
+    WakeOnLanInfo,
 )
 from custom_components.emby_connect.config_flow import EmbyConnectConfigFlow
 from custom_components.emby_connect.const import (
@@ -53,6 +54,7 @@ from custom_components.emby_connect.const import (
     CONF_REMOTE_ADDRESS,
     CONF_USER_ID,
     CONF_USER_TYPE,
+    CONF_WAKE_ON_LAN,
     DOMAIN,
     STATUS_INTERVAL,
 )
@@ -257,9 +259,40 @@ INSTALLED_RELEASE = PackageVersion(
 )
 
 
+# The Wake-on-LAN target the server reports: a UDP listener on loopback, never a broadcast address.
+REPORTED = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:5F", broadcast_address="127.0.0.1", port=40009)
+
+
 def _package_updates(package_type: PackageType = PackageType.USER_INSTALLED) -> list[object]:
     """Answer Packages/Updates: the server's update, no plugin updates."""
     return [SERVER_UPDATE] if package_type is PackageType.SYSTEM else []
+
+
+@pytest.fixture
+def mock_send_magic_packet() -> Generator[MagicMock]:
+    """Catch the magic packet where the library hands it to `wakeonlan`."""
+    with patch(
+        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet", autospec=True
+    ) as send:
+        yield send
+
+
+@pytest.fixture
+def stored_targets() -> object:
+    """Return the Wake-on-LAN data an earlier run kept: the reported target."""
+    return [REPORTED.as_dict()]
+
+
+@pytest.fixture
+def stored_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, stored_targets: object
+) -> MockConfigEntry:
+    """Return the entry, added, with the Wake-on-LAN data an earlier run kept."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: stored_targets}
+    )
+    return mock_config_entry
 
 
 @pytest.fixture

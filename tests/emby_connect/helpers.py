@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from unittest.mock import MagicMock
+
+from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -10,7 +14,7 @@ from custom_components.emby_connect.aioemby import AuthSource, EmbyAuthenticatio
 from custom_components.emby_connect.const import CONF_SYSTEM_ID, DOMAIN
 
 # Time travel lives beside the fixtures that use it (conftest); tests take it from here too.
-from .conftest import load_json, settle as settle, tick as tick  # noqa: PLC0414
+from .conftest import REPORTED, load_json, settle as settle, tick as tick  # noqa: PLC0414
 
 CONNECTIVITY = "binary_sensor.living_room_connectivity"
 RESTART_PENDING = "binary_sensor.living_room_restart_pending"
@@ -18,6 +22,9 @@ ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
 NOW_PLAYING = "sensor.living_room_now_playing"
 CONNECTION = "sensor.living_room_connection"
 MOVIES = "sensor.living_room_movies"
+WAKE = "button.living_room_wake_server"
+RESTART = "button.living_room_restart"
+SCAN_ALL = "button.living_room_scan_all_libraries"
 # What Home Assistant's coordinator logs when the server is lost, fails, and is back.
 LOST = "Error requesting Emby server Living Room data"
 FAILED = "Error fetching Emby server Living Room data"
@@ -29,6 +36,20 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None
     return found.state
+
+
+async def press(hass: HomeAssistant, entity_id: str) -> None:
+    """Press a button as a user would, waiting for its action to finish."""
+    await hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+def assert_sent_to_reported(send_magic_packet: MagicMock) -> None:
+    """Check that one magic packet went to the Wake-on-LAN target the server reported."""
+    send_magic_packet.assert_called_once_with(
+        REPORTED.mac_address, ip_address=REPORTED.broadcast_address, port=REPORTED.port
+    )
 
 
 def unauthorized() -> EmbyAuthenticationError:

@@ -6,17 +6,14 @@ from collections.abc import Generator
 from datetime import timedelta
 from unittest.mock import MagicMock, patch
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -30,23 +27,11 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import (
     CONF_WAKE_ON_LAN,
-    STATUS_INTERVAL,
     WAKE_RETRY_WINDOW,
 )
 
-from .conftest import load_json
-
-WAKE = "button.living_room_wake_server"
-CONNECTIVITY = "binary_sensor.living_room_connectivity"
-# What the simulated server reports: a UDP listener on loopback, never a broadcast address.
-REPORTED = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:5F", broadcast_address="127.0.0.1", port=40009)
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return the state of an entity that exists."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
+from .conftest import REPORTED, Runtime, load_json
+from .helpers import CONNECTIVITY, RESTART, SCAN_ALL, WAKE, assert_sent_to_reported, press, state
 
 
 @pytest.fixture
@@ -66,15 +51,6 @@ def only_platforms(platforms: list[Platform]) -> Generator[None]:
 WITH_CONNECTIVITY = pytest.mark.parametrize(
     "platforms", [[Platform.BINARY_SENSOR, Platform.BUTTON]]
 )
-
-
-@pytest.fixture
-def mock_send_magic_packet() -> Generator[MagicMock]:
-    """Catch the magic packet where the library hands it to `wakeonlan`."""
-    with patch(
-        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet", autospec=True
-    ) as send:
-        yield send
 
 
 @pytest.fixture
@@ -106,112 +82,72 @@ async def test_no_wake_button_without_targets(
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_stored_targets_survive_a_failed_read(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+    hass: HomeAssistant, stored_entry: MockConfigEntry, mock_emby_admin: MagicMock
 ) -> None:
     """Targets kept from an earlier run stay (and give the button) when the server refuses the read."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: [REPORTED.as_dict()]}
-    )
     mock_emby_admin.get_wake_on_lan_info.side_effect = EmbyForbiddenError(
         "Forbidden", source=AuthSource.SERVER, status=403
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(stored_entry.entry_id)
     await hass.async_block_till_done()
 
     assert hass.states.get(WAKE) is not None
-    assert mock_config_entry.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
+    assert stored_entry.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
 
 
 @pytest.mark.usefixtures("reporting_admin")
-async def test_changed_targets_are_stored(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_server: MagicMock,
-    mock_emby_admin: MagicMock,
-) -> None:
+async def test_changed_targets_are_stored(loaded: Runtime, mock_emby_admin: MagicMock) -> None:
     """After a reconnect the targets are read again, and stored only when they changed."""
     moved = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:60", broadcast_address="127.0.0.1", port=9)
     mock_emby_admin.get_wake_on_lan_info.return_value = [moved]
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert init_integration.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
+    loaded.server.get_system_info.side_effect = EmbyConnectionError("gone")
+    await loaded.tick()
+    assert loaded.entry.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
 
-    mock_emby_server.get_system_info.side_effect = None
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert init_integration.data[CONF_WAKE_ON_LAN] == [moved.as_dict()]
+    loaded.server.get_system_info.side_effect = None
+    await loaded.tick()
+    assert loaded.entry.data[CONF_WAKE_ON_LAN] == [moved.as_dict()]
 
 
 @WITH_CONNECTIVITY
 @pytest.mark.usefixtures("reporting_admin")
 async def test_wake_sends_to_the_reported_target_and_reconnects(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_server: MagicMock,
-    mock_send_magic_packet: MagicMock,
+    hass: HomeAssistant, loaded: Runtime, mock_send_magic_packet: MagicMock
 ) -> None:
     """Waking a sleeping server sends to its target, then looks for it every second."""
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("asleep")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert _state(hass, CONNECTIVITY) == STATE_OFF
-    assert _state(hass, WAKE) != STATE_UNAVAILABLE
+    loaded.server.get_system_info.side_effect = EmbyConnectionError("asleep")
+    await loaded.tick()
+    assert state(hass, CONNECTIVITY) == STATE_OFF
+    assert state(hass, WAKE) != STATE_UNAVAILABLE
 
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
-    )
-    mock_send_magic_packet.assert_called_once_with(
-        REPORTED.mac_address, ip_address="127.0.0.1", port=REPORTED.port
-    )
+    await press(hass, WAKE)
+    assert_sent_to_reported(mock_send_magic_packet)
 
     # Still asleep a second later; up the second after: connectivity turns on at once.
-    freezer.tick(timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert _state(hass, CONNECTIVITY) == STATE_OFF
-    mock_emby_server.get_system_info.side_effect = None
-    freezer.tick(timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert _state(hass, CONNECTIVITY) == STATE_ON
+    await loaded.tick(1)
+    assert state(hass, CONNECTIVITY) == STATE_OFF
+    loaded.server.get_system_info.side_effect = None
+    await loaded.tick(1)
+    assert state(hass, CONNECTIVITY) == STATE_ON
 
     # Found: no more attempts than the poll's.
-    calls = mock_emby_server.get_system_info.call_count
-    freezer.tick(timedelta(seconds=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert mock_emby_server.get_system_info.call_count == calls
+    calls = loaded.server.get_system_info.call_count
+    await loaded.tick(5)
+    assert loaded.server.get_system_info.call_count == calls
 
 
 @pytest.mark.usefixtures("reporting_admin")
 async def test_wake_attempts_end_after_the_window(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_emby_server: MagicMock,
-    mock_send_magic_packet: MagicMock,
+    hass: HomeAssistant, loaded: Runtime, mock_send_magic_packet: MagicMock
 ) -> None:
     """A server that does not wake is looked for only during the window, then by the poll."""
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("asleep")
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
-    )
-    freezer.tick(WAKE_RETRY_WINDOW + timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    calls = mock_emby_server.get_system_info.call_count
+    loaded.server.get_system_info.side_effect = EmbyConnectionError("asleep")
+    await press(hass, WAKE)
+    await loaded.tick(WAKE_RETRY_WINDOW + timedelta(seconds=1))
+    calls = loaded.server.get_system_info.call_count
     for _ in range(5):
-        freezer.tick(timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    assert mock_emby_server.get_system_info.call_count == calls
+        await loaded.tick(1)
+    assert loaded.server.get_system_info.call_count == calls
 
 
 @pytest.mark.usefixtures("reporting_admin")
@@ -221,9 +157,7 @@ async def test_wake_failure_is_translated(
     """A packet that cannot be sent is a translated error naming the server."""
     mock_send_magic_packet.side_effect = OSError(101, "Network is unreachable")
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
-        )
+        await press(hass, WAKE)
     assert err.value.translation_key == "wake_failed"
     assert str(err.value) == (
         "Could not wake the Emby server Living Room: "
@@ -231,11 +165,9 @@ async def test_wake_failure_is_translated(
     )
 
 
-RESTART = "button.living_room_restart"
-SCAN = "button.living_room_scan_all_libraries"
-
-
-@pytest.mark.parametrize(("entity_id", "method"), [(RESTART, "restart"), (SCAN, "refresh_library")])
+@pytest.mark.parametrize(
+    ("entity_id", "method"), [(RESTART, "restart"), (SCAN_ALL, "refresh_library")]
+)
 async def test_admin_buttons(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -244,9 +176,7 @@ async def test_admin_buttons(
     method: str,
 ) -> None:
     """An administrator restarts the server and scans its libraries from a button."""
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
+    await press(hass, entity_id)
     getattr(mock_emby_admin, method).assert_awaited_once_with()
 
 
@@ -255,7 +185,7 @@ async def test_admin_buttons(
     [
         (RESTART, "restart", "Could not restart the Emby server Living Room: refused"),
         (
-            SCAN,
+            SCAN_ALL,
             "refresh_library",
             "Could not start a library scan on the Emby server Living Room: refused",
         ),
@@ -273,72 +203,52 @@ async def test_admin_button_failure_is_translated(
     """A refused command is a translated error; the entry stays loaded."""
     getattr(mock_emby_admin, method).side_effect = EmbyConnectionError("refused")
     with pytest.raises(HomeAssistantError, match=message):
-        await hass.services.async_call(
-            Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-        )
+        await press(hass, entity_id)
     assert init_integration.state is ConfigEntryState.LOADED
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
-async def test_no_admin_buttons_for_a_user(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        # A guest or non-admin user: scheduled tasks are refused.
+        EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403),
+        # An odd answer to the admin check.
+        EmbyConnectionError("odd"),
+    ],
+    ids=["for_a_user", "when_the_admin_check_fails"],
+)
+async def test_no_admin_buttons(
+    hass: HomeAssistant, runtime: Runtime, mock_emby_admin: MagicMock, refusal: Exception
 ) -> None:
-    """A guest or non-admin user (scheduled tasks refused) gets no admin button, and no error."""
-    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    """Without a yes to the admin check the admin buttons are left out, and setup does not fail."""
+    mock_emby_admin.get_scheduled_tasks.side_effect = refusal
+    await runtime.set_up()
 
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert runtime.entry.state is ConfigEntryState.LOADED
     assert hass.states.get(RESTART) is None
-    assert hass.states.get(SCAN) is None
+    assert hass.states.get(SCAN_ALL) is None
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_no_restart_button_when_the_server_cannot_restart_itself(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_server: MagicMock,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, runtime: Runtime
 ) -> None:
     """A server that cannot restart itself (CanSelfRestart false) has no restart button."""
     data = load_json("system_info.json") | {"CanSelfRestart": False}
-    mock_emby_server.get_system_info.return_value = SystemInfo.from_dict(data)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    runtime.server.get_system_info.return_value = SystemInfo.from_dict(data)
+    await runtime.set_up()
 
     assert hass.states.get(RESTART) is None
-    assert hass.states.get(SCAN) is not None
+    assert hass.states.get(SCAN_ALL) is not None
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
-async def test_admin_check_failing_means_no_admin_buttons(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
-) -> None:
-    """An odd answer to the admin check leaves the admin buttons out instead of failing setup."""
-    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyConnectionError("odd")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get(SCAN) is None
-
-
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
+@pytest.mark.parametrize("stored_targets", ["garbage"])
 async def test_unreadable_stored_targets_give_no_button(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, stored_entry: MockConfigEntry
 ) -> None:
     """Wake-on-LAN data that cannot be read (edited by hand) gives no button, and no error."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: "garbage"}
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(stored_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert stored_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(WAKE) is None

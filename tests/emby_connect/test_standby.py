@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
 from datetime import timedelta
 import logging
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -23,45 +21,26 @@ from custom_components.emby_connect.aioemby import (
     EmbyConnectionError,
     EmbyUnsupportedServerError,
     UnsupportedReason,
-    WakeOnLanInfo,
 )
-from custom_components.emby_connect.const import CONF_WAKE_ON_LAN, DOMAIN, STATUS_INTERVAL
+from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 from custom_components.emby_connect.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import SYSTEM_ID
-
-WAKE = "button.living_room_wake_server"
-CONNECTIVITY = "binary_sensor.living_room_connectivity"
-SESSIONS = "sensor.living_room_active_sessions"
-RESTART_PENDING = "binary_sensor.living_room_restart_pending"
-SCAN = "button.living_room_scan_all_libraries"
-# What the simulated server reports: a UDP listener on loopback, never a broadcast address.
-REPORTED = WakeOnLanInfo(mac_address="0A:1B:2C:3D:4E:5F", broadcast_address="127.0.0.1", port=40009)
+from .helpers import (
+    ACTIVE_SESSIONS as SESSIONS,
+    CONNECTIVITY,
+    RESTART_PENDING,
+    SCAN_ALL,
+    WAKE,
+    assert_sent_to_reported,
+    press,
+)
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str | None:
     """Return the state of an entity, None when it has none."""
     state = hass.states.get(entity_id)
     return None if state is None else state.state
-
-
-@pytest.fixture
-def mock_send_magic_packet() -> Generator[MagicMock]:
-    """Catch the magic packet where the library hands it to `wakeonlan`."""
-    with patch(
-        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet", autospec=True
-    ) as send:
-        yield send
-
-
-@pytest.fixture
-def stored_entry(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """Return the entry with the Wake-on-LAN target a reachable server reported once."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_WAKE_ON_LAN: [REPORTED.as_dict()]}
-    )
-    return mock_config_entry
 
 
 async def _settle(hass: HomeAssistant) -> None:
@@ -103,7 +82,7 @@ async def test_asleep_after_a_restart_then_woken(
     # The others wait for the server: not provided yet, so unavailable.
     assert _state(hass, SESSIONS) == STATE_UNAVAILABLE
     assert _state(hass, RESTART_PENDING) == STATE_UNAVAILABLE
-    assert _state(hass, SCAN) == STATE_UNAVAILABLE
+    assert _state(hass, SCAN_ALL) == STATE_UNAVAILABLE
     device = device_registry.async_get_device_by_identifier(
         (DOMAIN, SYSTEM_ID), stored_entry.entry_id
     )
@@ -111,12 +90,8 @@ async def test_asleep_after_a_restart_then_woken(
     # What the registry kept from the last run stays while the server sleeps.
     assert device.sw_version == "4.8.11.0"
 
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: WAKE}, blocking=True
-    )
-    mock_send_magic_packet.assert_called_once_with(
-        REPORTED.mac_address, ip_address="127.0.0.1", port=REPORTED.port
-    )
+    await press(hass, WAKE)
+    assert_sent_to_reported(mock_send_magic_packet)
     freezer.tick(timedelta(seconds=1))
     async_fire_time_changed(hass)
     await _settle(hass)
@@ -130,7 +105,7 @@ async def test_asleep_after_a_restart_then_woken(
     assert _state(hass, CONNECTIVITY) == STATE_ON
     assert _state(hass, SESSIONS) == "3"
     assert _state(hass, RESTART_PENDING) == STATE_OFF
-    assert _state(hass, SCAN) not in (None, STATE_UNAVAILABLE)
+    assert _state(hass, SCAN_ALL) not in (None, STATE_UNAVAILABLE)
     assert _state(hass, "sensor.living_room_movies") is not None
 
     # Unloading after the late platforms came unloads them too.
