@@ -14,7 +14,7 @@ pytest_addoption in the top-level conftest).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 import time
 import traceback
-from typing import Any
+from typing import Any, Protocol
 from unittest.mock import patch
 
 from aiohttp import web
@@ -763,17 +763,25 @@ def emby_path(path: str) -> str:
     return path[len("/emby") :] if path.lower().startswith("/emby/") else path
 
 
+class LoopbackServer(Protocol):
+    """A test server: one handler for every path, told the base URL it is served on."""
+
+    url: str
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        """Answer any request."""
+
+
 @asynccontextmanager
-async def serve_on_loopback(
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-) -> AsyncIterator[str]:
-    """Serve every path with one handler on 127.0.0.1; yield the base URL."""
+async def serve_on_loopback[Server: LoopbackServer](server: Server) -> AsyncIterator[Server]:
+    """Serve every path with the server's handler on 127.0.0.1; yield it, its URL set."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
+    app.router.add_route("*", "/{tail:.*}", server.dispatch)
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
     await runner.setup()
     try:
         await web.TCPSite(runner, "127.0.0.1", 0).start()
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+        server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        yield server
     finally:
         await runner.cleanup()

@@ -232,9 +232,7 @@ class HostileEmby:
 @pytest.fixture
 async def hostile_emby(socket_enabled: None) -> AsyncIterator[HostileEmby]:
     """Run a hostile Emby server for one test."""
-    server = HostileEmby()
-    async with serve_on_loopback(server.dispatch) as url:
-        server.url = url
+    async with serve_on_loopback(HostileEmby()) as server:
         yield server
 
 

@@ -262,9 +262,7 @@ class Hostile:
 @pytest.fixture
 async def hostile(socket_enabled: None) -> AsyncIterator[Hostile]:
     """Run a hostile server."""
-    server = Hostile()
-    async with serve_on_loopback(server.dispatch) as url:
-        server.url = url
+    async with serve_on_loopback(Hostile()) as server:
         yield server
 
 
