@@ -54,7 +54,10 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import DATA_CLIENTSESSION
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    get_scheduled_timer_handles,
+)
 
 from custom_components.emby_connect import (
     account as account_module,
@@ -67,9 +70,14 @@ from custom_components.emby_connect.aioemby import (
     manager as manager_module,
 )
 from custom_components.emby_connect.const import (
+    AUTH_METHOD_MANUAL,
+    CONF_ACCESS_TOKEN,
     CONF_ADVANCED,
+    CONF_AUTH_METHOD,
     CONF_CONNECT_URL,
     CONF_SERVER,
+    CONF_SYSTEM_ID,
+    CONF_USER_ID,
     DOMAIN,
 )
 from custom_components.emby_connect.diagnostics import async_get_config_entry_diagnostics
@@ -761,6 +769,30 @@ async def enable_event_loop_debug() -> None:
 def emby_path(path: str) -> str:
     """Return the API path of a request: Emby serves every path below /emby as well."""
     return path[len("/emby") :] if path.lower().startswith("/emby/") else path
+
+
+async def set_up_manual_entry(
+    hass: HomeAssistant, *, title: str, system_id: str, url: str, user_id: str, token: str
+) -> MockConfigEntry:
+    """Add an entry of a server added by address with alice signed in, and set it up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=system_id,
+        data={
+            CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
+            CONF_SYSTEM_ID: system_id,
+            CONF_URL: url,
+            CONF_VERIFY_SSL: True,
+            CONF_USERNAME: "alice",
+            CONF_USER_ID: user_id,
+            CONF_ACCESS_TOKEN: token,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 class LoopbackServer(Protocol):

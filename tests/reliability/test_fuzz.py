@@ -26,9 +26,6 @@ from unittest.mock import patch
 from aiohttp import ClientSession, WSMsgType, web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -51,17 +48,9 @@ from custom_components.emby_connect.aioemby import (
     EmbyServer,
     ServerRecord,
 )
-from custom_components.emby_connect.const import (
-    AUTH_METHOD_MANUAL,
-    CONF_ACCESS_TOKEN,
-    CONF_AUTH_METHOD,
-    CONF_SYSTEM_ID,
-    CONF_USER_ID,
-    DOMAIN,
-)
 from custom_components.emby_connect.coordinator import EmbyRuntimeData
 
-from .conftest import emby_path, report, serve_on_loopback
+from .conftest import emby_path, report, serve_on_loopback, set_up_manual_entry
 
 SYSTEM_ID = "0f9e8d7c6b5a49382716f5e4d3c2b1a0"
 USER_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -392,23 +381,14 @@ async def fuzzed_entry(
 ) -> MockConfigEntry:
     """Set up the real integration against the hostile server, answering properly at first."""
     hostile_emby.answers = dict(VALID)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    entry = await set_up_manual_entry(
+        hass,
         title="Fuzzed",
-        unique_id=SYSTEM_ID,
-        data={
-            CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
-            CONF_SYSTEM_ID: SYSTEM_ID,
-            CONF_URL: hostile_emby.url,
-            CONF_VERIFY_SSL: True,
-            CONF_USERNAME: "alice",
-            CONF_USER_ID: USER_ID,
-            CONF_ACCESS_TOKEN: TOKEN,
-        },
+        system_id=SYSTEM_ID,
+        url=hostile_emby.url,
+        user_id=USER_ID,
+        token=TOKEN,
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     return entry
 

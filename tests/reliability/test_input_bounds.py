@@ -21,7 +21,6 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
     ClientIdentity,
@@ -34,11 +33,6 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.aioemby._http import MAX_RESPONSE_BYTES
 from custom_components.emby_connect.const import (
-    AUTH_METHOD_MANUAL,
-    CONF_ACCESS_TOKEN,
-    CONF_AUTH_METHOD,
-    CONF_SYSTEM_ID,
-    CONF_USER_ID,
     DOMAIN,
 )
 
@@ -50,6 +44,7 @@ from .conftest import (
     emby_path,
     report,
     serve_on_loopback,
+    set_up_manual_entry,
 )
 
 SYSTEM_ID = "5a4b3c2d1e0f98877665544332211000"
@@ -343,23 +338,9 @@ async def test_home_assistant_outlasts_a_hostile_server(
 
     hostile.handler = serve
     _bomb()  # made once, before the clock runs
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Hostile",
-        unique_id=SYSTEM_ID,
-        data={
-            CONF_AUTH_METHOD: AUTH_METHOD_MANUAL,
-            CONF_SYSTEM_ID: SYSTEM_ID,
-            CONF_URL: hostile.url,
-            CONF_VERIFY_SSL: True,
-            CONF_USERNAME: "alice",
-            CONF_USER_ID: "u",
-            CONF_ACCESS_TOKEN: TOKEN,
-        },
+    entry = await set_up_manual_entry(
+        stack.hass, title="Hostile", system_id=SYSTEM_ID, url=hostile.url, user_id="u", token=TOKEN
     )
-    entry.add_to_hass(stack.hass)
-    assert await stack.hass.config_entries.async_setup(entry.entry_id)
-    await stack.hass.async_block_till_done()
     connectivity = "binary_sensor.hostile_connectivity"
     assert stack.hass.states.get(connectivity).state == "on"  # type: ignore[union-attr]
 
