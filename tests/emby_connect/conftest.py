@@ -389,6 +389,16 @@ class Runtime:
         """Let connects succeed again."""
         self.manager.connect.side_effect = None
 
+    def lose(self) -> None:
+        """Let the server go away: its status reads and every connect fail."""
+        self.server.get_system_info.side_effect = EmbyConnectionError("gone")
+        self.refuse(EmbyConnectionError("gone"))
+
+    def find(self) -> None:
+        """Let the server answer again: status reads and connects succeed."""
+        self.server.get_system_info.side_effect = None
+        self.answer()
+
 
 @pytest.fixture
 def runtime(

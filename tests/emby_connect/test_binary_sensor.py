@@ -17,7 +17,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
-    EmbyConnectionError,
     EmbyForbiddenError,
 )
 
@@ -62,15 +61,13 @@ async def test_binary_sensors_non_admin(
 
 async def test_connectivity_stays_available(hass: HomeAssistant, loaded: Runtime) -> None:
     """The connectivity sensor turns off, not unavailable, while the server is away."""
-    loaded.server.get_system_info.side_effect = EmbyConnectionError("gone")
-    loaded.refuse()
+    loaded.lose()
     await loaded.tick()
 
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(RESTART).state == STATE_UNAVAILABLE
 
-    loaded.server.get_system_info.side_effect = None
-    loaded.answer()
+    loaded.find()
     await loaded.tick()
 
     assert hass.states.get(CONNECTIVITY).state == STATE_ON

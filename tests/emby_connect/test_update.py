@@ -6,7 +6,6 @@ from collections.abc import Generator
 from dataclasses import replace
 from unittest.mock import MagicMock, patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.update import (
     ATTR_INSTALLED_VERSION,
     ATTR_LATEST_VERSION,
@@ -29,7 +28,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
-    EmbyConnectionError,
     EmbyForbiddenError,
     EmbyResponseError,
     PackageType,
@@ -43,8 +41,8 @@ from custom_components.emby_connect.server_updates import (
     summarize_notes,
 )
 
-from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID
-from .helpers import load_system_info, state, tick
+from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, Runtime
+from .helpers import load_system_info, state
 
 UPDATE = "update.living_room"
 RETIRED = "binary_sensor.living_room_update"
@@ -60,13 +58,6 @@ def only_updates() -> Generator[None]:
     """Load only the update platform."""
     with patch("custom_components.emby_connect.PLATFORMS", [Platform.UPDATE]):
         yield
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up an entry and let its first reads finish."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def _release_notes(hass_ws_client: WebSocketGenerator) -> str | None:
@@ -93,20 +84,17 @@ async def test_update_entity(
     )
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_update_appears_and_clears(
     hass: HomeAssistant,
     *,
-    freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_server: MagicMock,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
     """An update shows as soon as the status poll sees it, and clears once it is installed."""
     current = replace(load_system_info(), has_update_available=False)
-    mock_emby_server.get_system_info.return_value = current
-    await _setup(hass, mock_config_entry)
+    runtime.server.get_system_info.return_value = current
+    await runtime.set_up()
     found = hass.states.get(UPDATE)
     assert found is not None
     assert found.state == STATE_OFF
@@ -122,8 +110,8 @@ async def test_update_appears_and_clears(
         between,
         INSTALLED_RELEASE,
     ]
-    mock_emby_server.get_system_info.return_value = replace(current, has_update_available=True)
-    await tick(hass, freezer)
+    runtime.server.get_system_info.return_value = replace(current, has_update_available=True)
+    await runtime.tick()
     found = hass.states.get(UPDATE)
     assert found is not None
     assert found.state == STATE_ON
@@ -137,10 +125,10 @@ async def test_update_appears_and_clears(
     )
 
     # Installed (and restarted): up to date on the new version.
-    mock_emby_server.get_system_info.return_value = replace(
+    runtime.server.get_system_info.return_value = replace(
         current, version="4.9.0.30", has_update_available=False
     )
-    await tick(hass, freezer)
+    await runtime.tick()
     found = hass.states.get(UPDATE)
     assert found is not None
     assert found.state == STATE_OFF
@@ -150,138 +138,120 @@ async def test_update_appears_and_clears(
     assert await _release_notes(hass_ws_client) is None
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
-async def test_update_named_only_by_release_notes(
+@pytest.mark.parametrize(
+    ("versions", "notes", "shown", "latest"),
+    [
+        # No versions listed: the release notes still name the newest one.
+        pytest.param([], SERVER_UPDATE, STATE_ON, "4.9.0.30", id="named_only_by_release_notes"),
+        # Not named (yet): unknown rather than a wrong version.
+        pytest.param(
+            [INSTALLED_RELEASE], INSTALLED_RELEASE, STATE_UNKNOWN, None, id="waiting_but_unnamed"
+        ),
+    ],
+)
+async def test_update_not_listed(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
+    *,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
+    versions: list[PackageVersion],
+    notes: PackageVersion,
+    shown: str,
+    latest: str | None,
 ) -> None:
-    """A server that lists no versions still names the newest one in its release notes."""
+    """An update waiting but not listed takes its version from the release notes, if they name it."""
     mock_emby_admin.get_package_updates.side_effect = None
     mock_emby_admin.get_package_updates.return_value = []
-    mock_emby_admin.get_release_notes_versions.return_value = []
-    await _setup(hass, mock_config_entry)
+    mock_emby_admin.get_release_notes_versions.return_value = versions
+    mock_emby_admin.get_release_notes.return_value = notes
+    await runtime.set_up()
     found = hass.states.get(UPDATE)
     assert found is not None
-    assert found.state == STATE_ON
-    assert found.attributes[ATTR_LATEST_VERSION] == "4.9.0.30"
+    assert found.state == shown
+    assert found.attributes[ATTR_LATEST_VERSION] == latest
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
-async def test_update_waiting_but_unnamed(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_admin: MagicMock,
-) -> None:
-    """An update the server does not name (yet) is unknown rather than a wrong version."""
-    mock_emby_admin.get_package_updates.side_effect = None
-    mock_emby_admin.get_package_updates.return_value = []
-    mock_emby_admin.get_release_notes_versions.return_value = [INSTALLED_RELEASE]
-    mock_emby_admin.get_release_notes.return_value = INSTALLED_RELEASE
-    await _setup(hass, mock_config_entry)
-    assert state(hass, UPDATE) == STATE_UNKNOWN
-
-
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_failed_read_is_retried(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, runtime: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """A failed read leaves the version unknown until the next read finds it."""
     mock_emby_admin.get_package_updates.side_effect = EmbyResponseError("bad answer")
-    await _setup(hass, mock_config_entry)
+    await runtime.set_up()
     assert state(hass, UPDATE) == STATE_UNKNOWN
 
     mock_emby_admin.get_package_updates.side_effect = lambda package_type: (
         [SERVER_UPDATE] if package_type is PackageType.SYSTEM else []
     )
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.tick(UPDATES_INTERVAL)
     assert state(hass, UPDATE) == STATE_ON
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_admin_rights_lost(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, runtime: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """A user who lost admin rights sees no version offered, and nothing fails."""
-    await _setup(hass, mock_config_entry)
+    await runtime.set_up()
     mock_emby_admin.get_package_updates.side_effect = _forbidden()
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.tick(UPDATES_INTERVAL)
     assert state(hass, UPDATE) == STATE_UNKNOWN
 
 
 async def test_unavailable_with_the_server(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_server: MagicMock,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, *, loaded: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """The entity is unavailable while the server is away, and nothing is read meanwhile."""
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-    await tick(hass, freezer)
+    loaded.lose()
+    await loaded.tick()
     assert state(hass, UPDATE) == STATE_UNAVAILABLE
     reads = mock_emby_admin.get_package_updates.call_count
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await loaded.tick(UPDATES_INTERVAL)
     assert mock_emby_admin.get_package_updates.call_count == reads
 
-    mock_emby_server.get_system_info.side_effect = None
-    mock_connection_manager.connect.side_effect = None
-    await tick(hass, freezer)
+    loaded.find()
+    await loaded.tick()
     assert state(hass, UPDATE) == STATE_ON
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 @pytest.mark.parametrize("admin", [True, False], ids=["admin", "non_admin"])
 async def test_retired_update_sensor_is_removed(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
-    mock_config_entry: MockConfigEntry,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
     admin: bool,
 ) -> None:
     """The "Update" binary sensor of earlier versions leaves the registry, for any user."""
-    mock_config_entry.add_to_hass(hass)
+    runtime.entry.add_to_hass(hass)
     entity_registry.async_get_or_create(
         Platform.BINARY_SENSOR,
         DOMAIN,
         f"{SYSTEM_ID}_update_available",
-        config_entry=mock_config_entry,
+        config_entry=runtime.entry,
         suggested_object_id="living_room_update",
     )
     if not admin:
         mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(runtime.entry.entry_id)
     await hass.async_block_till_done()
 
     assert entity_registry.async_get(RETIRED) is None
     assert hass.states.get(RETIRED) is None
     assert (hass.states.get(UPDATE) is not None) is admin
     # Nothing of the entry is left without an entity behind it.
-    for item in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id):
+    for item in er.async_entries_for_config_entry(entity_registry, runtime.entry.entry_id):
         assert hass.states.get(item.entity_id) is not None
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_no_update_entity_for_a_guest(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_server: MagicMock,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A Connect guest (no System/Info, no admin API) gets no update entity and no error."""
-    mock_emby_server.get_system_info.side_effect = _forbidden()
+    runtime.server.get_system_info.side_effect = _forbidden()
     mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
-    await _setup(hass, mock_config_entry)
+    await runtime.set_up()
     assert hass.states.async_entity_ids(Platform.UPDATE) == []
     mock_emby_admin.get_package_updates.assert_not_called()
     assert "Error" not in caplog.text
@@ -304,12 +274,11 @@ def _offer(admin: MagicMock, *plugins: PackageVersion) -> None:
     )
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_plugin_update(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    mock_config_entry: MockConfigEntry,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
     """A plugin with an update on offer gets an update entity of its own."""
@@ -318,23 +287,21 @@ async def test_plugin_update(
         TRAKT,
         PluginInfo(id="0f0f", name="Open Subtitles", version="1.0.5.0"),
     ]
-    await _setup(hass, mock_config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await runtime.set_up()
+    await snapshot_platform(hass, entity_registry, snapshot, runtime.entry.entry_id)
     assert len(hass.states.async_entity_ids(Platform.UPDATE)) == 2
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_plugin_update_appears_and_clears(
     hass: HomeAssistant,
     *,
-    freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
     hass_ws_client: WebSocketGenerator,
-    mock_config_entry: MockConfigEntry,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
     """A plugin's entity comes with the offer and goes, registry entry and all, once installed."""
-    await _setup(hass, mock_config_entry)
+    await runtime.set_up()
     # Connected before time moves on: the frontend's sign-in would expire meanwhile.
     client = await hass_ws_client()
     assert hass.states.get(PLUGIN) is None
@@ -342,7 +309,7 @@ async def test_plugin_update_appears_and_clears(
 
     _offer(mock_emby_admin, TRAKT_UPDATE)
     mock_emby_admin.get_plugins.return_value = [TRAKT]
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.tick(UPDATES_INTERVAL)
     found = hass.states.get(PLUGIN)
     assert found is not None
     assert found.state == STATE_ON
@@ -354,19 +321,18 @@ async def test_plugin_update_appears_and_clears(
     # Installed in Emby: no longer on offer.
     _offer(mock_emby_admin)
     mock_emby_admin.get_plugins.return_value = [replace(TRAKT, version="3.2.0.0")]
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.tick(UPDATES_INTERVAL)
     assert hass.states.get(PLUGIN) is None
     assert entity_registry.async_get(PLUGIN) is None
 
     # Offered again later: back under the same entity id.
     _offer(mock_emby_admin, replace(TRAKT_UPDATE, version="3.3.0.0"))
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.tick(UPDATES_INTERVAL)
     assert state(hass, PLUGIN) == STATE_ON
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_plugin_offers_that_are_not_updates(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+    hass: HomeAssistant, runtime: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """An offer for a plugin not installed, or not newer than the installed one, shows nothing."""
     _offer(
@@ -375,32 +341,31 @@ async def test_plugin_offers_that_are_not_updates(
         PackageVersion(name="Missing", version="2.0.0.0", guid="feed"),
     )
     mock_emby_admin.get_plugins.return_value = [TRAKT]
-    await _setup(hass, mock_config_entry)
+    await runtime.set_up()
     assert hass.states.async_entity_ids(Platform.UPDATE) == [UPDATE]
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_stale_plugin_entities_are_removed(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
-    mock_config_entry: MockConfigEntry,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
     """A plugin update installed while Home Assistant was stopped leaves no entity behind."""
-    mock_config_entry.add_to_hass(hass)
+    runtime.entry.add_to_hass(hass)
     stale = entity_registry.async_get_or_create(
         Platform.UPDATE,
         DOMAIN,
         f"{SYSTEM_ID}_plugin_0f0f",
-        config_entry=mock_config_entry,
+        config_entry=runtime.entry,
         suggested_object_id="living_room_open_subtitles_plugin",
     )
     kept = entity_registry.async_get_or_create(
-        Platform.UPDATE, DOMAIN, f"{SYSTEM_ID}_plugin_{TRAKT_ID}", config_entry=mock_config_entry
+        Platform.UPDATE, DOMAIN, f"{SYSTEM_ID}_plugin_{TRAKT_ID}", config_entry=runtime.entry
     )
     _offer(mock_emby_admin, TRAKT_UPDATE)
     mock_emby_admin.get_plugins.return_value = [TRAKT]
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(runtime.entry.entry_id)
     await hass.async_block_till_done()
 
     assert entity_registry.async_get(stale.entity_id) is None
@@ -408,23 +373,15 @@ async def test_stale_plugin_entities_are_removed(
 
 
 async def test_plugin_unavailable_with_the_server(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-    mock_emby_admin: MagicMock,
+    hass: HomeAssistant, *, runtime: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """While the server is away a plugin's entity is unavailable, and kept."""
     _offer(mock_emby_admin, TRAKT_UPDATE)
     mock_emby_admin.get_plugins.return_value = [TRAKT]
-    await _setup(hass, mock_config_entry)
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-    await tick(hass, freezer)
-    await tick(hass, freezer, UPDATES_INTERVAL)
+    await runtime.set_up()
+    runtime.lose()
+    await runtime.tick()
+    await runtime.tick(UPDATES_INTERVAL)
     assert state(hass, PLUGIN) == STATE_UNAVAILABLE
 
 
