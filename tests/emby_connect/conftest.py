@@ -31,6 +31,7 @@ from custom_components.emby_connect.aioemby import (
     PackageVersion,
     PublicSystemInfo,
     ScheduledTask,
+    ServerLogin,
     Session,
     SystemInfo,
     TaskResult,
@@ -79,6 +80,7 @@ SERVER_TOKEN = "server-token-0cc175b9c0f1b6a8"
 MANUAL_USERNAME = "alice"
 MANUAL_TOKEN = "manual-token-92eb5ffee6ae2fec"
 HA_DEVICE_ID = "ha-instance-id"
+PUBLIC_INFO = PublicSystemInfo(id=SYSTEM_ID, server_name="Living Room", version="4.8.11.0")
 
 
 def load_json(name: str) -> Any:
@@ -268,13 +270,18 @@ def _package_updates(package_type: PackageType = PackageType.USER_INSTALLED) -> 
     return [SERVER_UPDATE] if package_type is PackageType.SYSTEM else []
 
 
+def autospec_patch(target: str, **options: Any) -> Generator[MagicMock]:
+    """Patch a target with an autospec mock for as long as the fixture yielding from this lives."""
+    with patch(target, autospec=True, **options) as mocked:
+        yield mocked
+
+
 @pytest.fixture
 def mock_send_magic_packet() -> Generator[MagicMock]:
     """Catch the magic packet where the library hands it to `wakeonlan`."""
-    with patch(
-        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet", autospec=True
-    ) as send:
-        yield send
+    yield from autospec_patch(
+        "custom_components.emby_connect.aioemby.wake.wakeonlan.send_magic_packet"
+    )
 
 
 @pytest.fixture
@@ -298,19 +305,15 @@ def stored_entry(
 @pytest.fixture
 def mock_instance_id() -> Generator[MagicMock]:
     """Give this Home Assistant a known instance id, the DeviceId it sends to Emby."""
-    with patch(
-        "homeassistant.helpers.instance_id.async_get", autospec=True, return_value=HA_DEVICE_ID
-    ) as instance_id:
-        yield instance_id
+    yield from autospec_patch(
+        "homeassistant.helpers.instance_id.async_get", return_value=HA_DEVICE_ID
+    )
 
 
 @pytest.fixture
 def mock_connect_class() -> Generator[MagicMock]:
     """Patch the Emby Connect client class, for the config flow and the runtime alike."""
-    with patch(
-        "custom_components.emby_connect.helpers.EmbyConnect", autospec=True
-    ) as connect_class:
-        yield connect_class
+    yield from autospec_patch("custom_components.emby_connect.helpers.EmbyConnect")
 
 
 @pytest.fixture
@@ -321,6 +324,23 @@ def mock_emby_connect(mock_connect_class: MagicMock) -> MagicMock:
     client.user_id = CONNECT_USER_ID
     client.get_servers.return_value = ConnectServer.list_from(load_json("connect_servers.json"))
     return client
+
+
+@pytest.fixture
+def mock_server_class() -> Generator[MagicMock]:
+    """Patch the Emby server client where the flow's checks build it."""
+    yield from autospec_patch("custom_components.emby_connect.validation.EmbyServer")
+
+
+@pytest.fixture
+def mock_server(mock_server_class: MagicMock) -> MagicMock:
+    """Return the Emby server client of the flow's checks: the Living Room server, accepting the user."""
+    server: MagicMock = mock_server_class.return_value
+    server.get_public_info.return_value = PUBLIC_INFO
+    server.authenticate_by_name.return_value = ServerLogin(
+        user_id=SERVER_USER_ID, access_token=MANUAL_TOKEN
+    )
+    return server
 
 
 @pytest.fixture

@@ -41,7 +41,6 @@ from custom_components.emby_connect.aioemby import (
     EmbyResponseError,
     EmbyTimeoutError,
     PublicSystemInfo,
-    ServerLogin,
 )
 from custom_components.emby_connect.const import (
     AUTH_METHOD_MANUAL,
@@ -131,7 +130,6 @@ LOGIN = ConnectLogin(
     user=ConnectUser(id=CONNECT_USER_ID, name="alice", email=CONNECT_USERNAME),
 )
 OLD_LOGIN = ConnectLogin(user_id=CONNECT_USER_ID, access_token=OLD_CONNECT_TOKEN)
-PUBLIC_INFO = PublicSystemInfo(id=SYSTEM_ID, server_name="Living Room", version="4.8.11.0")
 JELLYFIN = PublicSystemInfo(id=SYSTEM_ID, server_name="Jelly", version="10.10.3")
 TOO_OLD = PublicSystemInfo(id=SYSTEM_ID, server_name="Old", version="4.6.7.0")
 
@@ -347,26 +345,6 @@ def mock_connect(mock_connect_class: MagicMock) -> MagicMock:
     )
     client.get_user.return_value = ConnectUser(id=CONNECT_USER_ID, name="alice")
     return client
-
-
-@pytest.fixture
-def mock_server_class() -> Generator[MagicMock]:
-    """Patch the Emby server client where the flow's checks build it."""
-    with patch(
-        "custom_components.emby_connect.validation.EmbyServer", autospec=True
-    ) as server_class:
-        yield server_class
-
-
-@pytest.fixture
-def mock_server(mock_server_class: MagicMock) -> MagicMock:
-    """Return the Emby server client: the Living Room server, accepting the user."""
-    server: MagicMock = mock_server_class.return_value
-    server.get_public_info.return_value = PUBLIC_INFO
-    server.authenticate_by_name.return_value = ServerLogin(
-        user_id=SERVER_USER_ID, access_token=MANUAL_TOKEN
-    )
-    return server
 
 
 async def start(hass: HomeAssistant, step: str) -> ConfigFlowResult:

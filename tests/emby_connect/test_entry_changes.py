@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import replace
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
@@ -15,7 +14,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
     ConnectLogin,
-    PublicSystemInfo,
     ServerLogin,
     ServerRecord,
 )
@@ -34,19 +32,12 @@ UPDATE_LISTENER_REPORT = "has an update listener"
 
 
 @pytest.fixture
-def mock_flow_server() -> Generator[MagicMock]:
-    """Patch the Emby server client the flow's checks build: the Living Room server."""
-    with patch(
-        "custom_components.emby_connect.validation.EmbyServer", autospec=True
-    ) as server_class:
-        server = server_class.return_value
-        server.get_public_info.return_value = PublicSystemInfo(
-            id=SYSTEM_ID, server_name="Living Room", version="4.8.11.0"
-        )
-        server.authenticate_by_name.return_value = ServerLogin(
-            user_id=SERVER_USER_ID, access_token=NEW_SERVER_TOKEN
-        )
-        yield server
+def mock_flow_server(mock_server: MagicMock) -> MagicMock:
+    """Return the Emby server client of the flow's checks, handing out a new token."""
+    mock_server.authenticate_by_name.return_value = ServerLogin(
+        user_id=SERVER_USER_ID, access_token=NEW_SERVER_TOKEN
+    )
+    return mock_server
 
 
 def _last_record(manager: MagicMock) -> ServerRecord:
