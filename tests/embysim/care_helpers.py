@@ -1,4 +1,4 @@
-"""Helpers for the server-care tests: a websocket reader that collects what the server pushes."""
+"""Helpers for the push channel tests: a websocket reader that collects what the server pushes."""
 
 from __future__ import annotations
 

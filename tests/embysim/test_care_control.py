@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from pathlib import Path
-import signal
-import sys
 
 import aiohttp
 import pytest
@@ -16,9 +12,7 @@ from embysim import EmbySimulator
 from embysim.__main__ import build_parser, main
 
 from .care_helpers import wait_until
-from .helpers import sign_in, with_token
-
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import sign_in, start_simulator, stop_simulator, with_token
 
 
 @pytest.fixture
@@ -146,24 +140,8 @@ def test_cli_refuses_a_negative_wake_delay(capsys) -> None:
 
 
 async def test_cli_serves_a_wake_listener_that_wakes_a_server(socket_enabled) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "embysim",
-        "--port",
-        "0",
-        "--servers",
-        "1",
-        "--wake-delay",
-        "0.1",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
+    process, summary = await start_simulator("--servers", "1", "--wake-delay", "0.1")
     try:
-        async with asyncio.timeout(20):
-            summary = json.loads(await process.stdout.readline())
         (server,) = summary["servers"]
         assert server["care"]["wake_delay"] == 0.1
         url = f"{summary['control_url']}/servers/{server['system_id']}"
@@ -188,10 +166,8 @@ async def test_cli_serves_a_wake_listener_that_wakes_a_server(socket_enabled) ->
             async with http.get(f"{server['url']}/System/Info/Public") as response:
                 assert response.status == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(10):
-            await process.communicate()
-    assert process.returncode == 0
+        returncode = await stop_simulator(process)
+    assert returncode == 0
 
 
 class _Address:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from pathlib import Path
-import signal
 import socket
 import ssl
 import subprocess
@@ -16,7 +12,7 @@ import pytest
 
 from embysim.__main__ import build_parser, main
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import ROOT, start_simulator, stop_simulator
 
 
 def test_help_explains_the_options() -> None:
@@ -85,34 +81,8 @@ def test_refuses_bad_options(argv, capsys) -> None:
     assert "error" in capsys.readouterr().err
 
 
-async def _start(*args: str) -> tuple[asyncio.subprocess.Process, dict]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "embysim",
-        "--port",
-        "0",
-        *args,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    async with asyncio.timeout(20):
-        line = await process.stdout.readline()
-    return process, json.loads(line)
-
-
-async def _stop(process: asyncio.subprocess.Process) -> int:
-    process.send_signal(signal.SIGTERM)
-    async with asyncio.timeout(10):
-        await process.communicate()
-    assert process.returncode is not None
-    return process.returncode
-
-
 async def test_serves_demo_until_sigterm(socket_enabled) -> None:
-    process, summary = await _start(
+    process, summary = await start_simulator(
         "--servers", "1", "--https", "--base-path", "/emby", "--latency", "0.01", "--seed", "7"
     )
     try:
@@ -129,7 +99,7 @@ async def test_serves_demo_until_sigterm(socket_enabled) -> None:
             async with http.get(f"{summary['control_url']}/summary") as response:
                 assert (await response.json())["servers"][0]["system_id"] == server["system_id"]
     finally:
-        returncode = await _stop(process)
+        returncode = await stop_simulator(process)
     assert returncode == 0
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.ClientConnectorError):

@@ -9,7 +9,7 @@ import pytest
 
 from embysim import ConnectFault, EmbySimulator
 
-from .helpers import APP, IDENTITY, connect_login, exchange
+from .helpers import APP, IDENTITY, connect_login, connect_servers, exchange
 
 
 @pytest.fixture
@@ -73,14 +73,7 @@ async def test_every_call_needs_x_application(http, emby_sim, account) -> None:
 
 async def test_servers_lists_links(http, emby_sim, account) -> None:
     user, server, link = account
-    login = await connect_login(http, emby_sim, user)
-    async with http.get(
-        f"{emby_sim.connect_url}/servers",
-        params={"userId": user.id},
-        headers={**APP, "X-Connect-UserToken": login["AccessToken"]},
-    ) as response:
-        assert response.status == 200
-        servers = await response.json()
+    servers = await connect_servers(http, emby_sim, user)
     assert servers == [
         {
             "Id": link.link_id,
@@ -111,13 +104,7 @@ async def test_servers_needs_a_token_of_that_user(http, emby_sim, account) -> No
 
 async def test_servers_waiting_invitations_are_empty(http, emby_sim, account) -> None:
     user = account[0]
-    login = await connect_login(http, emby_sim, user)
-    async with http.get(
-        f"{emby_sim.connect_url}/servers",
-        params={"userId": user.id, "status": "Waiting"},
-        headers={**APP, "X-Connect-UserToken": login["AccessToken"]},
-    ) as response:
-        assert await response.json() == []
+    assert await connect_servers(http, emby_sim, user, status="Waiting") == []
 
 
 async def test_user(http, emby_sim, account) -> None:

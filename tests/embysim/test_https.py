@@ -11,7 +11,7 @@ import pytest
 
 from embysim import EmbySimulator, generate_tls_material
 
-from .helpers import APP, connect_login, exchange
+from .helpers import connect_servers, exchange
 
 
 async def test_https_server_verifies_with_its_certificate(http, emby_sim: EmbySimulator) -> None:
@@ -37,13 +37,7 @@ async def test_https_connect_flow(http, emby_sim) -> None:
     user = emby_sim.add_connect_user(name="demo", password="demo-password")
     server = await emby_sim.add_server(name="Secure", https=True)
     link = emby_sim.link(user, server, local_user=server.add_user("alice", "pw", is_admin=True))
-    login = await connect_login(http, emby_sim, user)
-    async with http.get(
-        f"{emby_sim.connect_url}/servers",
-        params={"userId": user.id},
-        headers={**APP, "X-Connect-UserToken": login["AccessToken"]},
-    ) as response:
-        (listed,) = await response.json()
+    (listed,) = await connect_servers(http, emby_sim, user)
     assert listed["Url"].startswith("https://")
     assert listed["LocalAddress"].startswith("https://")
     http_with_tls = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=server.ssl_context()))

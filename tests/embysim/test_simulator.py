@@ -12,7 +12,7 @@ from embysim import EmbySimulator, Fault, RecordedRequest, check_loopback
 from embysim.auth import parse_authorization, read_credentials
 from embysim.records import secrets_in
 
-from .helpers import APP, DEVICE_ID, connect_login, exchange, sign_in, with_token
+from .helpers import APP, DEVICE_ID, connect_login, connect_servers, exchange, sign_in, with_token
 
 
 async def test_fixture_gives_a_started_empty_simulator(http, emby_sim) -> None:
@@ -107,13 +107,7 @@ async def test_load_demo(http, emby_sim) -> None:
         assert server.counts["ArtistCount"] == 0
 
     user = emby_sim.connect_users[0]
-    login = await connect_login(http, emby_sim, user)
-    async with http.get(
-        f"{emby_sim.connect_url}/servers",
-        params={"userId": user.id},
-        headers={**APP, "X-Connect-UserToken": login["AccessToken"]},
-    ) as response:
-        listed = await response.json()
+    listed = await connect_servers(http, emby_sim, user)
     assert [s["UserType"] for s in listed] == ["Linked", "Linked", "Guest"]
     guest_server = emby_sim.servers[2]
     token = (await exchange(http, guest_server, guest_server.links[0]))["AccessToken"]
