@@ -13,6 +13,7 @@ from custom_components.emby_connect.aioemby import (
     ClientIdentity,
     ConnectionManager,
     ConnectionMode,
+    ConnectionResult,
     EmbyAuthenticationError,
     EmbyCertificateError,
     EmbyConnectionError,
@@ -56,6 +57,15 @@ def _record(
     for key, value in changes.items():
         setattr(record, key, value)
     return record
+
+
+async def _timed_connect(
+    manager: ConnectionManager, record: ServerRecord
+) -> tuple[ConnectionResult, float]:
+    """Connect to a server; return the result and how many seconds it took."""
+    started = time.monotonic()
+    _, result = await manager.connect(record)
+    return result, time.monotonic() - started
 
 
 def _probe_tasks() -> list[asyncio.Task[object]]:
@@ -160,9 +170,7 @@ async def test_manual_slot_comes_before_remote(
     record = _record(
         server, user, link, manual_address=server.remote.url, remote_address=hostile.url
     )
-    started = time.monotonic()
-    _, result = await manager.connect(record)
-    elapsed = time.monotonic() - started
+    result, elapsed = await _timed_connect(manager, record)
     assert result.mode is ConnectionMode.MANUAL
     assert 0.3 <= elapsed < 1.5
     assert hostile.requests == []
@@ -178,9 +186,7 @@ async def test_local_refused_starts_remote_at_once(
 ) -> None:
     server, user, link = await _connect_server(emby_sim)
     server.local.fault = Fault.STOPPED
-    started = time.monotonic()
-    _, result = await slow_manager.connect(_record(server, user, link))
-    elapsed = time.monotonic() - started
+    result, elapsed = await _timed_connect(slow_manager, _record(server, user, link))
     assert result.mode is ConnectionMode.REMOTE
     assert elapsed < 1.5
     assert [(r.listener, r.path) for r in server.requests] == [
@@ -195,9 +201,7 @@ async def test_local_black_hole_remote_wins_in_its_slot(
     """The remote probe starts 200 ms after the local one, as in Emby's web app."""
     server, user, link = await _connect_server(emby_sim)
     server.local.fault = Fault.HANGING
-    started = time.monotonic()
-    _, result = await manager.connect(_record(server, user, link))
-    elapsed = time.monotonic() - started
+    result, elapsed = await _timed_connect(manager, _record(server, user, link))
     assert result.mode is ConnectionMode.REMOTE
     assert 0.2 <= elapsed < manager_module.LOCAL_PROBE_TIMEOUT / 2
     assert _probe_tasks() == []
