@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 import json
@@ -12,11 +12,18 @@ from typing import Any, override
 from unittest.mock import MagicMock, PropertyMock, create_autospec, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.emby_connect import PLATFORMS
 from custom_components.emby_connect.aioemby import (
     ActivityLogPage,
     ClientIdentity,
@@ -91,6 +98,34 @@ def load_json(name: str) -> Any:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/emby_connect in every test."""
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the entity platforms to load: all of them, unless a module or a test narrows it."""
+    return list(PLATFORMS)
+
+
+@pytest.fixture(autouse=True)
+def only_platforms(platforms: list[Platform]) -> Generator[None]:
+    """Load only the platforms asked for."""
+    with patch("custom_components.emby_connect.PLATFORMS", platforms):
+        yield
+
+
+type EntitiesSnapshot = Callable[[MockConfigEntry], Awaitable[None]]
+
+
+@pytest.fixture
+def snapshot_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> EntitiesSnapshot:
+    """Return a check of an entry's entities, their registry entries and states, on this test's snapshot."""
+
+    async def check(entry: MockConfigEntry) -> None:
+        await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+    return check
 
 
 @pytest.fixture

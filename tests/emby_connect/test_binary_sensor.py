@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from unittest.mock import patch
-
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
     EmbyForbiddenError,
 )
 
-from .conftest import Runtime
+from .conftest import EntitiesSnapshot, Runtime
 from .helpers import CONNECTIVITY, RESTART_PENDING as RESTART
 
 
-@pytest.fixture(autouse=True)
-def only_binary_sensors() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the binary sensor platform."""
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.BINARY_SENSOR]):
-        yield
+    return [Platform.BINARY_SENSOR]
 
 
 async def test_binary_sensors(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    init_integration: MockConfigEntry,
+    snapshot_entities: EntitiesSnapshot, init_integration: MockConfigEntry
 ) -> None:
     """Snapshot the binary sensors of a server seen by an administrator."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
 
 
 async def test_binary_sensors_non_admin(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    runtime: Runtime,
+    hass: HomeAssistant, snapshot_entities: EntitiesSnapshot, runtime: Runtime
 ) -> None:
     """A user who may not read System/Info gets only whether the server is reachable."""
     runtime.server.get_system_info.side_effect = EmbyForbiddenError(
@@ -53,7 +40,7 @@ async def test_binary_sensors_non_admin(
     )
     await runtime.set_up()
 
-    await snapshot_platform(hass, entity_registry, snapshot, runtime.entry.entry_id)
+    await snapshot_entities(runtime.entry)
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     # What the user can never read is not created, rather than unavailable forever.
     assert hass.states.get(RESTART) is None

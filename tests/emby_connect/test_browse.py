@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from http import HTTPStatus
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from homeassistant.components.media_player import (
     DOMAIN as MEDIA_PLAYER_DOMAIN,
@@ -87,9 +86,15 @@ def _sessions(user_id: str = SERVER_USER_ID) -> list[Session]:
     return Session.list_from(sessions)
 
 
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Load only the media players."""
+    return [Platform.MEDIA_PLAYER]
+
+
 @pytest.fixture(autouse=True)
-def only_media_players(mock_emby_server: MagicMock) -> Generator[None]:
-    """Load only the media players; the server answers library calls from the tables above."""
+def library_server(mock_emby_server: MagicMock) -> None:
+    """Let the server answer library calls from the tables above."""
     mock_emby_server.get_sessions.return_value = _sessions()
     mock_emby_server.user_id = SERVER_USER_ID
     mock_emby_server.access_token = SERVER_TOKEN
@@ -106,8 +111,6 @@ def only_media_players(mock_emby_server: MagicMock) -> Generator[None]:
         raise EmbyNotFoundError(path, status=404)
 
     mock_emby_server.request.side_effect = answer
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.MEDIA_PLAYER]):
-        yield
 
 
 async def _browse(

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from datetime import timedelta
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
@@ -30,7 +26,7 @@ from custom_components.emby_connect.const import (
     WAKE_RETRY_WINDOW,
 )
 
-from .conftest import REPORTED, Runtime, load_json
+from .conftest import REPORTED, EntitiesSnapshot, Runtime, load_json
 from .helpers import CONNECTIVITY, RESTART, SCAN_ALL, WAKE, assert_sent_to_reported, press, state
 
 
@@ -38,13 +34,6 @@ from .helpers import CONNECTIVITY, RESTART, SCAN_ALL, WAKE, assert_sent_to_repor
 def platforms() -> list[Platform]:
     """Return the platforms to load: the buttons."""
     return [Platform.BUTTON]
-
-
-@pytest.fixture(autouse=True)
-def only_platforms(platforms: list[Platform]) -> Generator[None]:
-    """Load only the given platforms."""
-    with patch("custom_components.emby_connect.PLATFORMS", platforms):
-        yield
 
 
 # Connectivity shows a woken server come back.
@@ -62,13 +51,10 @@ def reporting_admin(mock_emby_admin: MagicMock) -> MagicMock:
 
 @pytest.mark.usefixtures("reporting_admin")
 async def test_wake_button(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    init_integration: MockConfigEntry,
+    snapshot_entities: EntitiesSnapshot, init_integration: MockConfigEntry
 ) -> None:
     """A server that reported where to wake it gets a "Wake server" button, kept in its entry."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
     assert init_integration.data[CONF_WAKE_ON_LAN] == [REPORTED.as_dict()]
 
 

@@ -14,7 +14,6 @@ from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
@@ -45,7 +44,15 @@ from custom_components.emby_connect.new_media import (
     SCAN_TAIL,
 )
 
-from .conftest import ACCESS_KEY, CONNECT_TOKEN, SERVER_TOKEN, SYSTEM_ID, Push, load_json
+from .conftest import (
+    ACCESS_KEY,
+    CONNECT_TOKEN,
+    SERVER_TOKEN,
+    SYSTEM_ID,
+    EntitiesSnapshot,
+    Push,
+    load_json,
+)
 
 NEW_MEDIA = "event.living_room_new_media"
 PLAYBACK = "event.living_room_playback"
@@ -71,11 +78,10 @@ LOGGED = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 NOW = "2026-12-01 21:00:00+00:00"
 
 
-@pytest.fixture(autouse=True)
-def only_events() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the event platform."""
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.EVENT]):
-        yield
+    return [Platform.EVENT]
 
 
 @pytest.fixture
@@ -143,14 +149,9 @@ def _sessions() -> list[Session]:
     return Session.list_from(load_json("sessions.json"))
 
 
-async def test_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    events: Push,
-) -> None:
+async def test_entities(snapshot_entities: EntitiesSnapshot, events: Push) -> None:
     """An administrator gets the three event entities on the server's device."""
-    await snapshot_platform(hass, entity_registry, snapshot, events.entry.entry_id)
+    await snapshot_entities(events.entry)
 
 
 async def test_non_admin_has_no_security_events(

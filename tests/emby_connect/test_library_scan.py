@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, Platform
@@ -53,11 +52,10 @@ def _attributes(hass: HomeAssistant) -> dict[str, object]:
     return dict(found.attributes)
 
 
-@pytest.fixture(autouse=True)
-def only_sensors() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the sensor platform."""
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.SENSOR]):
-        yield
+    return [Platform.SENSOR]
 
 
 @pytest.mark.usefixtures("push")

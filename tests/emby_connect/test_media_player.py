@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from http import HTTPStatus
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from aiohttp.hdrs import METH_GET, METH_POST
 from freezegun.api import FrozenDateTimeFactory
@@ -77,12 +76,16 @@ def _sessions(*, pixel: bool = True) -> list[dict[str, Any]]:
     return sessions if pixel else [item for item in sessions if item is not phone]
 
 
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Load only the media player platform."""
+    return [Platform.MEDIA_PLAYER]
+
+
 @pytest.fixture(autouse=True)
-def only_media_players(mock_emby_server: MagicMock) -> Generator[None]:
-    """Load only the media player platform, with sessions that take commands."""
+def commanded_sessions(mock_emby_server: MagicMock) -> None:
+    """Let the server list sessions that take commands."""
     mock_emby_server.get_sessions.return_value = Session.list_from(_sessions())
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.MEDIA_PLAYER]):
-        yield
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -39,16 +38,20 @@ PIXEL_DEVICE = "android-device-123"
 STORAGE_KEY = "emby_connect.{}.clients"
 
 
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Load only the media players."""
+    return [Platform.MEDIA_PLAYER]
+
+
 @pytest.fixture(autouse=True)
-def only_media_players(mock_emby_server: MagicMock) -> Generator[None]:
-    """Load only the media players; the server lists its users to its administrator."""
+def listed_users(mock_emby_server: MagicMock) -> None:
+    """Let the server list its users to its administrator."""
     mock_emby_server.get_users.return_value = [
         ServerUser(id=ALICE, name="alice"),
         ServerUser(id=BOB, name="bob"),
         ServerUser(id="carol-id", name="carol", is_disabled=True),
     ]
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.MEDIA_PLAYER]):
-        yield
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str | None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
-from unittest.mock import MagicMock, call, patch
+from unittest.mock import MagicMock, call
 
 from aiohttp.hdrs import METH_POST
 from freezegun.api import FrozenDateTimeFactory
@@ -33,13 +32,17 @@ def _sessions(*, pixel: bool = True) -> list[dict[str, Any]]:
     return sessions if pixel else [sessions[0], *sessions[2:]]
 
 
-@pytest.fixture(autouse=True)
-def only_remotes(mock_emby_server: MagicMock) -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the remote platform."""
+    return [Platform.REMOTE]
+
+
+@pytest.fixture(autouse=True)
+def remote_sessions(mock_emby_server: MagicMock) -> None:
+    """Let the server list sessions that take remote commands."""
     mock_emby_server.get_sessions.return_value = Session.list_from(_sessions())
     mock_emby_server.request.return_value = None
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.REMOTE]):
-        yield
 
 
 def _command(name: str) -> Any:

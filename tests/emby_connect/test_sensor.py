@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
@@ -14,7 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -22,7 +20,7 @@ from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenErro
 from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 from tests.fixtures import load_fixture
 
-from .conftest import HA_DEVICE_ID, SYSTEM_ID
+from .conftest import HA_DEVICE_ID, SYSTEM_ID, EntitiesSnapshot, Runtime
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -34,22 +32,20 @@ def _forbidden() -> EmbyForbiddenError:
     return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
 
 
-@pytest.fixture(autouse=True)
-def only_sensors() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the sensor platform."""
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.SENSOR]):
-        yield
+    return [Platform.SENSOR]
 
 
 async def test_sensors(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
+    snapshot_entities: EntitiesSnapshot,
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
 ) -> None:
     """Snapshot the sensors of a server seen by an administrator."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
     device = device_registry.async_get_device_by_identifier(
         ("emby_connect", SYSTEM_ID), init_integration.entry_id
     )
@@ -83,26 +79,22 @@ async def test_session_counts_of_a_real_server(
     assert hass.states.get("sensor.living_room_streams_outside_the_lan").state == "1"
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_sensors_guest(
     hass: HomeAssistant,
+    snapshot_entities: EntitiesSnapshot,
     *,
     entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    mock_config_entry: MockConfigEntry,
-    mock_emby_server: MagicMock,
+    runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
     """A guest who may read nothing but the public info gets only version and connection."""
-    mock_emby_server.get_system_info.side_effect = _forbidden()
-    mock_emby_server.get_sessions.side_effect = _forbidden()
-    mock_emby_server.get_item_counts.side_effect = _forbidden()
+    runtime.server.get_system_info.side_effect = _forbidden()
+    runtime.server.get_sessions.side_effect = _forbidden()
+    runtime.server.get_item_counts.side_effect = _forbidden()
     mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await runtime.set_up()
 
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(runtime.entry)
     # What the user can never read is not created, rather than unavailable forever.
     assert hass.states.get("sensor.living_room_movies") is None
     assert hass.states.get("sensor.living_room_active_sessions") is None
@@ -113,9 +105,9 @@ async def test_sensors_guest(
     assert hass.states.get("sensor.living_room_version").state == "4.8.11.0"
 
     # Given the rights, the user gets the sensors when the entry is set up again.
-    mock_emby_server.get_sessions.side_effect = None
-    mock_emby_server.get_item_counts.side_effect = None
-    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    runtime.server.get_sessions.side_effect = None
+    runtime.server.get_item_counts.side_effect = None
+    await hass.config_entries.async_reload(runtime.entry.entry_id)
     await hass.async_block_till_done()
 
     assert hass.states.get("sensor.living_room_movies").state == "1284"

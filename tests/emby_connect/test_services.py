@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from aiohttp.hdrs import METH_POST
 from homeassistant.const import ATTR_ENTITY_ID, Platform
@@ -21,13 +20,17 @@ PIXEL = "media_player.alice_s_pixel"
 PIXEL_SESSION = "c4a2b1d3e5f7a9b1c3d5e7f9a1b3c5d7"
 
 
-@pytest.fixture(autouse=True)
-def only_media_players(mock_emby_server: MagicMock) -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the media player platform."""
+    return [Platform.MEDIA_PLAYER]
+
+
+@pytest.fixture(autouse=True)
+def recorded_sessions(mock_emby_server: MagicMock) -> None:
+    """Let the server list the recorded sessions and take commands."""
     mock_emby_server.get_sessions.return_value = Session.list_from(load_json("sessions.json"))
     mock_emby_server.request.return_value = None
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.MEDIA_PLAYER]):
-        yield
 
 
 @pytest.mark.usefixtures("init_integration")

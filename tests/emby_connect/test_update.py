@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import replace
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 from homeassistant.components.update import (
     ATTR_INSTALLED_VERSION,
@@ -22,9 +21,8 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import (
     AuthSource,
@@ -41,7 +39,7 @@ from custom_components.emby_connect.server_updates import (
     summarize_notes,
 )
 
-from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, Runtime
+from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, EntitiesSnapshot, Runtime
 from .helpers import load_system_info, state
 
 UPDATE = "update.living_room"
@@ -53,11 +51,10 @@ def _forbidden() -> EmbyForbiddenError:
     return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
 
 
-@pytest.fixture(autouse=True)
-def only_updates() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Load only the update platform."""
-    with patch("custom_components.emby_connect.PLATFORMS", [Platform.UPDATE]):
-        yield
+    return [Platform.UPDATE]
 
 
 async def _release_notes(hass_ws_client: WebSocketGenerator) -> str | None:
@@ -71,14 +68,12 @@ async def _release_notes(hass_ws_client: WebSocketGenerator) -> str | None:
 
 
 async def test_update_entity(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    snapshot_entities: EntitiesSnapshot,
     hass_ws_client: WebSocketGenerator,
     init_integration: MockConfigEntry,
 ) -> None:
     """An administrator sees the waiting update with its notes; it cannot be installed from here."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
     assert await _release_notes(hass_ws_client) == (
         "## 4.9.0.30\n\nEmby Server 4.9.0.30: faster library scans, a new player."
     )
@@ -276,8 +271,7 @@ def _offer(admin: MagicMock, *plugins: PackageVersion) -> None:
 
 async def test_plugin_update(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    snapshot_entities: EntitiesSnapshot,
     runtime: Runtime,
     mock_emby_admin: MagicMock,
 ) -> None:
@@ -288,7 +282,7 @@ async def test_plugin_update(
         PluginInfo(id="0f0f", name="Open Subtitles", version="1.0.5.0"),
     ]
     await runtime.set_up()
-    await snapshot_platform(hass, entity_registry, snapshot, runtime.entry.entry_id)
+    await snapshot_entities(runtime.entry)
     assert len(hass.states.async_entity_ids(Platform.UPDATE)) == 2
 
 
