@@ -10,7 +10,12 @@ from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.emby_connect.aioemby import AuthSource, EmbyAuthenticationError, SystemInfo
+from custom_components.emby_connect.aioemby import (
+    AuthSource,
+    EmbyAuthenticationError,
+    EmbyForbiddenError,
+    SystemInfo,
+)
 from custom_components.emby_connect.const import CONF_SYSTEM_ID, DOMAIN
 
 # Time travel lives beside the fixtures that use it (conftest); tests take it from here too.
@@ -50,6 +55,11 @@ def assert_sent_to_reported(send_magic_packet: MagicMock) -> None:
     send_magic_packet.assert_called_once_with(
         REPORTED.mac_address, ip_address=REPORTED.broadcast_address, port=REPORTED.port
     )
+
+
+def forbidden() -> EmbyForbiddenError:
+    """Return the error of a call the user may not make."""
+    return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
 
 
 def unauthorized() -> EmbyAuthenticationError:

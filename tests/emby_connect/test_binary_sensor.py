@@ -9,19 +9,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.emby_connect.aioemby import (
-    AuthSource,
-    EmbyForbiddenError,
-)
-
 from .conftest import EntitiesSnapshot, Runtime
-from .helpers import CONNECTIVITY, RESTART_PENDING as RESTART
+from .helpers import CONNECTIVITY, RESTART_PENDING as RESTART, forbidden
 
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the binary sensor platform."""
-    return [Platform.BINARY_SENSOR]
+pytestmark = pytest.mark.platforms(Platform.BINARY_SENSOR)
 
 
 async def test_binary_sensors(
@@ -35,9 +26,7 @@ async def test_binary_sensors_non_admin(
     hass: HomeAssistant, snapshot_entities: EntitiesSnapshot, runtime: Runtime
 ) -> None:
     """A user who may not read System/Info gets only whether the server is reachable."""
-    runtime.server.get_system_info.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    runtime.server.get_system_info.side_effect = forbidden()
     await runtime.set_up()
 
     await snapshot_entities(runtime.entry)

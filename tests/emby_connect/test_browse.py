@@ -47,6 +47,8 @@ from custom_components.emby_connect.media_proxy import stream_choice
 
 from .conftest import SERVER_TOKEN, SERVER_USER_ID, SYSTEM_ID, load_json
 
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
+
 PIXEL = "media_player.alice_s_pixel"
 OTHER_USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -84,12 +86,6 @@ def _sessions(user_id: str = SERVER_USER_ID) -> list[Session]:
     sessions[1]["PlayableMediaTypes"] = ["Audio", "Video"]
     sessions[1]["UserId"] = user_id
     return Session.list_from(sessions)
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the media players."""
-    return [Platform.MEDIA_PLAYER]
 
 
 @pytest.fixture(autouse=True)

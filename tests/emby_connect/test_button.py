@@ -15,9 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.emby_connect.aioemby import (
-    AuthSource,
     EmbyConnectionError,
-    EmbyForbiddenError,
     SystemInfo,
     WakeOnLanInfo,
 )
@@ -27,13 +25,18 @@ from custom_components.emby_connect.const import (
 )
 
 from .conftest import REPORTED, EntitiesSnapshot, Runtime, load_json
-from .helpers import CONNECTIVITY, RESTART, SCAN_ALL, WAKE, assert_sent_to_reported, press, state
+from .helpers import (
+    CONNECTIVITY,
+    RESTART,
+    SCAN_ALL,
+    WAKE,
+    assert_sent_to_reported,
+    forbidden,
+    press,
+    state,
+)
 
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Return the platforms to load: the buttons."""
-    return [Platform.BUTTON]
+pytestmark = pytest.mark.platforms(Platform.BUTTON)
 
 
 # Connectivity shows a woken server come back.
@@ -71,9 +74,7 @@ async def test_stored_targets_survive_a_failed_read(
     hass: HomeAssistant, stored_entry: MockConfigEntry, mock_emby_admin: MagicMock
 ) -> None:
     """Targets kept from an earlier run stay (and give the button) when the server refuses the read."""
-    mock_emby_admin.get_wake_on_lan_info.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    mock_emby_admin.get_wake_on_lan_info.side_effect = forbidden()
     await hass.config_entries.async_setup(stored_entry.entry_id)
     await hass.async_block_till_done()
 
@@ -197,7 +198,7 @@ async def test_admin_button_failure_is_translated(
     "refusal",
     [
         # A guest or non-admin user: scheduled tasks are refused.
-        EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403),
+        forbidden(),
         # An odd answer to the admin check.
         EmbyConnectionError("odd"),
     ],

@@ -24,7 +24,6 @@ from custom_components.emby_connect.aioemby import (
     ConnectServer,
     EmbyAuthenticationError,
     EmbyConnectionError,
-    EmbyForbiddenError,
     EmbyResponseError,
     EmbyServerMismatchError,
     EmbyTimeoutError,
@@ -44,6 +43,7 @@ from .helpers import (
     CONNECTION,
     CONNECTIVITY,
     MOVIES,
+    forbidden,
     load_system_info,
     reauth_flows,
     unauthorized,
@@ -72,9 +72,7 @@ async def test_polling_intervals(hass: HomeAssistant, loaded: Runtime) -> None:
 
 async def test_forbidden_counts_not_asked_every_poll(hass: HomeAssistant, loaded: Runtime) -> None:
     """A user who may not read counts is not asked again at every poll."""
-    loaded.server.get_item_counts.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    loaded.server.get_item_counts.side_effect = forbidden()
     await loaded.tick(COUNTS_INTERVAL)
     assert loaded.server.get_item_counts.call_count == 2
     assert hass.states.get("sensor.living_room_movies").state == STATE_UNAVAILABLE
@@ -304,9 +302,7 @@ async def test_device_follows_the_operating_system(hass: HomeAssistant, loaded: 
     assert _device(hass, loaded.entry).model == "Emby Server (Windows)"
 
     # A user who may no longer read System/Info: the model says no operating system.
-    loaded.server.get_system_info.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    loaded.server.get_system_info.side_effect = forbidden()
     await loaded.tick()
     device = _device(hass, loaded.entry)
     assert device.model == "Emby Server"

@@ -21,9 +21,7 @@ from custom_components.emby_connect.aioemby import (
     ActivityLogEntry,
     ActivityLogEntryMessage,
     ActivityLogPage,
-    AuthSource,
     EmbyConnectionError,
-    EmbyForbiddenError,
     Feed,
     LibraryChangedMessage,
     MediaItem,
@@ -53,6 +51,9 @@ from .conftest import (
     Push,
     load_json,
 )
+from .helpers import forbidden
+
+pytestmark = pytest.mark.platforms(Platform.EVENT)
 
 NEW_MEDIA = "event.living_room_new_media"
 PLAYBACK = "event.living_room_playback"
@@ -76,12 +77,6 @@ MOVIE = MediaItem.from_dict(
 )
 LOGGED = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 NOW = "2026-12-01 21:00:00+00:00"
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the event platform."""
-    return [Platform.EVENT]
 
 
 @pytest.fixture
@@ -158,9 +153,7 @@ async def test_non_admin_has_no_security_events(
     hass: HomeAssistant, stack: Push, mock_emby_admin: MagicMock
 ) -> None:
     """A user who does not administer the server gets no security entity, and no error."""
-    mock_emby_admin.get_scheduled_tasks.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    mock_emby_admin.get_scheduled_tasks.side_effect = forbidden()
     await stack.set_up()
     assert hass.states.get(NEW_MEDIA) is not None
     assert hass.states.get(PLAYBACK) is not None

@@ -13,9 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
-    AuthSource,
     EmbyConnectionError,
-    EmbyForbiddenError,
     Feed,
     RefreshProgressMessage,
     ScheduledTask,
@@ -27,7 +25,9 @@ from custom_components.emby_connect.aioemby import (
 )
 
 from .conftest import LIBRARY_SCAN_TASK, FakeChannel, Push
-from .helpers import settle, state, tick
+from .helpers import forbidden, settle, state, tick
+
+pytestmark = pytest.mark.platforms(Platform.SENSOR)
 
 SCAN = "sensor.living_room_library_scan"
 RUNNING = replace(LIBRARY_SCAN_TASK, state=TaskState.RUNNING, progress=10.0)
@@ -40,22 +40,11 @@ OTHER_TASK = ScheduledTask(
 )
 
 
-def _forbidden() -> EmbyForbiddenError:
-    """Return the error of a call the user may not make."""
-    return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
-
-
 def _attributes(hass: HomeAssistant) -> dict[str, object]:
     """Return the scan sensor's attributes."""
     found = hass.states.get(SCAN)
     assert found is not None
     return dict(found.attributes)
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the sensor platform."""
-    return [Platform.SENSOR]
 
 
 @pytest.mark.usefixtures("push")
@@ -199,7 +188,7 @@ async def test_failed_read_shows_unavailable(
 
 @pytest.mark.parametrize(
     "admin_answer",
-    [{"get_scheduled_tasks": _forbidden()}, {"get_library_scan_task": None}],
+    [{"get_scheduled_tasks": forbidden()}, {"get_library_scan_task": None}],
     ids=["non_admin", "no_scan_task"],
 )
 async def test_no_scan_sensor(
@@ -237,6 +226,6 @@ async def test_admin_rights_lost(
     mock_websocket: MagicMock,
 ) -> None:
     """A user who lost admin rights gets an unavailable sensor, and nothing fails."""
-    mock_emby_admin.get_library_scan_task.side_effect = _forbidden()
+    mock_emby_admin.get_library_scan_task.side_effect = forbidden()
     await tick(hass, freezer)
     assert state(hass, SCAN) == STATE_UNAVAILABLE

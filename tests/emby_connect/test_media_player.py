@@ -59,6 +59,8 @@ from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 
 from .conftest import SERVER_TOKEN, SYSTEM_ID, load_json
 
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
+
 PIXEL = "media_player.alice_s_pixel"
 THEATER = "media_player.living_room_tv"
 FIREFOX = "media_player.firefox"
@@ -74,12 +76,6 @@ def _sessions(*, pixel: bool = True) -> list[dict[str, Any]]:
     phone["PlayableMediaTypes"] = ["Audio", "Video"]
     phone["NowPlayingItem"]["ImageTags"] = {"Primary": "tag512"}
     return sessions if pixel else [item for item in sessions if item is not phone]
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the media player platform."""
-    return [Platform.MEDIA_PLAYER]
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,6 @@ from custom_components.emby_connect.aioemby import (
     AuthSource,
     EmbyAuthenticationError,
     EmbyConnectionError,
-    EmbyForbiddenError,
     EmbyMessage,
     EmbyResponseError,
     EmbyTimeoutError,
@@ -58,6 +57,7 @@ from .helpers import (
     NOW_PLAYING,
     RECOVERED,
     RESTART_PENDING,
+    forbidden,
     load_system_info as load_info,
     state as _state,
     tick,
@@ -185,9 +185,7 @@ async def test_seek_on_the_client_is_pushed(hass: HomeAssistant, push: Push) -> 
 
 async def test_sessions_ignored_when_not_readable(hass: HomeAssistant, stack: Push) -> None:
     """A user who may not list sessions gets none by push either."""
-    stack.server.get_sessions.side_effect = EmbyForbiddenError(
-        "Forbidden", source=AuthSource.SERVER, status=403
-    )
+    stack.server.get_sessions.side_effect = forbidden()
     await stack.set_up()
     stack.channel.push(SessionsMessage(sessions=[_session("a", "tv", playing=True)]))
     await hass.async_block_till_done()

@@ -20,10 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.emby_connect.aioemby import (
-    AuthSource,
     EmbyCertificateError,
     EmbyConnectionError,
-    EmbyForbiddenError,
 )
 from custom_components.emby_connect.const import (
     CONNECT_INTERVAL,
@@ -31,6 +29,8 @@ from custom_components.emby_connect.const import (
     RIGHTS_RECHECK_INTERVAL,
     STATUS_INTERVAL,
 )
+
+from .helpers import forbidden
 
 
 async def test_server_removed_fix_flow(
@@ -164,7 +164,7 @@ async def test_certificate_issue_goes_once_trusted(
     assert init_integration.data[CONF_VERIFY_SSL] is True
 
 
-FORBIDDEN = EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
+FORBIDDEN = forbidden()
 
 
 async def _reload(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -16,26 +16,19 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.emby_connect.aioemby import AuthSource, EmbyForbiddenError, Session
+from custom_components.emby_connect.aioemby import Session
 from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 from tests.fixtures import load_fixture
 
 from .conftest import HA_DEVICE_ID, SYSTEM_ID, EntitiesSnapshot, Runtime
+from .helpers import forbidden
 
-pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+pytestmark = [
+    pytest.mark.platforms(Platform.SENSOR),
+    pytest.mark.usefixtures("entity_registry_enabled_by_default"),
+]
 
 ACTIVE_SESSIONS = "sensor.living_room_active_sessions"
-
-
-def _forbidden() -> EmbyForbiddenError:
-    """Return the error of a call the user may not make."""
-    return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the sensor platform."""
-    return [Platform.SENSOR]
 
 
 async def test_sensors(
@@ -88,10 +81,10 @@ async def test_sensors_guest(
     mock_emby_admin: MagicMock,
 ) -> None:
     """A guest who may read nothing but the public info gets only version and connection."""
-    runtime.server.get_system_info.side_effect = _forbidden()
-    runtime.server.get_sessions.side_effect = _forbidden()
-    runtime.server.get_item_counts.side_effect = _forbidden()
-    mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
+    runtime.server.get_system_info.side_effect = forbidden()
+    runtime.server.get_sessions.side_effect = forbidden()
+    runtime.server.get_item_counts.side_effect = forbidden()
+    mock_emby_admin.get_scheduled_tasks.side_effect = forbidden()
     await runtime.set_up()
 
     await snapshot_entities(runtime.entry)
@@ -120,7 +113,7 @@ async def test_sensors_rights_taken_away(
 ) -> None:
     """A sensor whose value the user may no longer read goes unavailable, and comes back."""
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
-    mock_emby_server.get_sessions.side_effect = _forbidden()
+    mock_emby_server.get_sessions.side_effect = forbidden()
     freezer.tick(STATUS_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()

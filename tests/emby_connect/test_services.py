@@ -16,14 +16,10 @@ from custom_components.emby_connect.const import DOMAIN
 
 from .conftest import load_json
 
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
+
 PIXEL = "media_player.alice_s_pixel"
 PIXEL_SESSION = "c4a2b1d3e5f7a9b1c3d5e7f9a1b3c5d7"
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the media player platform."""
-    return [Platform.MEDIA_PLAYER]
 
 
 @pytest.fixture(autouse=True)

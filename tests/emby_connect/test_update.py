@@ -25,8 +25,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.emby_connect.aioemby import (
-    AuthSource,
-    EmbyForbiddenError,
     EmbyResponseError,
     PackageType,
     PackageVersion,
@@ -40,21 +38,12 @@ from custom_components.emby_connect.server_updates import (
 )
 
 from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, EntitiesSnapshot, Runtime
-from .helpers import load_system_info, state
+from .helpers import forbidden, load_system_info, state
+
+pytestmark = pytest.mark.platforms(Platform.UPDATE)
 
 UPDATE = "update.living_room"
 RETIRED = "binary_sensor.living_room_update"
-
-
-def _forbidden() -> EmbyForbiddenError:
-    """Return the error of a call the user may not make."""
-    return EmbyForbiddenError("Forbidden", source=AuthSource.SERVER, status=403)
-
-
-@pytest.fixture
-def platforms() -> list[Platform]:
-    """Load only the update platform."""
-    return [Platform.UPDATE]
 
 
 async def _release_notes(hass_ws_client: WebSocketGenerator) -> str | None:
@@ -186,7 +175,7 @@ async def test_admin_rights_lost(
 ) -> None:
     """A user who lost admin rights sees no version offered, and nothing fails."""
     await runtime.set_up()
-    mock_emby_admin.get_package_updates.side_effect = _forbidden()
+    mock_emby_admin.get_package_updates.side_effect = forbidden()
     await runtime.tick(UPDATES_INTERVAL)
     assert state(hass, UPDATE) == STATE_UNKNOWN
 
@@ -225,7 +214,7 @@ async def test_retired_update_sensor_is_removed(
         suggested_object_id="living_room_update",
     )
     if not admin:
-        mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
+        mock_emby_admin.get_scheduled_tasks.side_effect = forbidden()
     await hass.config_entries.async_setup(runtime.entry.entry_id)
     await hass.async_block_till_done()
 
@@ -244,8 +233,8 @@ async def test_no_update_entity_for_a_guest(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A Connect guest (no System/Info, no admin API) gets no update entity and no error."""
-    runtime.server.get_system_info.side_effect = _forbidden()
-    mock_emby_admin.get_scheduled_tasks.side_effect = _forbidden()
+    runtime.server.get_system_info.side_effect = forbidden()
+    mock_emby_admin.get_scheduled_tasks.side_effect = forbidden()
     await runtime.set_up()
     assert hass.states.async_entity_ids(Platform.UPDATE) == []
     mock_emby_admin.get_package_updates.assert_not_called()
