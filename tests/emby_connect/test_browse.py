@@ -47,8 +47,6 @@ from custom_components.emby_connect.media_proxy import stream_choice
 
 from .conftest import SERVER_TOKEN, SERVER_USER_ID, SYSTEM_ID, load_json
 
-pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
-
 PIXEL = "media_player.alice_s_pixel"
 OTHER_USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -86,6 +84,9 @@ def _sessions(user_id: str = SERVER_USER_ID) -> list[Session]:
     sessions[1]["PlayableMediaTypes"] = ["Audio", "Video"]
     sessions[1]["UserId"] = user_id
     return Session.list_from(sessions)
+
+
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
 
 
 @pytest.fixture(autouse=True)

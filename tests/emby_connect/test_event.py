@@ -53,8 +53,6 @@ from .conftest import (
 )
 from .helpers import forbidden
 
-pytestmark = pytest.mark.platforms(Platform.EVENT)
-
 NEW_MEDIA = "event.living_room_new_media"
 PLAYBACK = "event.living_room_playback"
 SECURITY = "event.living_room_security"
@@ -77,6 +75,9 @@ MOVIE = MediaItem.from_dict(
 )
 LOGGED = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 NOW = "2026-12-01 21:00:00+00:00"
+
+
+pytestmark = pytest.mark.platforms(Platform.EVENT)
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ from custom_components.emby_connect.aioemby import (
 from .conftest import LIBRARY_SCAN_TASK, FakeChannel, Push
 from .helpers import forbidden, settle, state, tick
 
-pytestmark = pytest.mark.platforms(Platform.SENSOR)
-
 SCAN = "sensor.living_room_library_scan"
 RUNNING = replace(LIBRARY_SCAN_TASK, state=TaskState.RUNNING, progress=10.0)
 OTHER_TASK = ScheduledTask(
@@ -45,6 +43,9 @@ def _attributes(hass: HomeAssistant) -> dict[str, object]:
     found = hass.states.get(SCAN)
     assert found is not None
     return dict(found.attributes)
+
+
+pytestmark = pytest.mark.platforms(Platform.SENSOR)
 
 
 @pytest.mark.usefixtures("push")

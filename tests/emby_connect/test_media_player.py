@@ -59,8 +59,6 @@ from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 
 from .conftest import SERVER_TOKEN, SYSTEM_ID, load_json
 
-pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
-
 PIXEL = "media_player.alice_s_pixel"
 THEATER = "media_player.living_room_tv"
 FIREFOX = "media_player.firefox"
@@ -76,6 +74,9 @@ def _sessions(*, pixel: bool = True) -> list[dict[str, Any]]:
     phone["PlayableMediaTypes"] = ["Audio", "Video"]
     phone["NowPlayingItem"]["ImageTags"] = {"Primary": "tag512"}
     return sessions if pixel else [item for item in sessions if item is not phone]
+
+
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
 
 
 @pytest.fixture(autouse=True)

@@ -29,8 +29,6 @@ from custom_components.emby_connect.const import (
 
 from .conftest import SYSTEM_ID
 
-pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
-
 ALICE = "e5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0"
 BOB = "f6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1"
 PIXEL = "media_player.alice_s_pixel"
@@ -38,6 +36,9 @@ THEATER = "media_player.living_room_tv"
 FIREFOX = "media_player.firefox"
 PIXEL_DEVICE = "android-device-123"
 STORAGE_KEY = "emby_connect.{}.clients"
+
+
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,6 @@ from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
 
 from .conftest import SYSTEM_ID, load_json
 
-pytestmark = pytest.mark.platforms(Platform.REMOTE)
-
 REMOTE = "remote.alice_s_pixel"
 PIXEL_SESSION = "c4a2b1d3e5f7a9b1c3d5e7f9a1b3c5d7"
 
@@ -32,6 +30,9 @@ def _sessions(*, pixel: bool = True) -> list[dict[str, Any]]:
     sessions: list[dict[str, Any]] = load_json("sessions.json")
     sessions[1]["SupportedCommands"] = ["MoveUp", "Select", "Back", "SetVolume"]
     return sessions if pixel else [sessions[0], *sessions[2:]]
+
+
+pytestmark = pytest.mark.platforms(Platform.REMOTE)
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,11 @@ from custom_components.emby_connect.const import DOMAIN
 
 from .conftest import load_json
 
-pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
-
 PIXEL = "media_player.alice_s_pixel"
 PIXEL_SESSION = "c4a2b1d3e5f7a9b1c3d5e7f9a1b3c5d7"
+
+
+pytestmark = pytest.mark.platforms(Platform.MEDIA_PLAYER)
 
 
 @pytest.fixture(autouse=True)

@@ -40,10 +40,11 @@ from custom_components.emby_connect.server_updates import (
 from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, EntitiesSnapshot, Runtime
 from .helpers import forbidden, load_system_info, state
 
-pytestmark = pytest.mark.platforms(Platform.UPDATE)
-
 UPDATE = "update.living_room"
 RETIRED = "binary_sensor.living_room_update"
+
+
+pytestmark = pytest.mark.platforms(Platform.UPDATE)
 
 
 async def _release_notes(hass_ws_client: WebSocketGenerator) -> str | None:
