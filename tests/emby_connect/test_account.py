@@ -255,46 +255,38 @@ async def test_reconnect_after_loss_reads_the_list_once_per_outage(
     assert loaded.connect.get_servers.call_count == 3
 
 
-async def test_lost_servers_share_one_read(
-    hass: HomeAssistant,
-    *,
-    freezer: FrozenDateTimeFactory,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
-) -> None:
+async def test_lost_servers_share_one_read(hass: HomeAssistant, runtime: Runtime) -> None:
     """Servers of one account lost at the same time ask Emby Connect once between them."""
-    entries = [mock_config_entry, sibling_entry(mock_config_entry, "1" * 32, "Basement")]
+    entries = [runtime.entry, sibling_entry(runtime.entry, "1" * 32, "Basement")]
     await _set_up_all(hass, entries)
-    await tick(hass, freezer, timedelta(minutes=10))
-    assert mock_emby_connect.get_servers.call_count == 1
+    await runtime.tick(timedelta(minutes=10))
+    assert runtime.connect.get_servers.call_count == 1
 
     # Emby Connect answers slowly: the second server waits for the read the first started.
     answer = asyncio.Event()
-    listed = mock_emby_connect.get_servers.return_value
+    listed = runtime.connect.get_servers.return_value
 
     async def _slow_list() -> list[ConnectServer]:
         await answer.wait()
         return listed
 
-    mock_emby_connect.get_servers.side_effect = _slow_list
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("network down")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("network down")
-    await tick(hass, freezer)
-    freezer.tick(STATUS_INTERVAL)
+    runtime.connect.get_servers.side_effect = _slow_list
+    runtime.server.get_system_info.side_effect = EmbyConnectionError("network down")
+    runtime.manager.connect.side_effect = EmbyConnectionError("network down")
+    await runtime.tick()
+    runtime.freezer.tick(STATUS_INTERVAL)
     async_fire_time_changed(hass)
     for _ in range(30):
         await asyncio.sleep(0)
-    assert mock_connection_manager.connect.call_count == 2 + 2
+    assert runtime.manager.connect.call_count == 2 + 2
     answer.set()
     await hass.async_block_till_done()
     assert all(not entry.runtime_data.status.last_update_success for entry in entries)
-    assert mock_emby_connect.get_servers.call_count == 2
+    assert runtime.connect.get_servers.call_count == 2
 
     # Moments later, a third failure uses the read just made.
-    await tick(hass, freezer)
-    assert mock_emby_connect.get_servers.call_count == 2
+    await runtime.tick()
+    assert runtime.connect.get_servers.call_count == 2
 
 
 async def test_flapping_server_cannot_hammer_connect(
