@@ -7,7 +7,7 @@ from unittest.mock import MagicMock
 from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.emby_connect.aioemby import (
@@ -36,11 +36,16 @@ FAILED = "Error fetching Emby server Living Room data"
 RECOVERED = "Fetching Emby server Living Room data recovered"
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return the state of an entity."""
+def shown(hass: HomeAssistant, entity_id: str) -> State:
+    """Return what an entity shows: its state and attributes (it must exist)."""
     found = hass.states.get(entity_id)
     assert found is not None
-    return found.state
+    return found
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the state of an entity."""
+    return shown(hass, entity_id).state
 
 
 async def press(hass: HomeAssistant, entity_id: str) -> None:

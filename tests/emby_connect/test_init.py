@@ -27,7 +27,7 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import DOMAIN
 
-from .conftest import LOCAL_ADDRESS, MANUAL_TOKEN, SERVER_USER_ID, SYSTEM_ID
+from .conftest import LOCAL_ADDRESS, MANUAL_TOKEN, SERVER_USER_ID, SYSTEM_ID, Runtime
 
 
 async def test_load_unload(
@@ -92,80 +92,58 @@ async def test_manual_entry(
         ),
     ],
 )
-@pytest.mark.usefixtures("mock_emby_connect")
 async def test_setup_not_ready(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    error: Exception,
-    translation_key: str,
+    hass: HomeAssistant, runtime: Runtime, error: Exception, translation_key: str
 ) -> None:
     """A server that cannot be reached is retried later, with a translated reason."""
-    mock_connection_manager.connect.side_effect = error
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    runtime.refuse(error)
+    await runtime.set_up()
 
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.error_reason_translation_key == translation_key
+    assert runtime.entry.state is ConfigEntryState.SETUP_RETRY
+    assert runtime.entry.error_reason_translation_key == translation_key
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     # The account was let go of with the failed setup.
     assert not async_get_account_registry(hass).accounts
 
 
 @pytest.mark.parametrize("reason", [UnsupportedReason.TOO_OLD, UnsupportedReason.NOT_EMBY])
-@pytest.mark.usefixtures("mock_emby_connect")
 async def test_setup_unsupported_server(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
+    runtime: Runtime,
     issue_registry: ir.IssueRegistry,
     reason: UnsupportedReason,
 ) -> None:
     """An unsupported server fails setup and raises a repair issue, gone once it is supported."""
-    mock_connection_manager.connect.side_effect = EmbyUnsupportedServerError(
-        "unsupported", reason=reason, version="4.6.7.0"
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    runtime.refuse(EmbyUnsupportedServerError("unsupported", reason=reason, version="4.6.7.0"))
+    await runtime.set_up()
 
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.error_reason_translation_key == "unsupported_server"
-    issue_id = f"unsupported_server_{mock_config_entry.entry_id}"
+    assert runtime.entry.state is ConfigEntryState.SETUP_RETRY
+    assert runtime.entry.error_reason_translation_key == "unsupported_server"
+    issue_id = f"unsupported_server_{runtime.entry.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "unsupported_server"
     assert issue.translation_placeholders == {
-        "name": mock_config_entry.title,
+        "name": runtime.entry.title,
         "version": "4.6.7.0",
     }
     assert not issue.is_fixable
 
-    mock_connection_manager.connect.side_effect = None
-    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    runtime.answer()
+    await hass.config_entries.async_reload(runtime.entry.entry_id)
     await hass.async_block_till_done()
 
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert runtime.entry.state is ConfigEntryState.LOADED
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
-@pytest.mark.usefixtures("mock_emby_connect")
-async def test_setup_auth_failed(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-) -> None:
+async def test_setup_auth_failed(hass: HomeAssistant, runtime: Runtime) -> None:
     """A refused AccessKey fails setup and starts reauth."""
-    mock_connection_manager.connect.side_effect = EmbyAuthenticationError(
-        "refused", source=AuthSource.SERVER, status=401
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    runtime.refuse(EmbyAuthenticationError("refused", source=AuthSource.SERVER, status=401))
+    await runtime.set_up()
 
-    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert mock_config_entry.error_reason_translation_key == "authentication_failed"
+    assert runtime.entry.state is ConfigEntryState.SETUP_ERROR
+    assert runtime.entry.error_reason_translation_key == "authentication_failed"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 

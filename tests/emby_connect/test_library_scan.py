@@ -24,7 +24,7 @@ from custom_components.emby_connect.aioemby import (
     TaskStatus,
 )
 
-from .conftest import LIBRARY_SCAN_TASK, FakeChannel, Push
+from .conftest import LIBRARY_SCAN_TASK, FakeChannel, Push, Runtime
 from .helpers import forbidden, settle, state, tick
 
 SCAN = "sensor.living_room_library_scan"
@@ -148,29 +148,22 @@ async def test_no_polling_while_pushed(
     assert _attributes(hass)["progress"] == 10.0
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_polled_without_push(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    mock_emby_admin: MagicMock,
-    mock_emby_server: MagicMock,
-    mock_connection_manager: MagicMock,
+    hass: HomeAssistant, loaded: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """Without a websocket the scan is read at the status poll's pace; away, it is unavailable."""
     mock_emby_admin.get_library_scan_task.return_value = RUNNING
-    await tick(hass, freezer)
+    await loaded.tick()
     assert state(hass, SCAN) == "running"
 
-    mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
-    await tick(hass, freezer)
+    loaded.lose()
+    await loaded.tick()
     assert state(hass, SCAN) == STATE_UNAVAILABLE
 
-    mock_emby_server.get_system_info.side_effect = None
-    mock_connection_manager.connect.side_effect = None
+    loaded.find()
     mock_emby_admin.get_library_scan_task.return_value = LIBRARY_SCAN_TASK
-    await tick(hass, freezer)
-    await tick(hass, freezer)
+    await loaded.tick()
+    await loaded.tick()
     assert state(hass, SCAN) == "idle"
 
 

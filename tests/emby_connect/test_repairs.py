@@ -27,10 +27,10 @@ from custom_components.emby_connect.const import (
     CONNECT_INTERVAL,
     DOMAIN,
     RIGHTS_RECHECK_INTERVAL,
-    STATUS_INTERVAL,
 )
 
-from .helpers import forbidden
+from .conftest import Runtime
+from .helpers import forbidden, tick
 
 
 async def test_server_removed_fix_flow(
@@ -42,9 +42,7 @@ async def test_server_removed_fix_flow(
     """Confirming the repair removes the entry of the server the account lost."""
     assert await async_setup_component(hass, "repairs", {})
     mock_emby_connect.get_servers.return_value = []
-    freezer.tick(CONNECT_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer, CONNECT_INTERVAL)
     issue_id = f"server_removed_{init_integration.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
 
@@ -103,29 +101,26 @@ async def _fix(hass: HomeAssistant, issue_id: str) -> dict[str, Any]:
     return placeholders
 
 
-@pytest.mark.usefixtures("mock_emby_connect")
 async def test_certificate_repair_turns_verification_off(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_connection_manager: MagicMock
+    hass: HomeAssistant, runtime: Runtime
 ) -> None:
     """A certificate that fails verification raises a fixable issue; the fix stops verifying."""
     assert await async_setup_component(hass, "repairs", {})
-    mock_connection_manager.connect.side_effect = EmbyCertificateError("self-signed")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    issue_id = f"certificate_invalid_{mock_config_entry.entry_id}"
+    runtime.refuse(EmbyCertificateError("self-signed"))
+    await runtime.set_up()
+    assert runtime.entry.state is ConfigEntryState.SETUP_RETRY
+    issue_id = f"certificate_invalid_{runtime.entry.entry_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.is_fixable
     assert issue.translation_key == "certificate_invalid"
 
     # The server still refuses until Home Assistant stops checking; then it is reached.
-    mock_connection_manager.connect.side_effect = None
+    runtime.answer()
     assert await _fix(hass, issue_id) == {"name": "Living Room"}
 
-    assert mock_config_entry.data[CONF_VERIFY_SSL] is False
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert runtime.entry.data[CONF_VERIFY_SSL] is False
+    assert runtime.entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -139,27 +134,19 @@ async def test_certificate_issue_goes_once_trusted(
 ) -> None:
     """The issue goes by itself once the server's certificate is trusted; a plain outage keeps it."""
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     issue_id = f"certificate_invalid_{init_integration.entry_id}"
     mock_emby_server.get_system_info.side_effect = None
     mock_connection_manager.connect.side_effect = EmbyCertificateError("expired")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     mock_connection_manager.connect.side_effect = EmbyConnectionError("asleep")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     mock_connection_manager.connect.side_effect = None
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert init_integration.data[CONF_VERIFY_SSL] is True
 
@@ -210,9 +197,7 @@ async def test_lost_admin_rights_raise_an_issue_naming_what_is_missing(
 
     # Not asked again before the interval; then the rights are back.
     mock_emby_admin.get_scheduled_tasks.side_effect = None
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     assert _rights_issue(hass, init_integration) is not None
     freezer.tick(RIGHTS_RECHECK_INTERVAL)
     async_fire_time_changed(hass)
@@ -245,17 +230,14 @@ async def test_lost_admin_rights_fix_forgets_the_features(
     assert _rights_issue(hass, init_integration) is None
 
 
-@pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
 async def test_a_user_never_admin_is_not_asked(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_emby_admin: MagicMock
+    hass: HomeAssistant, runtime: Runtime, mock_emby_admin: MagicMock
 ) -> None:
     """A guest or user who never administered the server gets no issue: nothing was expected."""
     mock_emby_admin.get_scheduled_tasks.side_effect = FORBIDDEN
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert _rights_issue(hass, mock_config_entry) is None
+    await runtime.set_up()
+    assert runtime.entry.state is ConfigEntryState.LOADED
+    assert _rights_issue(hass, runtime.entry) is None
 
 
 async def test_rights_are_not_asked_of_a_server_away(
@@ -269,13 +251,9 @@ async def test_rights_are_not_asked_of_a_server_away(
     mock_emby_admin.get_scheduled_tasks.side_effect = FORBIDDEN
     await _reload(hass, init_integration)
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
     calls = mock_emby_admin.get_scheduled_tasks.await_count
-    freezer.tick(RIGHTS_RECHECK_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer, RIGHTS_RECHECK_INTERVAL)
     assert mock_emby_admin.get_scheduled_tasks.await_count == calls
     assert _rights_issue(hass, init_integration) is not None
 

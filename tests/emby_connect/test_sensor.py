@@ -12,16 +12,15 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.emby_connect.aioemby import Session
-from custom_components.emby_connect.const import DOMAIN, STATUS_INTERVAL
+from custom_components.emby_connect.const import DOMAIN
 from tests.fixtures import load_fixture
 
 from .conftest import HA_DEVICE_ID, SYSTEM_ID, EntitiesSnapshot, Runtime
-from .helpers import forbidden
+from .helpers import forbidden, tick
 
 pytestmark = [
     pytest.mark.platforms(Platform.SENSOR),
@@ -114,17 +113,13 @@ async def test_sensors_rights_taken_away(
     """A sensor whose value the user may no longer read goes unavailable, and comes back."""
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
     mock_emby_server.get_sessions.side_effect = forbidden()
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
 
     assert hass.states.get(ACTIVE_SESSIONS).state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.living_room_version").state == "4.8.11.0"
 
     mock_emby_server.get_sessions.side_effect = None
-    freezer.tick(STATUS_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await tick(hass, freezer)
 
     assert hass.states.get(ACTIVE_SESSIONS).state == "3"
 

@@ -38,7 +38,7 @@ from custom_components.emby_connect.server_updates import (
 )
 
 from .conftest import INSTALLED_RELEASE, SERVER_UPDATE, SYSTEM_ID, EntitiesSnapshot, Runtime
-from .helpers import forbidden, load_system_info, state
+from .helpers import forbidden, load_system_info, shown, state
 
 UPDATE = "update.living_room"
 RETIRED = "binary_sensor.living_room_update"
@@ -80,8 +80,7 @@ async def test_update_appears_and_clears(
     current = replace(load_system_info(), has_update_available=False)
     runtime.server.get_system_info.return_value = current
     await runtime.set_up()
-    found = hass.states.get(UPDATE)
-    assert found is not None
+    found = shown(hass, UPDATE)
     assert found.state == STATE_OFF
     assert found.attributes[ATTR_LATEST_VERSION] == found.attributes[ATTR_INSTALLED_VERSION]
     assert await _release_notes(hass_ws_client) is None
@@ -97,8 +96,7 @@ async def test_update_appears_and_clears(
     ]
     runtime.server.get_system_info.return_value = replace(current, has_update_available=True)
     await runtime.tick()
-    found = hass.states.get(UPDATE)
-    assert found is not None
+    found = shown(hass, UPDATE)
     assert found.state == STATE_ON
     assert found.attributes[ATTR_INSTALLED_VERSION] == "4.8.11.0"
     assert found.attributes[ATTR_LATEST_VERSION] == "4.9.0.30"
@@ -114,8 +112,7 @@ async def test_update_appears_and_clears(
         current, version="4.9.0.30", has_update_available=False
     )
     await runtime.tick()
-    found = hass.states.get(UPDATE)
-    assert found is not None
+    found = shown(hass, UPDATE)
     assert found.state == STATE_OFF
     assert found.attributes[ATTR_INSTALLED_VERSION] == "4.9.0.30"
     assert found.attributes[ATTR_LATEST_VERSION] == "4.9.0.30"
@@ -124,7 +121,7 @@ async def test_update_appears_and_clears(
 
 
 @pytest.mark.parametrize(
-    ("versions", "notes", "shown", "latest"),
+    ("versions", "notes", "expected", "latest"),
     [
         # No versions listed: the release notes still name the newest one.
         pytest.param([], SERVER_UPDATE, STATE_ON, "4.9.0.30", id="named_only_by_release_notes"),
@@ -141,7 +138,7 @@ async def test_update_not_listed(
     mock_emby_admin: MagicMock,
     versions: list[PackageVersion],
     notes: PackageVersion,
-    shown: str,
+    expected: str,
     latest: str | None,
 ) -> None:
     """An update waiting but not listed takes its version from the release notes, if they name it."""
@@ -150,9 +147,8 @@ async def test_update_not_listed(
     mock_emby_admin.get_release_notes_versions.return_value = versions
     mock_emby_admin.get_release_notes.return_value = notes
     await runtime.set_up()
-    found = hass.states.get(UPDATE)
-    assert found is not None
-    assert found.state == shown
+    found = shown(hass, UPDATE)
+    assert found.state == expected
     assert found.attributes[ATTR_LATEST_VERSION] == latest
 
 
@@ -294,8 +290,7 @@ async def test_plugin_update_appears_and_clears(
     _offer(mock_emby_admin, TRAKT_UPDATE)
     mock_emby_admin.get_plugins.return_value = [TRAKT]
     await runtime.tick(UPDATES_INTERVAL)
-    found = hass.states.get(PLUGIN)
-    assert found is not None
+    found = shown(hass, PLUGIN)
     assert found.state == STATE_ON
     assert found.attributes[ATTR_INSTALLED_VERSION] == "3.1.0.0"
     assert found.attributes[ATTR_LATEST_VERSION] == "3.2.0.0"
