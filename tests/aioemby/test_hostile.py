@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import ClientSession, web
 import pytest
 
@@ -46,38 +48,69 @@ def connect(hostile: HostileServer, session: ClientSession) -> EmbyConnect:
     )
 
 
-async def test_server_403_is_forbidden(hostile: HostileServer, client: EmbyServer) -> None:
-    hostile.answer("/Sessions", status=403, body="Access denied.", content_type="text/plain")
-    with pytest.raises(EmbyForbiddenError) as caught:
-        await client.get_sessions()
-    assert (caught.value.source, caught.value.status) == (AuthSource.SERVER, 403)
+type Refused = Callable[[EmbyServer, EmbyConnect], Awaitable[object]]
 
 
-async def test_exchange_403_is_refusal_not_forbidden(
-    hostile: HostileServer, client: EmbyServer
+@pytest.mark.parametrize(
+    ("path", "status", "reply", "call", "error", "source"),
+    [
+        # A server's 403 is a call the user may not make, no refused sign-in.
+        pytest.param(
+            "/Sessions",
+            403,
+            {"body": "Access denied.", "content_type": "text/plain"},
+            lambda client, _connect: client.get_sessions(),
+            EmbyForbiddenError,
+            AuthSource.SERVER,
+            id="server_403_is_forbidden",
+        ),
+        pytest.param(
+            "/Connect/Exchange",
+            403,
+            {},
+            lambda client, _connect: client.exchange("key", "u"),
+            EmbyAuthenticationError,
+            AuthSource.SERVER,
+            id="exchange_403_is_refusal_not_forbidden",
+        ),
+        pytest.param(
+            "/service/servers",
+            403,
+            {},
+            lambda _client, connect: connect.get_servers(),
+            EmbyAuthenticationError,
+            AuthSource.CONNECT,
+            id="connect_403_is_authentication",
+        ),
+        pytest.param(
+            "/service/user/authenticate",
+            404,
+            {},
+            lambda _client, connect: connect.authenticate("alice", "pw"),
+            EmbyAuthenticationError,
+            AuthSource.CONNECT,
+            id="connect_authenticate_404_is_wrong_credentials",
+        ),
+    ],
+)
+async def test_refusal_is_typed(
+    hostile: HostileServer,
+    client: EmbyServer,
+    connect: EmbyConnect,
+    *,
+    path: str,
+    status: int,
+    reply: dict[str, str],
+    call: Refused,
+    error: type[EmbyAuthenticationError | EmbyForbiddenError],
+    source: AuthSource,
 ) -> None:
-    hostile.answer("/Connect/Exchange", status=403)
-    with pytest.raises(EmbyAuthenticationError) as caught:
-        await client.exchange("key", "u")
-    assert not isinstance(caught.value, EmbyForbiddenError)
-    assert (caught.value.source, caught.value.status) == (AuthSource.SERVER, 403)
-
-
-async def test_connect_403_is_authentication(hostile: HostileServer, connect: EmbyConnect) -> None:
-    hostile.answer("/service/servers", status=403)
-    with pytest.raises(EmbyAuthenticationError) as caught:
-        await connect.get_servers()
-    assert not isinstance(caught.value, EmbyForbiddenError)
-    assert (caught.value.source, caught.value.status) == (AuthSource.CONNECT, 403)
-
-
-async def test_connect_authenticate_404_is_wrong_credentials(
-    hostile: HostileServer, connect: EmbyConnect
-) -> None:
-    hostile.answer("/service/user/authenticate", status=404)
-    with pytest.raises(EmbyAuthenticationError) as caught:
-        await connect.authenticate("alice", "pw")
-    assert (caught.value.source, caught.value.status) == (AuthSource.CONNECT, 404)
+    """A refusing status becomes the library's error of that kind, naming who refused."""
+    hostile.answer(path, status=status, **reply)
+    with pytest.raises(error) as caught:
+        await call(client, connect)
+    assert isinstance(caught.value, EmbyForbiddenError) is (error is EmbyForbiddenError)
+    assert (caught.value.source, caught.value.status) == (source, status)
 
 
 async def test_connect_other_404_is_response_error(
