@@ -423,10 +423,12 @@ class Runtime:
     hass: HomeAssistant
     freezer: FrozenDateTimeFactory
     entry: MockConfigEntry
-    # The connection manager, the signed-in server client and the Emby Connect client.
+    # The connection manager, the signed-in server client and the Emby Connect client (and
+    # its class, which builds one client per account).
     manager: MagicMock
     server: MagicMock
     connect: MagicMock
+    connect_class: MagicMock
 
     async def set_up(self) -> None:
         """Set the entry up and let the first reads finish."""
@@ -468,6 +470,7 @@ def runtime(
     freezer: FrozenDateTimeFactory,
     mock_config_entry: MockConfigEntry,
     mock_connection_manager: MagicMock,
+    mock_connect_class: MagicMock,
     mock_emby_connect: MagicMock,
     mock_emby_server: MagicMock,
 ) -> Runtime:
@@ -479,6 +482,7 @@ def runtime(
         manager=mock_connection_manager,
         server=mock_emby_server,
         connect=mock_emby_connect,
+        connect_class=mock_connect_class,
     )
 
 

@@ -454,41 +454,37 @@ async def test_new_sign_in_sets_up_failed_siblings_again(
 
 async def test_new_sign_in_reaches_siblings_while_the_account_is_not_running(
     hass: HomeAssistant,
+    runtime: Runtime,
     *,
     caplog: pytest.LogCaptureFixture,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_connect_class: MagicMock,
-    mock_emby_connect: MagicMock,
-    mock_emby_server: MagicMock,
     connection_result: ConnectionResult,
 ) -> None:
     """The first entry to run an account brings the newest sign-in to its stopped siblings."""
     caplog.set_level(logging.INFO)
     refused = _refuse_servers(
-        mock_connection_manager, mock_emby_server, connection_result, mock_config_entry.unique_id
+        runtime.manager, runtime.server, connection_result, runtime.entry.unique_id
     )
 
     def _client(**kwargs: Any) -> MagicMock:
         # Each account gets a client holding the token it was built with, as the real one.
-        mock_emby_connect.access_token = kwargs["access_token"]
-        return mock_emby_connect
+        runtime.connect.access_token = kwargs["access_token"]
+        return runtime.connect
 
-    mock_connect_class.side_effect = _client
-    await _set_up_all(hass, [mock_config_entry])
-    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    runtime.connect_class.side_effect = _client
+    await _set_up_all(hass, [runtime.entry])
+    assert runtime.entry.state is ConfigEntryState.SETUP_ERROR
     assert not async_get_account_registry(hass).accounts
 
     # A flow adds another server of the account with a new sign-in; it only creates its entry.
     refused.clear()
-    added = await _add_with_new_sign_in(hass, mock_config_entry)
+    added = await _add_with_new_sign_in(hass, runtime.entry)
 
     account = added.runtime_data.account
     assert account is not None
     assert account.client.access_token == "connect-token-newer"
-    assert mock_config_entry.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_config_entry.runtime_data.account is account
+    assert runtime.entry.data[CONF_CONNECT_TOKEN] == "connect-token-newer"
+    assert runtime.entry.state is ConfigEntryState.LOADED
+    assert runtime.entry.runtime_data.account is account
     assert "Office brought a new sign-in of its account; 1 other server(s)" in caplog.text
     assert "connect-token-newer" not in caplog.text
 

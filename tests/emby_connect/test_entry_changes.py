@@ -19,7 +19,7 @@ from custom_components.emby_connect.aioemby import (
 )
 from custom_components.emby_connect.const import CONF_CONNECT_TOKEN
 
-from .conftest import CONNECT_USER_ID, SERVER_USER_ID, SYSTEM_ID
+from .conftest import CONNECT_USER_ID, SERVER_USER_ID, SYSTEM_ID, Runtime
 from .helpers import sibling_entry
 
 NEW_URL = "http://192.168.1.77:8096"
@@ -82,30 +82,24 @@ async def test_reconfigure_reaches_the_running_entry(
 
 
 async def test_reauth_reaches_the_account_and_its_entries(
-    hass: HomeAssistant,
-    *,
-    caplog: pytest.LogCaptureFixture,
-    mock_config_entry: MockConfigEntry,
-    mock_connection_manager: MagicMock,
-    mock_connect_class: MagicMock,
-    mock_emby_connect: MagicMock,
+    hass: HomeAssistant, runtime: Runtime, *, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A new Emby Connect sign-in reaches the account, the entry and its running sibling."""
-    sibling = sibling_entry(mock_config_entry, "1" * 32, "Basement")
-    for entry in (mock_config_entry, sibling):
+    sibling = sibling_entry(runtime.entry, "1" * 32, "Basement")
+    for entry in (runtime.entry, sibling):
         entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(runtime.entry.entry_id)
     await hass.async_block_till_done()
     assert sibling.state is ConfigEntryState.LOADED
-    mock_emby_connect.authenticate.return_value = ConnectLogin(
+    runtime.connect.authenticate.return_value = ConnectLogin(
         user_id=CONNECT_USER_ID, access_token=NEW_CONNECT_TOKEN
     )
-    mock_emby_connect.get_servers.return_value = [
+    runtime.connect.get_servers.return_value = [
         replace(server, access_key=RENEWED_ACCESS_KEY)
-        for server in mock_emby_connect.get_servers.return_value
+        for server in runtime.connect.get_servers.return_value
     ]
 
-    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await runtime.entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_USERNAME: "alice", CONF_PASSWORD: "pw"}
     )
@@ -113,17 +107,17 @@ async def test_reauth_reaches_the_account_and_its_entries(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert runtime.entry.state is ConfigEntryState.LOADED
     assert sibling.state is ConfigEntryState.LOADED
     assert sibling.data[CONF_CONNECT_TOKEN] == NEW_CONNECT_TOKEN
     # The account set up again reads its servers with the new sign-in.
     account_clients = [
-        call.kwargs for call in mock_connect_class.call_args_list if "user_id" in call.kwargs
+        call.kwargs for call in runtime.connect_class.call_args_list if "user_id" in call.kwargs
     ]
     assert account_clients[-1]["access_token"] == NEW_CONNECT_TOKEN
     connected = {
         record.system_id: record
-        for call in mock_connection_manager.connect.call_args_list
+        for call in runtime.manager.connect.call_args_list
         if (record := call.args[0])
     }
     assert connected[SYSTEM_ID].access_key == RENEWED_ACCESS_KEY
