@@ -22,6 +22,7 @@ from .conftest import (
     REMOTE_ADDRESS,
     SERVER_TOKEN,
     SERVER_USER_ID,
+    Runtime,
 )
 
 SECRETS = (
@@ -44,6 +45,22 @@ SECRETS = (
 )
 
 
+async def _check(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+    secrets: tuple[str, ...],
+) -> None:
+    """Check an entry's diagnostics against the snapshot, and that they show none of the secrets."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics == snapshot
+    dumped = json.dumps(diagnostics)
+    for secret in secrets:
+        assert secret not in dumped
+
+
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -51,31 +68,16 @@ async def test_diagnostics(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Diagnostics show the server and the account, and no secret."""
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
-
-    assert diagnostics == snapshot
-    dumped = json.dumps(diagnostics)
-    for secret in SECRETS:
-        assert secret not in dumped
+    await _check(hass, hass_client, init_integration, snapshot, SECRETS)
 
 
 async def test_diagnostics_manual(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    mock_manual_config_entry: MockConfigEntry,
-    mock_connection_manager: object,
+    manual: Runtime,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Diagnostics of a server added by address hide its token and user."""
-    mock_manual_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_manual_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, mock_manual_config_entry
-    )
-
-    assert diagnostics == snapshot
-    dumped = json.dumps(diagnostics)
-    for secret in (MANUAL_TOKEN, MANUAL_USERNAME, SERVER_USER_ID, SERVER_TOKEN):
-        assert secret not in dumped
+    await manual.set_up()
+    secrets = (MANUAL_TOKEN, MANUAL_USERNAME, SERVER_USER_ID, SERVER_TOKEN)
+    await _check(hass, hass_client, manual.entry, snapshot, secrets)
