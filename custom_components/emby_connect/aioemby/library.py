@@ -20,19 +20,16 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import quote
 
-from aiohttp import ClientError, ClientResponse, ClientTimeout
+from aiohttp import ClientResponse, ClientTimeout
 from aiohttp.hdrs import METH_GET, RANGE
 from yarl import URL
 
-from ._http import RawResponse
+from ._http import RawResponse, refusal, transport_errors
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
-    EmbyConnectionError,
-    EmbyForbiddenError,
     EmbyNotFoundError,
     EmbyResponseError,
-    EmbyTimeoutError,
 )
 from .media_models import (
     ImageData,
@@ -302,9 +299,9 @@ class EmbyLibrary:
         timeout = ClientTimeout(
             total=None, connect=self.server.request_timeout, sock_read=STREAM_READ_TIMEOUT
         )
-        try:
-            # The answer's headers within the request timeout, as any other call: a server
-            # that takes the connection and never answers is not given a whole read timeout.
+        # The answer's headers within the request timeout, as any other call: a server that
+        # takes the connection and never answers is not given a whole read timeout.
+        with transport_errors(what):
             async with (
                 asyncio.timeout(self.server.request_timeout) as answered,
                 self.server.http_session().get(
@@ -318,23 +315,13 @@ class EmbyLibrary:
                 answered.reschedule(None)
                 _check_stream(response, what)
                 yield response
-        except TimeoutError as err:
-            message = f"Timeout while talking to {what}"
-            raise EmbyTimeoutError(message) from err
-        except (ClientError, OSError) as err:
-            message = f"Error talking to {what}: {err or type(err).__name__}"
-            raise EmbyConnectionError(message) from err
 
 
 def _check_stream(response: ClientResponse, what: str) -> None:
     """Raise for a stream answer that is neither media nor a range it cannot serve."""
     status = response.status
-    if status == HTTPStatus.UNAUTHORIZED:
-        message = f"{what} refused the credentials (HTTP {status})"
-        raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
-    if status == HTTPStatus.FORBIDDEN:
-        message = f"{what} denied access to this user (HTTP {status})"
-        raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    if (refused := refusal(what, status)) is not None:
+        raise refused
     if status == HTTPStatus.NOT_FOUND:
         message = f"{what} has no such item (HTTP {status})"
         raise EmbyNotFoundError(message, status=status)

@@ -20,6 +20,7 @@ from ._http import (
     has_emby_base,
     header_value,
     parse_address,
+    refusal,
     send,
 )
 from .exceptions import (
@@ -152,12 +153,8 @@ class EmbyServer(SessionClient):
         if exchange and raw.status in _EXCHANGE_REFUSED:
             message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == HTTPStatus.UNAUTHORIZED:
-            message = f"{what} refused the credentials (HTTP {raw.status})"
-            raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == HTTPStatus.FORBIDDEN:
-            message = f"{what} denied access to this user (HTTP {raw.status})"
-            raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=raw.status)
+        if (refused := refusal(what, raw.status)) is not None:
+            raise refused
         if not HTTPStatus.OK <= raw.status < HTTPStatus.MULTIPLE_CHOICES:
             message = f"{what} answered with HTTP {raw.status}"
             raise EmbyResponseError(message, status=raw.status)
