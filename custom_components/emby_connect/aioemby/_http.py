@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 import json
 from ssl import SSLCertVerificationError
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from urllib.parse import quote
 
 from aiohttp import ClientConnectorCertificateError, ClientError, ClientSession, StreamReader
@@ -71,6 +71,34 @@ class SessionClient:
     async def __aexit__(self, *_exc_info: object) -> None:
         """Close on exit."""
         await self.close()
+
+
+class Login(Protocol):
+    """A successful sign-in: who signed in, and the token to send as them."""
+
+    @property
+    def user_id(self) -> str:
+        """Return the id of the user signed in."""
+        ...
+
+    @property
+    def access_token(self) -> str:
+        """Return the token to send as that user."""
+        ...
+
+
+@dataclass(kw_only=True)
+class SignedInClient(SessionClient):
+    """A client that sends as the user of its last sign-in; the token never shows in a repr."""
+
+    user_id: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+
+    def _keep[L: Login](self, login: L) -> L:
+        """Keep the user and token of a successful sign-in; return the sign-in."""
+        self.user_id = login.user_id
+        self.access_token = login.access_token
+        return login
 
 
 def header_value(value: str) -> str:

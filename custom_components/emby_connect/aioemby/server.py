@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -14,7 +14,7 @@ from yarl import URL
 
 from ._http import (
     RawResponse,
-    SessionClient,
+    SignedInClient,
     api_url,
     decode_json,
     has_emby_base,
@@ -78,7 +78,7 @@ def identity_headers(
 
 
 @dataclass(kw_only=True)
-class EmbyServer(SessionClient):
+class EmbyServer(SignedInClient):
     """Talk to one Emby server at one address, the way Emby's apps address it.
 
     Every API path goes below `/emby` (`{address}/emby/{path}`, as the apps' getEmbyServerUrl
@@ -90,8 +90,6 @@ class EmbyServer(SessionClient):
     identity: ClientIdentity
     verify_ssl: bool = True
     request_timeout: float = 10.0
-    user_id: str | None = None
-    access_token: str | None = field(default=None, repr=False)
     # Whether this address answers below /emby: None until an answer tells. Calls go there
     # first; a 404 falls back to the bare path once, and whichever answered is kept (True or
     # False). The connection manager remembers it per address between connects.
@@ -198,12 +196,6 @@ class EmbyServer(SessionClient):
         """Send one call as the signed-in user."""
         return await self.request(method, path, params=params)
 
-    def _store(self, login: ServerLogin) -> ServerLogin:
-        """Keep the local user and token of a successful sign-in or exchange."""
-        self.user_id = login.user_id
-        self.access_token = login.access_token
-        return login
-
     async def get_public_info(
         self,
         *,
@@ -221,7 +213,7 @@ class EmbyServer(SessionClient):
             token=None,
             json_body={"Username": username, "Pw": password or ""},
         )
-        return self._store(ServerLogin.from_authenticate(data))
+        return self._keep(ServerLogin.from_authenticate(data))
 
     async def exchange(self, access_key: str, connect_user_id: str) -> ServerLogin:
         """Exchange a Connect AccessKey for a local token; store the token."""
@@ -232,7 +224,7 @@ class EmbyServer(SessionClient):
             params={"format": "json", "ConnectUserId": connect_user_id},
             exchange=True,
         )
-        return self._store(ServerLogin.from_exchange(data))
+        return self._keep(ServerLogin.from_exchange(data))
 
     async def get_system_info(self) -> SystemInfo:
         """Read System/Info."""
