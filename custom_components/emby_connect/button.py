@@ -100,16 +100,6 @@ class EmbyButtonEntity(EmbyEntity[EmbyStatusCoordinator], ButtonEntity):
 
     entity_description: EmbyButtonEntityDescription
 
-    def __init__(
-        self,
-        entry: EmbyConfigEntry,
-        coordinator: EmbyStatusCoordinator,
-        description: EmbyButtonEntityDescription,
-    ) -> None:
-        """Initialize the button."""
-        super().__init__(entry, coordinator, description)
-        self._entry = entry
-
     @property
     @override
     def available(self) -> bool:
@@ -120,7 +110,8 @@ class EmbyButtonEntity(EmbyEntity[EmbyStatusCoordinator], ButtonEntity):
     async def async_press(self) -> None:
         """Press the button; a failure is a translated error."""
         description = self.entity_description
+        entry = self.coordinator.config_entry
         try:
-            await description.press_fn(self._entry.runtime_data)
+            await description.press_fn(entry.runtime_data)
         except EmbyError as err:
-            raise button_error(description.error_key, err, name=self._entry.title) from err
+            raise button_error(description.error_key, err, name=entry.title) from err
