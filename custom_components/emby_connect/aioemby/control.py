@@ -68,7 +68,7 @@ class EmbyControl:
         *,
         seek_position_ticks: int | None = None,
     ) -> None:
-        """Send a playstate command, e.g. Pause or NextTrack (POST /Sessions/{Id}/Playing/{Command})."""
+        """Send a playstate command, e.g. Pause (POST /Sessions/{Id}/Playing/{Command})."""
         needs_position = command in {PlaystateCommand.SEEK, PlaystateCommand.SEEK_RELATIVE}
         if needs_position and seek_position_ticks is None:
             message = f"{command} needs seek_position_ticks"
