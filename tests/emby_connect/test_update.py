@@ -224,7 +224,7 @@ async def test_unavailable_with_the_server(
     mock_emby_server: MagicMock,
     mock_emby_admin: MagicMock,
 ) -> None:
-    """The entity is unavailable while the server is away, and nothing is read meanwhile."""
+    """Unavailable while the server is away, nothing read meanwhile; the skipped read follows."""
     mock_emby_server.get_system_info.side_effect = EmbyConnectionError("gone")
     mock_connection_manager.connect.side_effect = EmbyConnectionError("gone")
     await tick(hass, freezer)
@@ -237,6 +237,13 @@ async def test_unavailable_with_the_server(
     mock_connection_manager.connect.side_effect = None
     await tick(hass, freezer)
     assert state(hass, UPDATE) == STATE_ON
+    # The hourly read skipped while the server was away is made once it is back.
+    plugin_reads = [
+        call
+        for call in mock_emby_admin.get_package_updates.call_args_list[reads:]
+        if call.args == (PackageType.USER_INSTALLED,)
+    ]
+    assert len(plugin_reads) == 1
 
 
 @pytest.mark.usefixtures("mock_connection_manager", "mock_emby_connect")
