@@ -8,12 +8,11 @@ something (a value read from several fields, or from another object).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, Field, dataclass, field, fields
-from functools import cache
 from typing import Any, ClassVar, Self
 
-from ._wire import JsonObject, Reader, as_object, fold
+from ._wire import Folded, JsonObject, Reader, as_object, fold
 from .exceptions import EmbyResponseError
 
 _KEY = "emby_wire"
@@ -35,16 +34,6 @@ class _Wire:
     required: str | None
     fallback: str | None
     absent: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    """One field of a model, ready to read."""
-
-    attribute: str
-    wire: _Wire
-    default: Any
-    factory: Callable[[], Any] | None
 
 
 def wire[T](
@@ -78,57 +67,112 @@ def wire[T](
     return field(repr=repr, metadata=metadata)
 
 
-@cache
-def _specs(cls: type) -> tuple[_Spec, ...]:
-    """Return the wire fields of a model, in declaration order (once per model)."""
-    return tuple(
-        _Spec(
-            attribute=model_field.name,
-            wire=model_field.metadata[_KEY],
-            default=model_field.default,
-            factory=_factory(model_field),
+# What a field takes when the wire lacks it: the dataclass default (the field is left out of
+# the keyword arguments), a value, an earlier field's value, or an EmbyResponseError.
+_DEFAULT, _VALUE, _FALLBACK, _REQUIRED = range(4)
+
+# A step: the attribute, its reader, the first wire name and any others, what stands in (kind
+# and value), and whether a folded object without the name may skip the reader.
+type _Step = tuple[str, Reader[Any], str, tuple[str, ...], int, Any, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a model is read: one step a wire field, and every wire name they read."""
+
+    steps: tuple[_Step, ...]
+    names: tuple[str, ...]
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    """Return how a model is read (worked out once per model)."""
+    if (plan := _PLANS.get(cls)) is None:
+        plan = _PLANS[cls] = _make_plan(cls)
+    return plan
+
+
+def _make_plan(cls: type) -> _Plan:
+    """Work out how a model is read, from its fields' metadata."""
+    steps: list[_Step] = []
+    for model_field in fields(cls):
+        if (spec := model_field.metadata.get(_KEY)) is None:
+            continue
+        if spec.required is not None:
+            kind, extra = _REQUIRED, f"{spec.required} has no {spec.names[0]}"
+        elif spec.fallback is not None:
+            kind, extra = _FALLBACK, spec.fallback
+        elif spec.absent is not _ABSENT:
+            kind, extra = _VALUE, spec.absent
+        else:
+            kind, extra = _DEFAULT, None
+        name, *more = spec.names
+        steps.append(
+            (model_field.name, spec.read, name, tuple(more), kind, extra, _skips(model_field))
         )
-        for model_field in fields(cls)
-        if _KEY in model_field.metadata
-    )
+    return _Plan(steps=tuple(steps), names=tuple(dict.fromkeys(_names(steps))))
 
 
-def _factory(model_field: Field[Any]) -> Callable[[], Any] | None:
-    """Return a field's default factory, or None."""
-    factory = model_field.default_factory
-    return None if factory is MISSING else factory
+def _names(steps: list[_Step]) -> Iterator[str]:
+    """Yield every wire name the steps read."""
+    for step in steps:
+        yield step[2]
+        yield from step[3]
+
+
+def _skips(model_field: Field[Any]) -> bool:
+    """Return whether a folded object without the field's one name may skip its reader.
+
+    True when the reader gives nothing, or the field's default, for an object without it:
+    the fold leaves only the names an object has, so one membership test tells.
+    """
+    spec = model_field.metadata[_KEY]
+    if len(spec.names) != 1:
+        return False
+    missing = spec.read(Folded(), *spec.names)
+    if missing is None:
+        return True
+    if spec.required is not None or spec.fallback is not None or spec.absent is not _ABSENT:
+        return False
+    if model_field.default_factory is not MISSING:
+        return bool(missing == model_field.default_factory())
+    return bool(missing == model_field.default)
 
 
 def wire_names(cls: type) -> tuple[str, ...]:
     """Return every wire name a model's fields read (what its objects are folded to)."""
-    return _wire_names(cls)
-
-
-@cache
-def _wire_names(cls: type) -> tuple[str, ...]:
-    """Return every wire name a model's fields read (once per model)."""
-    return tuple(dict.fromkeys(name for spec in _specs(cls) for name in spec.wire.names))
+    return _plan(cls).names
 
 
 def read_fields(cls: type, obj: JsonObject) -> dict[str, Any]:
-    """Return the keyword arguments of a model's wire fields, read from a JSON object."""
+    """Return the keyword arguments of a model's wire fields, read from a JSON object.
+
+    A field the wire lacks and that takes its default is left out (the dataclass defaults it).
+    """
+    return _read(_plan(cls).steps, obj)
+
+
+def _read(steps: tuple[_Step, ...], obj: JsonObject) -> dict[str, Any]:
+    """Run a model's steps over a JSON object."""
     values: dict[str, Any] = {}
-    for spec in _specs(cls):
-        wire_field = spec.wire
-        value = wire_field.read(obj, *wire_field.names)
-        if value is None:
-            if wire_field.required is not None:
-                message = f"{wire_field.required} has no {wire_field.names[0]}"
-                raise EmbyResponseError(message)
-            if wire_field.fallback is not None:
-                value = values[wire_field.fallback]
-            elif wire_field.absent is not _ABSENT:
-                value = wire_field.absent
-            elif spec.factory is not None:
-                value = spec.factory()
-            else:
-                value = spec.default
-        values[spec.attribute] = value
+    folded = isinstance(obj, Folded)
+    for attribute, read, name, more, kind, extra, skips in steps:
+        if folded and skips and name not in obj:
+            value = None
+        elif more:
+            value = read(obj, name, *more)
+        else:
+            value = read(obj, name)
+        if value is not None:
+            values[attribute] = value
+        elif kind == _VALUE:
+            values[attribute] = extra
+        elif kind == _FALLBACK:
+            values[attribute] = values[extra]
+        elif kind == _REQUIRED:
+            raise EmbyResponseError(extra)
     return values
 
 
@@ -147,7 +191,8 @@ class WireModel:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse the model from a JSON object."""
+        plan = _plan(cls)
         obj = as_object(data, cls._what)
         if cls._fold:
-            obj = fold(obj, wire_names(cls))
-        return cls(**read_fields(cls, obj))
+            obj = fold(obj, plan.names)
+        return cls(**_read(plan.steps, obj))

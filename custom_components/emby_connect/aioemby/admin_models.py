@@ -151,7 +151,7 @@ class ScheduledTask:
     category: str | None = wire(read_str, "Category", default=None)
     description: str | None = wire(read_str, "Description", default=None)
     state: TaskState = wire(read_enum(TaskState), "State", default=TaskState.IDLE)
-    # Only while it runs: an idle task's last figure is stale.
+    # Only while it runs.
     progress: float | None = wire(read_percentage, "CurrentProgressPercentage", default=None)
     last_result: TaskResult | None = wire(
         read_object(TaskResult.from_dict), "LastExecutionResult", default=None
@@ -172,8 +172,9 @@ class ScheduledTask:
     def from_dict(cls, data: object) -> Self:
         """Parse a TaskInfo."""
         values = read_fields(cls, as_object(data, "scheduled task"))
-        if values["state"] is TaskState.IDLE:
-            values["progress"] = None
+        if values.get("state", TaskState.IDLE) is TaskState.IDLE:
+            # An idle task's last progress figure is stale.
+            values.pop("progress", None)
         return cls(**values)
 
     @classmethod
