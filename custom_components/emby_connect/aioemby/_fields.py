@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, ClassVar, Self
 
-from ._wire import Folded, JsonObject, Reader, as_object, fold
+from ._wire import Folded, JsonObject, Reader, as_object, fold, parse_each
 from .exceptions import EmbyResponseError
 
 _KEY = "emby_wire"
@@ -103,6 +103,12 @@ def _make_plan(cls: type) -> _Plan:
         if spec.required is not None:
             kind, extra = _REQUIRED, f"{spec.required} has no {spec.names[0]}"
         elif spec.fallback is not None:
+            if not any(step[0] == spec.fallback and step[4] == _REQUIRED for step in steps):
+                # Only a required field is sure to have a value to fall back on.
+                message = (
+                    f"{cls.__name__}.{model_field.name} falls back on no earlier required field"
+                )
+                raise TypeError(message)
             kind, extra = _FALLBACK, spec.fallback
         elif spec.absent is not _ABSENT:
             kind, extra = _VALUE, spec.absent
@@ -141,11 +147,6 @@ def _skips(model_field: Field[Any]) -> bool:
     return bool(missing == model_field.default)
 
 
-def wire_names(cls: type) -> tuple[str, ...]:
-    """Return every wire name a model's fields read (what its objects are folded to)."""
-    return _plan(cls).names
-
-
 def read_fields(cls: type, obj: JsonObject) -> dict[str, Any]:
     """Return the keyword arguments of a model's wire fields, read from a JSON object.
 
@@ -180,12 +181,14 @@ class WireModel:
     """A model whose fields are all wire fields: `from_dict` reads them, nothing else.
 
     A subclass names what it parses in `_what` (for the error when it is no JSON object) and
-    sets `_fold` when its objects are many (each is folded to its wire names once, so that a
-    missing field costs one lookup instead of a case-insensitive scan).
+    `_list_what` (when it is no JSON array), and sets `_fold` when its objects are many (each
+    is folded to its wire names once, so that a missing field costs one lookup instead of a
+    case-insensitive scan).
     """
 
     __slots__ = ()
     _what: ClassVar[str]
+    _list_what: ClassVar[str | None] = None
     _fold: ClassVar[bool] = False
 
     @classmethod
@@ -196,3 +199,8 @@ class WireModel:
         if cls._fold:
             obj = fold(obj, plan.names)
         return cls(**_read(plan.steps, obj))
+
+    @classmethod
+    def list_from(cls, data: object) -> list[Self]:
+        """Parse a JSON array of the model, skipping the entries that cannot be read."""
+        return parse_each(cls.from_dict, data, cls._list_what or f"{cls._what} list")

@@ -142,8 +142,11 @@ def _read_true(obj: JsonObject, *names: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ScheduledTask:
+class ScheduledTask(WireModel):
     """A scheduled task (TaskInfo): state, progress while it runs, and its last result."""
+
+    _what = "scheduled task"
+    _list_what = "scheduled tasks"
 
     id: str = wire(read_text, "Id", required="Scheduled task")
     name: str = wire(read_text, "Name", fallback="id")
@@ -171,16 +174,11 @@ class ScheduledTask:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a TaskInfo."""
-        values = read_fields(cls, as_object(data, "scheduled task"))
+        values = read_fields(cls, as_object(data, cls._what))
         if values.get("state", TaskState.IDLE) is TaskState.IDLE:
             # An idle task's last progress figure is stale.
             values.pop("progress", None)
         return cls(**values)
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a TaskInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "scheduled tasks")
 
 
 def find_library_scan[T: ScheduledTask](tasks: list[T]) -> T | None:
@@ -193,6 +191,7 @@ class ActivityLogEntry(WireModel):
     """One entry of the server's activity log."""
 
     _what = "activity log entry"
+    _list_what = "activity log entries"
 
     id: int = wire(read_int, "Id", required="Activity log entry")
     name: str = wire(read_str, "Name", absent="")
@@ -203,11 +202,6 @@ class ActivityLogEntry(WireModel):
     overview: str | None = wire(read_text, "Overview", default=None)
     user_id: str | None = wire(read_text, "UserId", default=None)
     item_id: str | None = wire(read_text, "ItemId", default=None)
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse an ActivityLogEntry array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "activity log entries")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,6 +235,7 @@ class PackageVersion(WireModel):
     """
 
     _what = "package version"
+    _list_what = "package versions"
 
     name: str = wire(read_str, "name", absent="")
     version: str = wire(read_text, "versionStr", "version", required="Package version")
@@ -250,24 +245,15 @@ class PackageVersion(WireModel):
     info_url: str | None = wire(read_text, "infoUrl", default=None)
     timestamp: datetime | None = wire(read_datetime, "timestamp", default=None)
 
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a PackageVersionInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "package versions")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PluginInfo(WireModel):
     """An installed plugin (PluginInfo): its Id (the package GUID), name and version."""
 
     _what = "plugin"
+    _list_what = "plugins"
 
     id: str = wire(read_text, "Id", required="Plugin")
     name: str = wire(read_str, "Name", absent="")
     version: str = wire(read_text, "Version", required="Plugin")
     description: str | None = wire(read_text, "Description", default=None)
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a PluginInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "plugins")

@@ -85,6 +85,7 @@ class ConnectServer(WireModel):
     """A server that an Emby Connect account may use (one entry of `servers?userId=`)."""
 
     _what = "Connect server"
+    _list_what = "Connect server list"
 
     system_id: str = wire(read_text, "SystemId", required="Connect server")
     name: str = wire(read_text, "Name", fallback="system_id")
@@ -95,11 +96,6 @@ class ConnectServer(WireModel):
     user_type: ConnectUserType = wire(
         read_enum(ConnectUserType), "UserType", default=ConnectUserType.LINKED
     )
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse the server list, skipping entries that describe no usable server."""
-        return parse_each(cls.from_dict, data, "Connect server list")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
 
 from ._fields import WireModel, wire
 from ._wire import (
     JsonObject,
-    parse_each,
     read_datetime,
     read_enum,
     read_flag,
@@ -142,6 +140,7 @@ class Session(WireModel):
     """A client session on a server."""
 
     _what = "session"
+    _list_what = "Sessions"
     # Folded once: a missing field costs one lookup (pushes carry hundreds of sessions).
     _fold = True
 
@@ -210,8 +209,3 @@ class Session(WireModel):
         if not self.is_transcoding or self.transcoding_info is None:
             return []
         return list(self.transcoding_info.transcode_reasons)
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse `/Sessions`, skipping entries without an Id."""
-        return parse_each(cls.from_dict, data, "Sessions")
