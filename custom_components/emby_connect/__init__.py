@@ -19,11 +19,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    issue_registry as ir,
-)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -32,7 +28,6 @@ from .account import (
     EmbyAccountCoordinator,
     EmbyAccountRegistry,
     async_get_account_registry,
-    removed_issue_id,
 )
 from .aioemby import ConnectionManager
 from .clients import EmbyClientDevices, async_remove_record
@@ -45,6 +40,7 @@ from .coordinator import (
     EmbyStatusCoordinator,
 )
 from .entry_data import entry_system_id
+from .entry_issues import ENTRY_ISSUES
 from .helpers import async_client_identity
 from .media_proxy import async_register_views
 from .push import EmbyPushListener
@@ -163,8 +159,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmbyConfigEntry) -> None:
-    """Drop the repair issue and the clients' last-seen record of a removed entry."""
-    ir.async_delete_issue(hass, DOMAIN, removed_issue_id(entry))
+    """Drop the repair issues and the clients' last-seen record of a removed entry."""
+    for issue in ENTRY_ISSUES:
+        issue.async_delete(hass, entry)
     await async_remove_record(hass, entry)
 
 

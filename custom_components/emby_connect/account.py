@@ -11,7 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import discovery_flow, issue_registry as ir
+from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -29,6 +29,7 @@ from .const import (
     LOGGER,
 )
 from .entry_data import ACCOUNT_KEYS, connect_discovery, pick
+from .entry_issues import SERVER_REMOVED
 from .errors import emby_error_handler
 from .helpers import async_connect_client
 
@@ -43,27 +44,13 @@ def account_key(entry: ConfigEntry) -> AccountKey:
     return (entry.data[CONF_CONNECT_URL], entry.data[CONF_CONNECT_USER_ID])
 
 
-def removed_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of the issue raised when the account lost the server of an entry."""
-    return f"server_removed_{entry.entry_id}"
-
-
 @callback
 def async_report_listed(hass: HomeAssistant, entry: ConfigEntry, *, listed: bool) -> None:
     """Raise a fixable issue while the account does not list the entry's server any more."""
     if listed:
-        ir.async_delete_issue(hass, DOMAIN, removed_issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        removed_issue_id(entry),
-        data={"entry_id": entry.entry_id},
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="server_removed",
-        translation_placeholders={"name": entry.title},
-    )
+        SERVER_REMOVED.async_delete(hass, entry)
+    else:
+        SERVER_REMOVED.async_raise(hass, entry)
 
 
 class EmbyAccountCoordinator(DataUpdateCoordinator[list[ConnectServer]]):

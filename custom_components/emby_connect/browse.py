@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 from homeassistant.components.media_player.browse_media import (
     BrowseMedia,
@@ -93,6 +93,21 @@ _SEARCH_TYPES: dict[MediaClass, tuple[ItemType, ...]] = {
 type NodeFactory = Callable[..., BrowseMedia]
 type Thumbnail = Callable[[str, str, ImageRef], str | None]
 """Where a picture is served: (content type, content id, picture) -> a URL without secrets."""
+
+
+def directory[NodeT: BrowseMedia](
+    node: Callable[..., NodeT], media_content_id: str, title: str, **kwargs: Any
+) -> NodeT:
+    """Return a folder of this integration's own (the views, a next page, the servers)."""
+    return node(
+        media_content_id=media_content_id,
+        media_class=MediaClass.DIRECTORY,
+        media_content_type=DIRECTORY,
+        title=title,
+        can_play=False,
+        can_expand=True,
+        **kwargs,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +238,10 @@ class LibraryBrowser:
             self._child(view, children_class=_VIEW_CHILDREN.get(view.collection_type or ""))
             for view in views
         ]
-        return self.node(
-            media_content_id="",
-            media_class=MediaClass.DIRECTORY,
-            media_content_type=DIRECTORY,
-            title=self.title,
-            can_play=False,
-            can_expand=True,
+        return directory(
+            self.node,
+            "",
+            self.title,
             children=children,
             children_media_class=MediaClass.DIRECTORY,
             can_search=self.searchable,
@@ -246,13 +258,10 @@ class LibraryBrowser:
         if (next_start := page.next_start_index) is not None:
             last = min(next_start + self.page_size, total)
             children.append(
-                self.node(
-                    media_content_id=str(BrowseId(parent.id, next_start)),
-                    media_class=MediaClass.DIRECTORY,
-                    media_content_type=DIRECTORY,
-                    title=f"{next_start + 1}-{last} / {total} \u203a",
-                    can_play=False,
-                    can_expand=True,
+                directory(
+                    self.node,
+                    str(BrowseId(parent.id, next_start)),
+                    f"{next_start + 1}-{last} / {total} \u203a",
                 )
             )
         media_class, content_type = item_classes(parent)

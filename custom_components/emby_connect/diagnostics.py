@@ -17,17 +17,23 @@ from .entry_data import PRIVATE_KEYS
 TO_REDACT = PRIVATE_KEYS | {"address", "remote_addresses", "wan_address"}
 
 
+# What a session tells of itself that says nothing of who is watching what, or from where.
+_SESSION_FIELDS = (
+    "client",
+    "application_version",
+    "is_playing",
+    "is_paused",
+    "is_transcoding",
+    "supports_remote_control",
+)
+
+
 def _session(session: Session) -> dict[str, Any]:
-    """Describe a session without who is watching what, or from where."""
+    """Describe a session by those fields, how it plays and the kind of media."""
     return {
-        "client": session.client,
-        "application_version": session.application_version,
-        "is_playing": session.is_playing,
-        "is_paused": session.is_paused,
-        "is_transcoding": session.is_transcoding,
+        **{name: getattr(session, name) for name in _SESSION_FIELDS},
         "play_method": session.play_state.play_method,
         "media_type": session.now_playing.media_type if session.now_playing else None,
-        "supports_remote_control": session.supports_remote_control,
     }
 
 

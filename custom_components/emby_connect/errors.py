@@ -9,7 +9,6 @@ from typing import Any, Concatenate
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .aioemby import (
@@ -22,6 +21,7 @@ from .aioemby import (
     EmbyUnsupportedServerError,
 )
 from .const import DOMAIN
+from .entry_issues import CERTIFICATE_INVALID, UNSUPPORTED_SERVER
 
 
 class ErrorReason(StrEnum):
@@ -116,60 +116,22 @@ def update_error(err: EmbyError, entry: ConfigEntry | None) -> HomeAssistantErro
     return EmbyUpdateFailed(server_error_reason(err), name=entry.title, version=version)
 
 
-def unsupported_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of the repair issue that says an entry's server is not supported."""
-    return f"unsupported_server_{entry.entry_id}"
-
-
 @callback
-def async_update_unsupported_issue(
+def async_update_refresh_issues(
     hass: HomeAssistant, entry: ConfigEntry, err: EmbyError | None
 ) -> None:
-    """Raise the repair issue of an unsupported server, or delete it once it is supported."""
-    if not isinstance(err, EmbyUnsupportedServerError):
-        if err is None:
-            ir.async_delete_issue(hass, DOMAIN, unsupported_issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        unsupported_issue_id(entry),
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key="unsupported_server",
-        translation_placeholders={"name": entry.title, "version": err.version or "?"},
-    )
+    """Keep the issues a refresh tells about in step: an unsupported or untrusted server.
 
-
-def certificate_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of the repair issue that says an entry's server has an untrusted certificate."""
-    return f"certificate_invalid_{entry.entry_id}"
-
-
-@callback
-def async_update_certificate_issue(
-    hass: HomeAssistant, entry: ConfigEntry, err: EmbyError | None
-) -> None:
-    """Raise the repair issue of a certificate that fails verification, or delete it.
-
-    Deleted once the server is reached (checked, or not checked any more); other failures
-    (the server asleep, say) tell nothing about the certificate and leave the issue as it is.
+    Both go once the server is reached (err None); other failures (the server asleep, say)
+    tell nothing about the version or the certificate and leave the issues as they are.
     """
     if err is None:
-        ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry))
-        return
-    if not isinstance(err, EmbyCertificateError):
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        certificate_issue_id(entry),
-        data={"entry_id": entry.entry_id},
-        is_fixable=True,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key="certificate_invalid",
-        translation_placeholders={"name": entry.title},
-    )
+        UNSUPPORTED_SERVER.async_delete(hass, entry)
+        CERTIFICATE_INVALID.async_delete(hass, entry)
+    elif isinstance(err, EmbyUnsupportedServerError):
+        UNSUPPORTED_SERVER.async_raise(hass, entry, version=err.version or "?")
+    elif isinstance(err, EmbyCertificateError):
+        CERTIFICATE_INVALID.async_raise(hass, entry)
 
 
 def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
@@ -182,12 +144,10 @@ def emby_error_handler[CoordinatorT: DataUpdateCoordinator[Any], **P, R](
             result = await func(self, *args, **kwargs)
         except EmbyError as err:
             if self.config_entry is not None:
-                async_update_unsupported_issue(self.hass, self.config_entry, err)
-                async_update_certificate_issue(self.hass, self.config_entry, err)
+                async_update_refresh_issues(self.hass, self.config_entry, err)
             raise update_error(err, self.config_entry) from err
         if self.config_entry is not None:
-            async_update_unsupported_issue(self.hass, self.config_entry, None)
-            async_update_certificate_issue(self.hass, self.config_entry, None)
+            async_update_refresh_issues(self.hass, self.config_entry, None)
         return result
 
     return handler

@@ -115,43 +115,35 @@ def loaded_entries(hass: HomeAssistant) -> dict[str, EmbyConfigEntry]:
     return {entry.runtime_data.connection.system_id: entry for entry in entries}
 
 
-def _entry(hass: HomeAssistant, system_id: str) -> EmbyConfigEntry:
-    """Return a server's entry, or answer 404."""
-    if (entry := loaded_entries(hass).get(system_id)) is None:
-        raise web.HTTPNotFound
-    return entry
+class _EmbyServerView(HomeAssistantView):
+    """A view of one loaded server's media, reached by a signed path (or a signed-in user)."""
 
-
-class EmbyStreamView(HomeAssistantView):
-    """Proxy one item's stream; reached by a signed path (or a signed-in user)."""
-
-    url = STREAM_URL
-    name = f"api:{DOMAIN}:stream"
     requires_auth = True
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Initialize the view."""
         self.hass = hass
 
+    def _entry(self, system_id: str) -> EmbyConfigEntry:
+        """Return a server's entry, or answer 404."""
+        if (entry := loaded_entries(self.hass).get(system_id)) is None:
+            raise web.HTTPNotFound
+        return entry
+
+
+class EmbyStreamView(_EmbyServerView):
+    """Proxy one item's stream, passing Range on; HEAD answers what GET would, without the body."""
+
+    url = STREAM_URL
+    name = f"api:{DOMAIN}:stream"
+
     async def get(
-        self, request: web.Request, system_id: str, item_id: str, kind: str, profile: str
-    ) -> web.StreamResponse:
-        """Stream the item from the server, passing Range on."""
-        return await self._async_proxy(request, system_id, item_id, kind, profile)
-
-    async def head(
-        self, request: web.Request, system_id: str, item_id: str, kind: str, profile: str
-    ) -> web.StreamResponse:
-        """Answer what a GET would, without the body."""
-        return await self._async_proxy(request, system_id, item_id, kind, profile)
-
-    async def _async_proxy(
         self, request: web.Request, system_id: str, item_id: str, kind: str, profile: str
     ) -> web.StreamResponse:
         """Open the server's stream and copy it to the device, a chunk at a time."""
         if (media_type := _KINDS.get(kind)) is None or not _PROFILE.match(profile):
             raise web.HTTPNotFound
-        entry = _entry(self.hass, system_id)
+        entry = self._entry(system_id)
         direct = profile != TRANSCODE
         item = MediaItem(
             id=item_id, name="", media_type=media_type, container=profile if direct else None
@@ -186,17 +178,14 @@ class EmbyStreamView(HomeAssistantView):
         await response.write_eof()
         return response
 
+    head = get
 
-class EmbyImageView(HomeAssistantView):
-    """Serve one item's picture for the media source; reached by a signed path."""
+
+class EmbyImageView(_EmbyServerView):
+    """Serve one item's picture for the media source."""
 
     url = IMAGE_URL
     name = f"api:{DOMAIN}:image"
-    requires_auth = True
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Initialize the view."""
-        self.hass = hass
 
     async def get(
         self, request: web.Request, system_id: str, item_id: str, image_type: str, tag: str
@@ -205,7 +194,7 @@ class EmbyImageView(HomeAssistantView):
         kind = next((member for member in ImageType if member.value == image_type), None)
         if kind is None:
             raise web.HTTPNotFound
-        entry = _entry(self.hass, system_id)
+        entry = self._entry(system_id)
         image = ImageRef(item_id=item_id, image_type=kind, tag=None if tag == "-" else tag)
         try:
             data = await entry.runtime_data.connection.async_call(

@@ -24,7 +24,7 @@ from homeassistant.core import HomeAssistant
 from .aioemby import EmbyError
 from .aioemby.library import EmbyLibrary
 from .aioemby.media_models import ImageRef
-from .browse import DIRECTORY, BrowseId, LibraryBrowser, browse_error
+from .browse import BrowseId, LibraryBrowser, browse_error, directory
 from .const import DOMAIN
 from .coordinator import EmbyConfigEntry, server_title
 from .media_proxy import (
@@ -37,6 +37,11 @@ from .media_proxy import (
 
 # How long a thumbnail's signed path opens the picture: a browsing session, not for good.
 THUMBNAIL_EXPIRY = timedelta(hours=1)
+
+
+def _source_node(*, media_content_id: str, **kwargs: Any) -> BrowseMediaSource:
+    """Return a node of the media source's own tree ("": its root, the servers)."""
+    return BrowseMediaSource(domain=DOMAIN, identifier=media_content_id or None, **kwargs)
 
 
 async def async_get_media_source(hass: HomeAssistant) -> MediaSource:
@@ -129,27 +134,15 @@ class EmbyMediaSource(MediaSource):
     def _servers(self, entries: dict[str, EmbyConfigEntry]) -> BrowseMediaSource:
         """Return one node per configured server."""
         children = [
-            BrowseMediaSource(
-                domain=DOMAIN,
-                identifier=f"{system_id}/",
-                media_class=MediaClass.DIRECTORY,
-                media_content_type=DIRECTORY,
-                title=server_title(entry),
-                can_play=False,
-                can_expand=True,
-            )
+            directory(_source_node, f"{system_id}/", server_title(entry))
             for system_id, entry in sorted(
                 entries.items(), key=lambda pair: server_title(pair[1]).casefold()
             )
         ]
-        return BrowseMediaSource(
-            domain=DOMAIN,
-            identifier=None,
-            media_class=MediaClass.DIRECTORY,
-            media_content_type=DIRECTORY,
-            title=self.name,
-            can_play=False,
-            can_expand=True,
+        return directory(
+            _source_node,
+            "",
+            self.name,
             children=children,
             children_media_class=MediaClass.DIRECTORY,
         )

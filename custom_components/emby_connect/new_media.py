@@ -30,6 +30,7 @@ from .aioemby import (
 from .const import LOGGER
 from .coordinator import EmbyConfigEntry
 from .event_source import EmbyServerEventSource, item_data
+from .pending import Pending
 
 NEW_MEDIA: Final = "new_media"
 # LibraryChanged messages this close together are one batch.
@@ -60,7 +61,7 @@ class EmbyNewMedia(EmbyServerEventSource):
         super().__init__(hass, entry)
         self._pending: list[str] = []
         self._scan_seen: float | None = None
-        self._timer: CALLBACK_TYPE | None = None
+        self._timer = Pending()
         self._flush_job = HassJob(self._async_due, "Emby new media batch")
         self._lock = asyncio.Lock()
 
@@ -95,27 +96,19 @@ class EmbyNewMedia(EmbyServerEventSource):
     @callback
     def _async_flush_in(self, delay: float) -> None:
         """Send the pending batch after delay seconds (again from now)."""
-        self._async_cancel_timer()
-        self._timer = async_call_later(self.hass, delay, self._flush_job)
+        self._timer.hold(async_call_later(self.hass, delay, self._flush_job))
 
     @callback
     def _async_forget(self) -> None:
         """Drop what was collected: nobody listens any more."""
-        self._async_cancel_timer()
+        self._timer.cancel()
         self._pending = []
         self._scan_seen = None
 
     @callback
-    def _async_cancel_timer(self) -> None:
-        """Forget a batch timer."""
-        if self._timer is not None:
-            self._timer()
-            self._timer = None
-
-    @callback
     def _async_due(self, _now: datetime) -> None:
         """Send the batch collected so far."""
-        self._timer = None
+        self._timer.done()
         ids, self._pending = self._pending, []
         if ids:
             self._entry.async_create_background_task(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import override
 
 from homeassistant.components.media_player import MediaPlayerEntity
@@ -65,22 +66,25 @@ class EmbyBrowsingPlayer(EmbyClientEntity, MediaPlayerEntity):
         media_content_id: str | None = None,
     ) -> BrowseMedia:
         """Return the user's libraries, or one page of a folder."""
-        try:
-            return await self._entry.runtime_data.connection.async_call(
-                lambda server: self._browser(server).browse(media_content_id)
-            )
-        except EmbyError as err:
-            raise browse_error(err, server_title(self._entry), media_content_id) from err
+        return await self._async_read(
+            lambda browser: browser.browse(media_content_id), media_content_id
+        )
 
     @override
     async def async_search_media(self, query: SearchMediaQuery) -> SearchMedia:
         """Return the items of the user's libraries whose names match."""
+        return await self._async_read(lambda browser: browser.search(query), None)
+
+    async def _async_read[T](
+        self, read: Callable[[LibraryBrowser], Awaitable[T]], item_id: str | None
+    ) -> T:
+        """Read through a browser of the server; a failure names the server (and the item)."""
         try:
             return await self._entry.runtime_data.connection.async_call(
-                lambda server: self._browser(server).search(query)
+                lambda server: read(self._browser(server))
             )
         except EmbyError as err:
-            raise browse_error(err, server_title(self._entry), None) from err
+            raise browse_error(err, server_title(self._entry), item_id) from err
 
     @override
     async def async_get_browse_image(

@@ -22,7 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .coordinator import EmbyConfigEntry
-from .entity import EmbyEntity
+from .entity import EmbyFollowingEntity
 from .server_updates import EmbyUpdateCoordinator, PluginUpdate, summarize_notes
 
 # A plugin's entity: unique_id "<SystemId>_plugin_<plugin Id>".
@@ -83,7 +83,7 @@ class PluginUpdates:
         self._shown = set(pending)
 
 
-class EmbyPluginUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
+class EmbyPluginUpdateEntity(EmbyFollowingEntity[EmbyUpdateCoordinator], UpdateEntity):
     """A plugin with an update on offer: its installed and offered versions, with notes."""
 
     _attr_supported_features = UpdateEntityFeature.RELEASE_NOTES
@@ -101,15 +101,8 @@ class EmbyPluginUpdateEntity(EmbyEntity[EmbyUpdateCoordinator], UpdateEntity):
         )
         super().__init__(entry, coordinator, description)
         self._plugin_id = plugin_id
-        self._status = entry.runtime_data.status
         self._attr_translation_placeholders = {"plugin": name}
         self._attr_title = name
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the status coordinator as well: the server's reachability is shown here."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._status.async_add_listener(self._handle_coordinator_update))
 
     @property
     def _update(self) -> PluginUpdate | None:

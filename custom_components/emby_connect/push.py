@@ -57,6 +57,7 @@ from .data import EmbyData, counted_sessions, same_as_shown
 from .errors import EmbyUpdateFailed, ErrorReason
 from .follower import EmbyFollower, StatusPoll, is_reached
 from .options import EmbyOptions
+from .pending import Pending
 from .positions import PositionJumps
 
 
@@ -126,7 +127,7 @@ class EmbyPushListener(EmbyFollower):
         self._going_down = False
         self._open_failures = 0
         self._refusals = _refused_delays()
-        self._retry: CALLBACK_TYPE | None = None
+        self._retry = Pending()
         self._retry_job = HassJob(
             self._async_retry, f"{status.name} push retry", cancel_on_shutdown=True
         )
@@ -161,9 +162,7 @@ class EmbyPushListener(EmbyFollower):
     def _async_stop(self) -> None:
         """Open nothing any more (the push task is cancelled with the entry's tasks)."""
         self._stopped = True
-        if self._retry is not None:
-            self._retry()
-            self._retry = None
+        self._retry.cancel()
 
     @callback
     def _async_going_down(self) -> None:
@@ -175,7 +174,7 @@ class EmbyPushListener(EmbyFollower):
         """Open the push channel after a poll that reached the server, unless held off."""
         if self._stopped or self.hass.is_stopping or not self._is_connected():
             return
-        if self._retry is not None or (self._task is not None and not self._task.done()):
+        if self._retry.active or (self._task is not None and not self._task.done()):
             return
         self._task = self._entry.async_create_background_task(
             self.hass, self._async_run(), name=f"Push of {self._status.name}", eager_start=False
@@ -194,7 +193,7 @@ class EmbyPushListener(EmbyFollower):
     @callback
     def _async_retry(self, _now: datetime) -> None:
         """Ask again for a websocket that was refused."""
-        self._retry = None
+        self._retry.done()
         self._async_maybe_start()
 
     @callback
@@ -332,7 +331,7 @@ class EmbyPushListener(EmbyFollower):
             err,
             delay,
         )
-        self._retry = async_call_later(self.hass, delay, self._retry_job)
+        self._retry.hold(async_call_later(self.hass, delay, self._retry_job))
 
 
 class EmbyPushDispatcher:
@@ -365,11 +364,11 @@ class EmbyPushDispatcher:
         self._subscribers: list[Callable[[EmbyMessage], None]] = []
         self._feeds: Counter[Feed] = Counter()
         self._positions = PositionJumps()
-        self._poll_due: CALLBACK_TYPE | None = None
+        self._poll_due = Pending()
         self._poll_due_job = HassJob(
             self._async_poll_if_due, f"{status.name} poll pace", cancel_on_shutdown=True
         )
-        entry.async_on_unload(self._async_cancel_poll_due)
+        entry.async_on_unload(self._poll_due.cancel)
 
     @property
     def feeds(self) -> list[Feed]:
@@ -457,9 +456,9 @@ class EmbyPushDispatcher:
         # Setting the data postponed the coordinator's poll by a whole period: System/Info is
         # still read one period after the last poll, so a server whose HTTP breaks while its
         # websocket stays open is seen within that period.
-        self._async_cancel_poll_due()
+        self._poll_due.cancel()
         if (wait := self._until_poll_due()) is not None:
-            self._poll_due = async_call_later(status.hass, wait, self._poll_due_job)
+            self._poll_due.hold(async_call_later(status.hass, wait, self._poll_due_job))
 
     def _until_poll_due(self) -> float | None:
         """Return the seconds until a period has passed since the last poll (None: unknown)."""
@@ -472,16 +471,9 @@ class EmbyPushDispatcher:
     @callback
     def _async_poll_if_due(self, _now: datetime) -> None:
         """Poll unless the coordinator polled since the push that postponed it."""
-        self._poll_due = None
+        self._poll_due.done()
         if self._until_poll_due() == 0:
             self._async_request_refresh(self._status)
-
-    @callback
-    def _async_cancel_poll_due(self) -> None:
-        """Forget the pending poll of a push."""
-        if self._poll_due is not None:
-            self._poll_due()
-            self._poll_due = None
 
     async def async_check_silent(self, server: EmbyServer | None) -> None:
         """After a silent websocket, probe the address once: no answer shows offline at once."""

@@ -7,22 +7,18 @@ from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_interval
 
 from .admin import async_admin_rights
 from .connection import EmbyConnection
-from .const import DOMAIN, RIGHTS_RECHECK_INTERVAL
+from .const import RIGHTS_RECHECK_INTERVAL
 from .entry_data import entry_system_id
+from .entry_issues import ADMIN_RIGHTS_LOST
 
 # The keys of the entities only an administrator gets. Registered for an entry, they say
 # the user administered the server once: that is when their absence is worth a repair.
 ADMIN_KEYS: Final = ("restart", "scan_libraries", "library_scan", "security")
-
-
-def rights_issue_id(entry: ConfigEntry) -> str:
-    """Return the id of the repair issue that says the user lost its administrator rights."""
-    return f"admin_rights_lost_{entry.entry_id}"
 
 
 def _admin_entities(hass: HomeAssistant, entry: ConfigEntry) -> list[er.RegistryEntry]:
@@ -44,21 +40,12 @@ def async_update_rights_issue(hass: HomeAssistant, entry: ConfigEntry, *, is_adm
     """
     missing = [] if is_admin else _admin_entities(hass, entry)
     if not missing:
-        ir.async_delete_issue(hass, DOMAIN, rights_issue_id(entry))
+        ADMIN_RIGHTS_LOST.async_delete(hass, entry)
         return
     features = ", ".join(
         sorted(item.name or item.original_name or item.entity_id for item in missing)
     )
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        rights_issue_id(entry),
-        data={"entry_id": entry.entry_id},
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="admin_rights_lost",
-        translation_placeholders={"name": entry.title, "features": features},
-    )
+    ADMIN_RIGHTS_LOST.async_raise(hass, entry, features=features)
 
 
 async def async_check_rights(
@@ -77,7 +64,7 @@ def async_forget_admin_features(hass: HomeAssistant, entry: ConfigEntry) -> None
     registry = er.async_get(hass)
     for item in _admin_entities(hass, entry):
         registry.async_remove(item.entity_id)
-    ir.async_delete_issue(hass, DOMAIN, rights_issue_id(entry))
+    ADMIN_RIGHTS_LOST.async_delete(hass, entry)
 
 
 class EmbyRightsWatch:
@@ -110,7 +97,7 @@ class EmbyRightsWatch:
         """Check the rights again while the issue is open and the server is reached."""
         if not self._connection.connected:
             return
-        if ir.async_get(self.hass).async_get_issue(DOMAIN, rights_issue_id(self._entry)) is None:
+        if not ADMIN_RIGHTS_LOST.is_raised(self.hass, self._entry):
             return
         self._entry.async_create_background_task(
             self.hass, self._async_check(), name=f"Rights of {self._entry.title}"

@@ -22,6 +22,7 @@ from .const import LOGGER
 from .data import EmbyData
 from .entry_data import wake_targets
 from .errors import EmbyUpdateFailed
+from .pending import Pending
 
 # The platforms with entities that work while the server sleeps: connectivity, Wake server.
 OFFLINE_PLATFORMS: Final = frozenset({Platform.BINARY_SENSOR, Platform.BUTTON})
@@ -71,21 +72,14 @@ class EmbyStandby:
         # The platforms forwarded so far: the ones to unload.
         self.platforms = [p for p in self._all if reached or p in OFFLINE_PLATFORMS]
         self._waiting: list[CALLBACK_TYPE] = []
-        self._unsubscribe: CALLBACK_TYPE | None = None
+        self._following = Pending()
 
     async def async_start(self) -> None:
         """Forward the platforms that work now; the others follow when the server answers."""
         if not self.reached:
-            self._unsubscribe = self._status.async_add_listener(self._async_updated)
-            self._entry.async_on_unload(self._async_unsubscribe)
+            self._following.hold(self._status.async_add_listener(self._async_updated))
+            self._entry.async_on_unload(self._following.cancel)
         await self.hass.config_entries.async_forward_entry_setups(self._entry, self.platforms)
-
-    @callback
-    def _async_unsubscribe(self) -> None:
-        """Stop following the status."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     @callback
     def async_add_entities(
@@ -107,7 +101,7 @@ class EmbyStandby:
         """Finish the setup after the first poll that reached the server."""
         if not self._status.last_update_success:
             return
-        self._async_unsubscribe()
+        self._following.cancel()
         self._entry.async_create_background_task(
             self.hass, self._async_finish(), name=f"{self._status.name} answered"
         )

@@ -200,17 +200,21 @@ async def test_remove_device(
         assert (device_registry.async_get(device.id) is None) is removed
 
 
-async def test_remove_entry_drops_its_issue(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+@pytest.mark.parametrize(
+    "translation_key",
+    ["server_removed", "unsupported_server", "certificate_invalid", "admin_rights_lost"],
+)
+async def test_remove_entry_drops_its_issues(
+    hass: HomeAssistant, init_integration: MockConfigEntry, translation_key: str
 ) -> None:
-    """Removing an entry removes its server-removed issue."""
+    """Removing an entry removes every repair issue raised about it."""
     ir.async_create_issue(
         hass,
         DOMAIN,
-        f"server_removed_{init_integration.entry_id}",
+        f"{translation_key}_{init_integration.entry_id}",
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
-        translation_key="server_removed",
+        translation_key=translation_key,
         translation_placeholders={"name": init_integration.title},
     )
     await hass.config_entries.async_remove(init_integration.entry_id)

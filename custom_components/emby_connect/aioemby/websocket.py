@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from http import HTTPStatus
 import json
 import logging
 import random
@@ -26,10 +25,9 @@ from aiohttp import (
 from yarl import URL
 
 from ._fields import read_fields, wire
-from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address
+from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address, refusal
 from ._wire import JsonObject, as_mapping, as_object, get_value, read_int, read_str, read_str_list
 from .exceptions import (
-    AuthSource,
     EmbyAuthenticationError,
     EmbyConnectionError,
     EmbyForbiddenError,
@@ -469,11 +467,8 @@ def _handshake_error(
     what: str, status: int
 ) -> EmbyAuthenticationError | EmbyForbiddenError | EmbyResponseError:
     """Return the library error for a refused websocket handshake."""
-    if status == HTTPStatus.UNAUTHORIZED:
-        message = f"{what} refused the token (HTTP {status})"
-        return EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
-    if status == HTTPStatus.FORBIDDEN:
-        message = f"{what} denied the websocket to this user (HTTP {status})"
-        return EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    refused = refusal(what, status, credentials="the token", access="the websocket")
+    if refused is not None:
+        return refused
     message = f"{what} does not accept websockets (HTTP {status})"
     return EmbyResponseError(message)
