@@ -24,6 +24,7 @@ from aiohttp import (
 )
 from yarl import URL
 
+from ._fields import read_fields, wire
 from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address, refusal
 from ._wire import JsonObject, as_mapping, as_object, get_value, read_int, read_str, read_str_list
 from .exceptions import (
@@ -96,11 +97,13 @@ class RestartRequiredMessage:
 class LibraryChangedMessage:
     """Items were added, removed or updated (a library scan)."""
 
-    items_added: list[str] = field(default_factory=list)
-    items_removed: list[str] = field(default_factory=list)
-    items_updated: list[str] = field(default_factory=list)
-    folders_added_to: list[str] = field(default_factory=list)
-    folders_removed_from: list[str] = field(default_factory=list)
+    items_added: list[str] = wire(read_str_list, "ItemsAdded", default_factory=list)
+    items_removed: list[str] = wire(read_str_list, "ItemsRemoved", default_factory=list)
+    items_updated: list[str] = wire(read_str_list, "ItemsUpdated", default_factory=list)
+    folders_added_to: list[str] = wire(read_str_list, "FoldersAddedTo", default_factory=list)
+    folders_removed_from: list[str] = wire(
+        read_str_list, "FoldersRemovedFrom", default_factory=list
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,13 +150,7 @@ type EmbyMessage = (
 def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
     """Build LibraryChanged from its message."""
     changes = as_mapping(get_value(obj, "Data"))
-    return LibraryChangedMessage(
-        items_added=read_str_list(changes, "ItemsAdded"),
-        items_removed=read_str_list(changes, "ItemsRemoved"),
-        items_updated=read_str_list(changes, "ItemsUpdated"),
-        folders_added_to=read_str_list(changes, "FoldersAddedTo"),
-        folders_removed_from=read_str_list(changes, "FoldersRemovedFrom"),
-    )
+    return LibraryChangedMessage(**read_fields(LibraryChangedMessage, changes))
 
 
 def _playback(obj: JsonObject, *, started: bool) -> PlaybackMessage:
