@@ -97,7 +97,7 @@ async def command_latency(sim: SimulatorProcess, setup: dict[str, Any], client: 
     returned: list[float] = []
     for _ in range(COMMAND_RUNS):
         started = time.monotonic()
-        await control.mute(session_id)
+        await control.send_command(session_id, GeneralCommand.MUTE)
         returned.append(time.monotonic() - started)
         sent.append(started)
     received: list[float] = sim.call("received", session_id=session_id)[1:]

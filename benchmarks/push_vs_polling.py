@@ -32,7 +32,7 @@ import tracemalloc
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
@@ -226,9 +226,8 @@ class World:
 def _polling_only(world: World) -> Iterator[None]:
     """Never start the push listener of the servers in world.polling_only."""
 
-    def listener(*args: Any, **kwargs: Any) -> EmbyPushListener:
-        created = EmbyPushListener(*args, **kwargs)
-        entry = args[1]
+    def listener(entry: ConfigEntry, *args: Any, **kwargs: Any) -> EmbyPushListener:
+        created = EmbyPushListener(entry, *args, **kwargs)
         if entry.unique_id in world.polling_only:
             created.async_start = lambda: None  # type: ignore[method-assign]
         return created

@@ -17,7 +17,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
 from .data import EmbyData
-from .entity import EmbyEntityDescription, EmbyStatusEntity, readable
+from .entity import (
+    EmbyEntityDescription,
+    EmbyOfflineDescription,
+    EmbyStatusEntity,
+    EmbyWorksOffline,
+    readable,
+)
 
 # The coordinators poll; entities only read what they found.
 PARALLEL_UPDATES = 0
@@ -29,19 +35,19 @@ def _has_system_info(data: EmbyData) -> bool:
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbyBinarySensorEntityDescription(EmbyEntityDescription, BinarySensorEntityDescription):
+class EmbyBinarySensorEntityDescription(
+    EmbyEntityDescription, EmbyOfflineDescription, BinarySensorEntityDescription
+):
     """Describe a binary sensor of an Emby server."""
 
     is_on_fn: Callable[[EmbyStatusCoordinator], bool | None]
-    # Reporting the server as unreachable is the point of connectivity: it never goes unavailable.
-    always_available: bool = False
 
 
 BINARY_SENSORS = [
     EmbyBinarySensorEntityDescription(
         key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        always_available=True,
+        works_offline=True,
         is_on_fn=lambda coordinator: coordinator.last_update_success,
     ),
     EmbyBinarySensorEntityDescription(
@@ -72,26 +78,20 @@ async def async_setup_entry(
         offline=[
             EmbyBinarySensorEntity(entry, status, description)
             for description in BINARY_SENSORS
-            if description.always_available
+            if description.works_offline
         ],
         online=lambda: [
             EmbyBinarySensorEntity(entry, status, description)
             for description in readable(status, BINARY_SENSORS)
-            if not description.always_available
+            if not description.works_offline
         ],
     )
 
 
-class EmbyBinarySensorEntity(EmbyStatusEntity, BinarySensorEntity):
+class EmbyBinarySensorEntity(EmbyWorksOffline, EmbyStatusEntity, BinarySensorEntity):
     """A binary sensor of an Emby server."""
 
     entity_description: EmbyBinarySensorEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return whether the state is known (connectivity always is)."""
-        return self.entity_description.always_available or super().available
 
     @property
     @override

@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .admin import async_restart, async_scan_libraries
 from .aioemby import EmbyError
 from .coordinator import EmbyConfigEntry, EmbyRuntimeData, EmbyStatusCoordinator
-from .entity import EmbyEntity
+from .entity import EmbyEntity, EmbyOfflineDescription, EmbyWorksOffline
 from .errors import button_error
 
 # One press at a time per server.
@@ -23,7 +23,7 @@ PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbyButtonEntityDescription(ButtonEntityDescription):
+class EmbyButtonEntityDescription(EmbyOfflineDescription, ButtonEntityDescription):
     """Describe a button of an Emby server."""
 
     # Whether the button works for this server (e.g. its Wake-on-LAN targets are known).
@@ -31,8 +31,6 @@ class EmbyButtonEntityDescription(ButtonEntityDescription):
     press_fn: Callable[[EmbyRuntimeData], Awaitable[Any]]
     # The translation key of the error a failed press raises.
     error_key: str
-    # Whether the button works while the server cannot be reached (it is what brings it back).
-    works_offline: bool = False
 
 
 def _can_restart(runtime_data: EmbyRuntimeData) -> bool:
@@ -95,16 +93,10 @@ async def async_setup_entry(
     )
 
 
-class EmbyButtonEntity(EmbyEntity[EmbyStatusCoordinator], ButtonEntity):
+class EmbyButtonEntity(EmbyWorksOffline, EmbyEntity[EmbyStatusCoordinator], ButtonEntity):
     """A button of an Emby server."""
 
     entity_description: EmbyButtonEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return whether the button can be pressed (waking works while the server is away)."""
-        return self.entity_description.works_offline or super().available
 
     @override
     async def async_press(self) -> None:

@@ -25,6 +25,7 @@ from .data import EmbyData, counted_sessions
 from .device import async_update_device
 from .errors import ServerShuttingDownError, emby_error_handler, update_error
 from .options import EmbyOptions
+from .pending import Pending
 from .push import EmbyPushListener
 from .standby import EmbyStandby
 from .wake import EmbyWaker
@@ -100,11 +101,35 @@ class EmbyEntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
             always_update=False,
         )
         self.connection = connection
+        self._read_when_back = Pending()
+        entry.async_on_unload(self._read_when_back.cancel)
 
     @classmethod
     def _refresh_debouncer(cls, hass: HomeAssistant) -> Debouncer[Coroutine[Any, Any, None]] | None:
         """Return how requested refreshes are spaced; None for Home Assistant's default."""
         return None
+
+    def _kept_offline(self) -> bool:
+        """Return whether a refresh keeps the data it has: the server is away.
+
+        The status poll finds the server again; the read skipped now is made once it is back.
+        """
+        if self.data is None or self.connection.connected:
+            return False
+        if not self._read_when_back.active:
+            self._read_when_back.hold(
+                self.connection.async_add_listener(self._async_connection_changed)
+            )
+        return True
+
+    @callback
+    def _async_connection_changed(self) -> None:
+        """Make the read skipped while the server was away, once it is back."""
+        if self.connection.connected:
+            self._read_when_back.cancel()
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), name=f"{self.name} after an outage"
+            )
 
 
 class EmbyStatusCoordinator(
@@ -158,14 +183,6 @@ class EmbyLibraryCoordinator(EmbyEntryCoordinator[ItemCounts | None]):
     name_suffix = " library counts"
     interval = COUNTS_INTERVAL
 
-    def __init__(
-        self, hass: HomeAssistant, entry: EmbyConfigEntry, connection: EmbyConnection
-    ) -> None:
-        """Initialize the library counts coordinator; a missed read is made once it is back."""
-        super().__init__(hass, entry, connection)
-        self._missed = False
-        entry.async_on_unload(connection.async_add_listener(self._async_connection_changed))
-
     @classmethod
     @override
     def _refresh_debouncer(cls, hass: HomeAssistant) -> Debouncer[Coroutine[Any, Any, None]]:
@@ -179,9 +196,7 @@ class EmbyLibraryCoordinator(EmbyEntryCoordinator[ItemCounts | None]):
     @override
     async def _async_update_data(self) -> ItemCounts | None:
         """Read the library counts; None when the user may not."""
-        if not self.connection.connected and self.data is not None:
-            # Offline: the status coordinator finds the server again, the counts follow then.
-            self._missed = True
+        if self._kept_offline():
             return self.data
         try:
             return await self.connection.async_call(_item_counts)
@@ -191,12 +206,3 @@ class EmbyLibraryCoordinator(EmbyEntryCoordinator[ItemCounts | None]):
                 # Tried again at the pace of the status poll, not a whole period later.
                 error.retry_after = STATUS_INTERVAL.total_seconds()
             raise error from err
-
-    @callback
-    def _async_connection_changed(self) -> None:
-        """Read the counts a refresh skipped while the server was away, once it is back."""
-        if self._missed and self.connection.connected:
-            self._missed = False
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), name=f"{self.name} after an outage"
-            )

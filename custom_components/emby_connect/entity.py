@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, override
 
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
 from .coordinator import EmbyConfigEntry, EmbyStatusCoordinator
@@ -20,6 +20,27 @@ class EmbyEntityDescription(EntityDescription):
 
     # Whether the user may read what the entity shows (a guest or non-admin user may not).
     has_fn: Callable[[EmbyData], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbyOfflineDescription(EntityDescription):
+    """Describe an entity that may work while its server cannot be reached."""
+
+    # Set up at once, never unavailable: it reports the server away (connectivity) or brings
+    # it back (Wake server).
+    works_offline: bool = False
+
+
+class EmbyWorksOffline(Entity):
+    """An entity available while its server is away when its description says it works then."""
+
+    entity_description: EmbyOfflineDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the entity works now: offline ones always, the others as usual."""
+        return self.entity_description.works_offline or super().available
 
 
 def readable[T: EmbyEntityDescription](

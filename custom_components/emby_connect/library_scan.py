@@ -97,9 +97,10 @@ class EmbyLibraryScanCoordinator(EmbyEntryCoordinator[LibraryScan | None]):
     @override
     async def _async_update_data(self) -> LibraryScan | None:
         """Read the scan task, unless the open websocket brings it anyway."""
-        push = self.config_entry.runtime_data.push
-        if self.data is not None and (push.connected or not self.connection.connected):
-            # Pushed while the websocket is open; offline, the status poll finds the server.
+        if self.data is not None and self.config_entry.runtime_data.push.connected:
+            # Pushed while the websocket is open.
+            return self.data
+        if self._kept_offline():
             return self.data
         try:
             task = await self.connection.async_call(_scan_task)

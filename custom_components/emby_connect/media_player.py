@@ -24,6 +24,7 @@ from .aioemby.media_models import (
     ImageRef,
     MediaType as EmbyMediaType,
     PlayCommand,
+    PlaystateCommand,
     RepeatMode as EmbyRepeatMode,
 )
 from .browse import media_item_id
@@ -210,30 +211,34 @@ class EmbyMediaPlayer(EmbyBrowsingPlayer):
         data = await self._async_call(lambda server: EmbyLibrary(server).fetch_image(image))
         return data.content, data.content_type
 
+    async def _async_playstate(self, command: PlaystateCommand) -> None:
+        """Send a playstate command (pause, stop, next, ...) to the client's session."""
+        await self._async_control(lambda control, sid: control.playstate(sid, command))
+
     @override
     async def async_media_play(self) -> None:
         """Resume playback."""
-        await self._async_control(lambda control, sid: control.unpause(sid))
+        await self._async_playstate(PlaystateCommand.UNPAUSE)
 
     @override
     async def async_media_pause(self) -> None:
         """Pause playback."""
-        await self._async_control(lambda control, sid: control.pause(sid))
+        await self._async_playstate(PlaystateCommand.PAUSE)
 
     @override
     async def async_media_stop(self) -> None:
         """Stop playback."""
-        await self._async_control(lambda control, sid: control.stop(sid))
+        await self._async_playstate(PlaystateCommand.STOP)
 
     @override
     async def async_media_next_track(self) -> None:
         """Skip to the next item."""
-        await self._async_control(lambda control, sid: control.next_track(sid))
+        await self._async_playstate(PlaystateCommand.NEXT_TRACK)
 
     @override
     async def async_media_previous_track(self) -> None:
         """Go back to the previous item."""
-        await self._async_control(lambda control, sid: control.previous_track(sid))
+        await self._async_playstate(PlaystateCommand.PREVIOUS_TRACK)
 
     @override
     async def async_media_seek(self, position: float) -> None:
@@ -250,10 +255,8 @@ class EmbyMediaPlayer(EmbyBrowsingPlayer):
     @override
     async def async_mute_volume(self, mute: bool) -> None:
         """Mute or unmute (a real mute, the volume stays)."""
-        if mute:
-            await self._async_control(lambda control, sid: control.mute(sid))
-        else:
-            await self._async_control(lambda control, sid: control.unmute(sid))
+        command = GeneralCommand.MUTE if mute else GeneralCommand.UNMUTE
+        await self._async_control(lambda control, sid: control.send_command(sid, command))
 
     @override
     async def async_set_shuffle(self, shuffle: bool) -> None:

@@ -146,8 +146,7 @@ class EmbyUpdateCoordinator(EmbyEntryCoordinator[EmbyUpdates]):
     @override
     async def _async_update_data(self) -> EmbyUpdates:
         """Read the updates of the server and its plugins."""
-        if self.data is not None and not self.connection.connected:
-            # Offline: the status poll finds the server, a changed status asks again.
+        if self._kept_offline():
             return self.data
         installed, waiting = self._seen = self._status_key()
         try:

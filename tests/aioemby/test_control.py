@@ -124,12 +124,37 @@ async def test_play_next_and_last(rig: Rig) -> None:
 @pytest.mark.parametrize(
     ("call", "name", "arguments", "check"),
     [
-        (lambda c, s: c.pause(s), "Pause", {}, lambda s: s.paused),
-        (lambda c, s: c.play_pause(s), "PlayPause", {}, lambda s: s.paused),
-        (lambda c, s: c.unpause(s), "Unpause", {}, lambda s: not s.paused),
-        (lambda c, s: c.stop(s), "Stop", {}, lambda s: not s.is_playing),
-        (lambda c, s: c.next_track(s), "NextTrack", {}, lambda s: s.queue_index == 1),
-        (lambda c, s: c.previous_track(s), "PreviousTrack", {}, lambda s: s.position_seconds == 0),
+        (lambda c, s: c.playstate(s, PlaystateCommand.PAUSE), "Pause", {}, lambda s: s.paused),
+        (
+            lambda c, s: c.playstate(s, PlaystateCommand.PLAY_PAUSE),
+            "PlayPause",
+            {},
+            lambda s: s.paused,
+        ),
+        (
+            lambda c, s: c.playstate(s, PlaystateCommand.UNPAUSE),
+            "Unpause",
+            {},
+            lambda s: not s.paused,
+        ),
+        (
+            lambda c, s: c.playstate(s, PlaystateCommand.STOP),
+            "Stop",
+            {},
+            lambda s: not s.is_playing,
+        ),
+        (
+            lambda c, s: c.playstate(s, PlaystateCommand.NEXT_TRACK),
+            "NextTrack",
+            {},
+            lambda s: s.queue_index == 1,
+        ),
+        (
+            lambda c, s: c.playstate(s, PlaystateCommand.PREVIOUS_TRACK),
+            "PreviousTrack",
+            {},
+            lambda s: s.position_seconds == 0,
+        ),
         (
             lambda c, s: c.seek(s, 42 * TPS),
             "Seek",
@@ -179,11 +204,29 @@ async def test_playstate_commands(
     ("call", "name", "arguments", "field", "value"),
     [
         (lambda c, s: c.set_volume(s, 30), "SetVolume", {"Volume": "30"}, "volume_level", 30),
-        (lambda c, s: c.volume_up(s), "VolumeUp", {}, "volume_level", 100),
-        (lambda c, s: c.volume_down(s), "VolumeDown", {}, "volume_level", 98),
-        (lambda c, s: c.mute(s), "Mute", {}, "muted", True),
-        (lambda c, s: c.unmute(s), "Unmute", {}, "muted", False),
-        (lambda c, s: c.toggle_mute(s), "ToggleMute", {}, "muted", True),
+        (
+            lambda c, s: c.send_command(s, GeneralCommand.VOLUME_UP),
+            "VolumeUp",
+            {},
+            "volume_level",
+            100,
+        ),
+        (
+            lambda c, s: c.send_command(s, GeneralCommand.VOLUME_DOWN),
+            "VolumeDown",
+            {},
+            "volume_level",
+            98,
+        ),
+        (lambda c, s: c.send_command(s, GeneralCommand.MUTE), "Mute", {}, "muted", True),
+        (lambda c, s: c.send_command(s, GeneralCommand.UNMUTE), "Unmute", {}, "muted", False),
+        (
+            lambda c, s: c.send_command(s, GeneralCommand.TOGGLE_MUTE),
+            "ToggleMute",
+            {},
+            "muted",
+            True,
+        ),
         (
             lambda c, s: c.set_repeat_mode(s, RepeatMode.ALL),
             "SetRepeatMode",
@@ -273,7 +316,7 @@ async def test_a_command_comes_back_as_a_push(rig: Rig) -> None:
             )
         )
         await asyncio.wait_for(pushed.get(), 2)  # the answer to SessionsStart
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
         message = await asyncio.wait_for(pushed.get(), 2)
         listening.cancel()
     (muted,) = [s for s in message.sessions if s.id == session.id]
@@ -313,12 +356,12 @@ async def test_refused_commands_raise_command_errors(rig: Rig) -> None:
     web = rig.server.add_idle_session(user=None, profile="web")
     photo = rig.ids("Photo")[0]
     cases: list[tuple[Callable[[], Awaitable[None]], str, str, int]] = [
-        (lambda: rig.control.pause(dlna.id), dlna.id, "Pause", 400),
+        (lambda: rig.control.playstate(dlna.id, PlaystateCommand.PAUSE), dlna.id, "Pause", 400),
         (lambda: rig.control.play(dlna.id, rig.ids("Audio")[:1]), dlna.id, "PlayNow", 400),
         (lambda: rig.control.set_volume(tv.id, 10), tv.id, "SetVolume", 400),
         (lambda: rig.control.play(web.id, [photo]), web.id, "PlayNow", 400),
         (lambda: rig.control.play(web.id, ["999"]), web.id, "PlayNow", 400),
-        (lambda: rig.control.mute("gone"), "gone", "Mute", 404),
+        (lambda: rig.control.send_command("gone", GeneralCommand.MUTE), "gone", "Mute", 404),
     ]
     for call, session_id, command, status in cases:
         with pytest.raises(EmbyCommandError) as caught:
@@ -342,7 +385,7 @@ async def test_controlling_another_users_session_is_a_refusal(
     bob = EmbyServer(url=rig.server.url, identity=identity, session=session)
     await bob.authenticate_by_name("bob", "bob-pw")
     with pytest.raises(EmbyCommandError) as caught:
-        await EmbyControl(bob).pause(admins.id)
+        await EmbyControl(bob).playstate(admins.id, PlaystateCommand.PAUSE)
     assert caught.value.status == 403
 
 
@@ -350,25 +393,25 @@ async def test_server_and_transport_failures(rig: Rig) -> None:
     session = rig.server.add_idle_session(user=None, profile="web")
     rig.server.fault = Fault.HTTP_500
     with pytest.raises(EmbyCommandError) as caught:
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
     assert caught.value.status == 500
     rig.server.fault = Fault.HTML_200  # a captive portal answers instead of Emby
     with pytest.raises(EmbyResponseError, match="a web page answered"):
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
     rig.server.fault = Fault.HTML_ERROR
     with pytest.raises(EmbyCommandError) as caught:
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
     assert caught.value.status == 502
     rig.server.fault = Fault.STOPPED
     with pytest.raises(EmbyConnectionError):
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
     rig.server.fault = Fault.NONE
     rig.server.revoke_tokens()
     with pytest.raises(EmbyAuthenticationError):
-        await rig.control.mute(session.id)
+        await rig.control.send_command(session.id, GeneralCommand.MUTE)
     signed_out = EmbyControl(EmbyServer(url=rig.server.url, identity=rig.client.identity))
     with pytest.raises(EmbyAuthenticationError):
-        await signed_out.mute(session.id)
+        await signed_out.send_command(session.id, GeneralCommand.MUTE)
     assert rig.server.client_commands(session.id, include_refused=True) == []
 
 
@@ -389,7 +432,7 @@ async def test_bad_arguments_never_reach_the_server(rig: Rig) -> None:
 
 async def test_session_ids_cannot_leave_their_path_segment(rig: Rig) -> None:
     with pytest.raises(EmbyCommandError):
-        await rig.control.mute("../../System/Restart")
+        await rig.control.send_command("../../System/Restart", GeneralCommand.MUTE)
     assert rig.server.requests[-1].path.startswith("/Sessions/..%2F")
 
 
@@ -399,6 +442,6 @@ async def test_an_oversized_answer_is_a_response_error(
     hostile.answer("/Sessions/s/Command", body=b"x" * (MAX_RESPONSE_BYTES + 1))
     client = EmbyServer(url=hostile.url, identity=identity, session=session, access_token="t")
     with pytest.raises(EmbyResponseError) as caught:
-        await EmbyControl(client).mute("s")
+        await EmbyControl(client).send_command("s", GeneralCommand.MUTE)
     assert not isinstance(caught.value, EmbyCommandError)
     assert caught.value.status is None

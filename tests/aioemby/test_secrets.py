@@ -17,9 +17,11 @@ from custom_components.emby_connect.aioemby import (
     EmbyError,
     EmbyLibrary,
     EmbyServer,
+    GeneralCommand,
     ImageRef,
     ItemQuery,
     MediaType,
+    PlaystateCommand,
     ServerRecord,
     manager as manager_module,
 )
@@ -271,7 +273,7 @@ async def test_control_and_library_hand_out_no_secret(
 
     song = next(i for i in items if i.media_type is MediaType.AUDIO)
     calls: list[Callable[[], Awaitable[object]]] = [
-        lambda: control.pause(dlna.id),
+        lambda: control.playstate(dlna.id, PlaystateCommand.PAUSE),
         lambda: control.set_volume("gone", 5),
         lambda: control.play(session.id, ["999"]),
         lambda: library.get_item("999"),
@@ -286,7 +288,7 @@ async def test_control_and_library_hand_out_no_secret(
             lambda: library.fetch_image(ImageRef(item_id=song.id)),
         ]
         if fault is not Fault.MALFORMED_JSON:  # a command reads no body: any JSON is an answer
-            failing.append(lambda: control.mute(session.id))
+            failing.append(lambda: control.send_command(session.id, GeneralCommand.MUTE))
         for call in failing:
             await world.expect_error(call)
     server.fault = Fault.NONE

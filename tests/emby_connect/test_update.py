@@ -180,7 +180,7 @@ async def test_admin_rights_lost(
 async def test_unavailable_with_the_server(
     hass: HomeAssistant, *, loaded: Runtime, mock_emby_admin: MagicMock
 ) -> None:
-    """The entity is unavailable while the server is away, and nothing is read meanwhile."""
+    """Unavailable while the server is away, nothing read meanwhile; the skipped read follows."""
     loaded.lose()
     await loaded.tick()
     assert state(hass, UPDATE) == STATE_UNAVAILABLE
@@ -191,6 +191,13 @@ async def test_unavailable_with_the_server(
     loaded.find()
     await loaded.tick()
     assert state(hass, UPDATE) == STATE_ON
+    # The hourly read skipped while the server was away is made once it is back.
+    plugin_reads = [
+        call
+        for call in mock_emby_admin.get_package_updates.call_args_list[reads:]
+        if call.args == (PackageType.USER_INSTALLED,)
+    ]
+    assert len(plugin_reads) == 1
 
 
 @pytest.mark.parametrize("admin", [True, False], ids=["admin", "non_admin"])

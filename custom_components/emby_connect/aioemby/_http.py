@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 import json
 from ssl import SSLCertVerificationError
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from urllib.parse import quote
 
 from aiohttp import ClientConnectorCertificateError, ClientError, ClientSession, StreamReader
 from yarl import URL
 
 from .exceptions import (
+    AuthSource,
+    EmbyAuthenticationError,
     EmbyCertificateError,
     EmbyConnectionError,
+    EmbyForbiddenError,
     EmbyResponseError,
     EmbyTimeoutError,
 )
@@ -66,6 +71,34 @@ class SessionClient:
     async def __aexit__(self, *_exc_info: object) -> None:
         """Close on exit."""
         await self.close()
+
+
+class Login(Protocol):
+    """A successful sign-in: who signed in, and the token to send as them."""
+
+    @property
+    def user_id(self) -> str:
+        """Return the id of the user signed in."""
+        ...
+
+    @property
+    def access_token(self) -> str:
+        """Return the token to send as that user."""
+        ...
+
+
+@dataclass(kw_only=True)
+class SignedInClient(SessionClient):
+    """A client that sends as the user of its last sign-in; the token never shows in a repr."""
+
+    user_id: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+
+    def _keep[L: Login](self, login: L) -> L:
+        """Keep the user and token of a successful sign-in; return the sign-in."""
+        self.user_id = login.user_id
+        self.access_token = login.access_token
+        return login
 
 
 def header_value(value: str) -> str:
@@ -151,7 +184,8 @@ async def send(
         # aiohttp would raise RuntimeError; the owner (e.g. Home Assistant) is shutting down.
         message = f"Cannot talk to {what}: the HTTP session is closed"
         raise EmbyConnectionError(message)
-    try:
+    # aiohttp raises ValueError for a URL or header it refuses to send.
+    with transport_errors(what, also=(ValueError,)):
         async with (
             asyncio.timeout(time_limit),
             session.request(
@@ -168,16 +202,42 @@ async def send(
         ):
             body = await _read_bounded(response.content_length, response.content, what)
             return RawResponse(response.status, body, response.content_type)
+
+
+@contextmanager
+def transport_errors(what: str, *, also: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """Map a timeout, a failed certificate or a broken connection to the library's errors.
+
+    also: further exception types that mean the request could not be sent.
+    """
+    broken: tuple[type[Exception], ...] = (ClientError, OSError, *also)
+    try:
+        yield
     except TimeoutError as err:
         message = f"Timeout while talking to {what}"
         raise EmbyTimeoutError(message) from err
     except (ClientConnectorCertificateError, SSLCertVerificationError) as err:
         message = f"The TLS certificate of {what} failed verification: {err}"
         raise EmbyCertificateError(message) from err
-    except (ClientError, OSError, ValueError) as err:
-        # aiohttp raises ValueError for a URL or header it refuses to send.
+    except broken as err:
         message = f"Error talking to {what}: {err or type(err).__name__}"
         raise EmbyConnectionError(message) from err
+
+
+def refusal(
+    what: str, status: int, *, credentials: str = "the credentials", access: str = "access"
+) -> EmbyAuthenticationError | EmbyForbiddenError | None:
+    """Return the error for an Emby server refusing the credentials (401) or the user (403).
+
+    credentials, access: what the messages say was refused and denied.
+    """
+    if status == HTTPStatus.UNAUTHORIZED:
+        message = f"{what} refused {credentials} (HTTP {status})"
+        return EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
+    if status == HTTPStatus.FORBIDDEN:
+        message = f"{what} denied {access} to this user (HTTP {status})"
+        return EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    return None
 
 
 async def _read_bounded(length: int | None, content: StreamReader, what: str) -> bytes:

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from .exceptions import EmbyResponseError
 
 type JsonObject = Mapping[str, Any]
+
+
+class Reader[T](Protocol):
+    """Read one value from a JSON object by its wire names; None when it is not there."""
+
+    def __call__(self, data: JsonObject, /, *names: str) -> T | None:
+        """Return the value, or None."""
 
 
 def as_object(data: object, what: str) -> JsonObject:
@@ -118,6 +126,12 @@ def read_required_str(data: JsonObject, what: str, *names: str) -> str:
 
 def read_bool(data: JsonObject, *names: str, default: bool = False) -> bool:
     """Read a boolean; Connect sends some as the strings "true" and "false"."""
+    value = read_flag(data, *names)
+    return default if value is None else value
+
+
+def read_flag(data: JsonObject, *names: str) -> bool | None:
+    """Read an optional boolean (as read_bool does); None when there is none to read."""
     value = get_value(data, *names)
     if isinstance(value, bool):
         return value
@@ -128,7 +142,7 @@ def read_bool(data: JsonObject, *names: str, default: bool = False) -> bool:
             return False
     if isinstance(value, int) and not isinstance(value, bool):
         return value != 0
-    return default
+    return None
 
 
 def read_int(data: JsonObject, *names: str) -> int | None:
@@ -162,6 +176,11 @@ def read_str_list(data: JsonObject, *names: str) -> list[str]:
     return [item for item in value if isinstance(item, str)]
 
 
+def read_str_tuple(data: JsonObject, *names: str) -> tuple[str, ...]:
+    """Read a list of strings as a tuple (for frozen models), dropping anything else."""
+    return tuple(read_str_list(data, *names))
+
+
 def read_str_map(data: JsonObject, *names: str) -> dict[str, str]:
     """Read an object of strings (e.g. ImageTags), dropping anything else."""
     value = get_value(data, *names)
@@ -189,3 +208,40 @@ def read_datetime(data: JsonObject, *names: str) -> datetime | None:
         return None
     # Emby's dates are UTC; one without an offset is read as UTC too.
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def read_text(data: JsonObject, *names: str) -> str | None:
+    """Read an optional string; an empty one counts as missing."""
+    return read_str(data, *names) or None
+
+
+@cache
+def _members[E: StrEnum](kind: type[E]) -> dict[str, E]:
+    """Return an enum's members by lower-case value."""
+    return {member.value.lower(): member for member in kind}
+
+
+def enum_member[E: StrEnum](kind: type[E], value: str | None) -> E | None:
+    """Return the member a wire value names (case-insensitive, spaces around ignored), or None."""
+    return _members(kind).get(value.strip().lower()) if value is not None else None
+
+
+@cache
+def read_enum[E: StrEnum](kind: type[E]) -> Reader[E]:
+    """Return a reader of the member a wire string names (None for any other value)."""
+
+    def read(data: JsonObject, *names: str) -> E | None:
+        return enum_member(kind, read_str(data, *names))
+
+    return read
+
+
+@cache
+def read_object[T](parse: Callable[[object], T]) -> Reader[T]:
+    """Return a reader of a nested JSON object through its parser (None when it is no object)."""
+
+    def read(data: JsonObject, *names: str) -> T | None:
+        value = get_value(data, *names)
+        return parse(value) if isinstance(value, Mapping) else None
+
+    return read

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +10,7 @@ import math
 import re
 from typing import Any, Self
 
+from ._fields import WireModel, read_fields, wire
 from ._wire import (
     JsonObject,
     as_list,
@@ -18,9 +18,12 @@ from ._wire import (
     get_value,
     parse_each,
     read_datetime,
+    read_enum,
     read_int,
+    read_object,
     read_required_str,
     read_str,
+    read_text,
 )
 from .exceptions import EmbyResponseError
 
@@ -37,15 +40,6 @@ def normalize_mac(mac: str) -> str:
         message = "Not a MAC address"
         raise ValueError(message)
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2)).upper()
-
-
-def _enum[E: StrEnum](kind: type[E], value: str | None, default: E) -> E:
-    """Return the member a wire value names (case-insensitive), default for anything else."""
-    if value is not None:
-        for member in kind:
-            if member.value.lower() == value.strip().lower():
-                return member
-    return default
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,45 +107,59 @@ class TaskStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TaskResult:
+class TaskResult(WireModel):
     """The last run of a scheduled task (a TaskResult; also the Data of ScheduledTaskEnded)."""
 
-    status: TaskStatus
-    task_id: str | None = None
-    key: str | None = None
-    name: str | None = None
-    started: datetime | None = None
-    ended: datetime | None = None
-    error_message: str | None = None
+    _what = "task result"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a TaskResult."""
-        obj = as_object(data, "task result")
-        return cls(
-            status=_enum(TaskStatus, read_str(obj, "Status"), TaskStatus.UNKNOWN),
-            task_id=read_str(obj, "Id"),
-            key=read_str(obj, "Key"),
-            name=read_str(obj, "Name"),
-            started=read_datetime(obj, "StartTimeUtc"),
-            ended=read_datetime(obj, "EndTimeUtc"),
-            error_message=read_str(obj, "ErrorMessage") or None,
-        )
+    status: TaskStatus = wire(read_enum(TaskStatus), "Status", absent=TaskStatus.UNKNOWN)
+    task_id: str | None = wire(read_str, "Id", default=None)
+    key: str | None = wire(read_str, "Key", default=None)
+    name: str | None = wire(read_str, "Name", default=None)
+    started: datetime | None = wire(read_datetime, "StartTimeUtc", default=None)
+    ended: datetime | None = wire(read_datetime, "EndTimeUtc", default=None)
+    error_message: str | None = wire(read_text, "ErrorMessage", default=None)
+
+
+def read_percentage(obj: JsonObject, *names: str) -> float | None:
+    """Read a percentage (a number or a numeric string), clamped to 0-100."""
+    value = get_value(obj, *names)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return min(max(float(value), 0.0), 100.0)
+
+
+def _read_true(obj: JsonObject, *names: str) -> bool:
+    """Read a flag that only a JSON true sets (no "true" string, no number)."""
+    return get_value(obj, *names) is True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ScheduledTask:
+class ScheduledTask(WireModel):
     """A scheduled task (TaskInfo): state, progress while it runs, and its last result."""
 
-    id: str
-    name: str
-    key: str | None = None
-    category: str | None = None
-    description: str | None = None
-    state: TaskState = TaskState.IDLE
-    progress: float | None = None
-    last_result: TaskResult | None = None
-    is_hidden: bool = False
+    _what = "scheduled task"
+    _list_what = "scheduled tasks"
+
+    id: str = wire(read_text, "Id", required="Scheduled task")
+    name: str = wire(read_text, "Name", fallback="id")
+    key: str | None = wire(read_str, "Key", default=None)
+    category: str | None = wire(read_str, "Category", default=None)
+    description: str | None = wire(read_str, "Description", default=None)
+    state: TaskState = wire(read_enum(TaskState), "State", default=TaskState.IDLE)
+    # Only while it runs.
+    progress: float | None = wire(read_percentage, "CurrentProgressPercentage", default=None)
+    last_result: TaskResult | None = wire(
+        read_object(TaskResult.from_dict), "LastExecutionResult", default=None
+    )
+    is_hidden: bool = wire(_read_true, "IsHidden", default=False)
 
     @property
     def is_running(self) -> bool:
@@ -166,27 +174,11 @@ class ScheduledTask:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Parse a TaskInfo."""
-        obj = as_object(data, "scheduled task")
-        task_id = read_required_str(obj, "Scheduled task", "Id")
-        result = get_value(obj, "LastExecutionResult")
-        progress = read_percentage(obj, "CurrentProgressPercentage")
-        state = _enum(TaskState, read_str(obj, "State"), TaskState.IDLE)
-        return cls(
-            id=task_id,
-            name=read_str(obj, "Name") or task_id,
-            key=read_str(obj, "Key"),
-            category=read_str(obj, "Category"),
-            description=read_str(obj, "Description"),
-            state=state,
-            progress=progress if state is not TaskState.IDLE else None,
-            last_result=TaskResult.from_dict(result) if isinstance(result, Mapping) else None,
-            is_hidden=get_value(obj, "IsHidden") is True,
-        )
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a TaskInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "scheduled tasks")
+        values = read_fields(cls, as_object(data, cls._what))
+        if values.get("state", TaskState.IDLE) is TaskState.IDLE:
+            # An idle task's last progress figure is stale.
+            values.pop("progress", None)
+        return cls(**values)
 
 
 def find_library_scan[T: ScheduledTask](tasks: list[T]) -> T | None:
@@ -194,59 +186,22 @@ def find_library_scan[T: ScheduledTask](tasks: list[T]) -> T | None:
     return next((task for task in tasks if task.is_library_scan), None)
 
 
-def read_percentage(obj: JsonObject, name: str) -> float | None:
-    """Read a percentage (a number or a numeric string), clamped to 0-100."""
-    value = get_value(obj, name)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return min(max(float(value), 0.0), 100.0)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ActivityLogEntry:
+class ActivityLogEntry(WireModel):
     """One entry of the server's activity log."""
 
-    id: int
-    name: str
-    type: str
-    date: datetime | None = None
-    severity: str = "Info"
-    short_overview: str | None = None
-    overview: str | None = None
-    user_id: str | None = None
-    item_id: str | None = None
+    _what = "activity log entry"
+    _list_what = "activity log entries"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse an ActivityLogEntry."""
-        obj = as_object(data, "activity log entry")
-        entry_id = read_int(obj, "Id")
-        if entry_id is None:
-            message = "Activity log entry has no Id"
-            raise EmbyResponseError(message)
-        return cls(
-            id=entry_id,
-            name=read_str(obj, "Name") or "",
-            type=read_str(obj, "Type") or "",
-            date=read_datetime(obj, "Date"),
-            severity=read_str(obj, "Severity") or "Info",
-            short_overview=read_str(obj, "ShortOverview") or None,
-            overview=read_str(obj, "Overview") or None,
-            user_id=read_str(obj, "UserId") or None,
-            item_id=read_str(obj, "ItemId") or None,
-        )
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse an ActivityLogEntry array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "activity log entries")
+    id: int = wire(read_int, "Id", required="Activity log entry")
+    name: str = wire(read_str, "Name", absent="")
+    type: str = wire(read_str, "Type", absent="")
+    date: datetime | None = wire(read_datetime, "Date", default=None)
+    severity: str = wire(read_text, "Severity", default="Info")
+    short_overview: str | None = wire(read_text, "ShortOverview", default=None)
+    overview: str | None = wire(read_text, "Overview", default=None)
+    user_id: str | None = wire(read_text, "UserId", default=None)
+    item_id: str | None = wire(read_text, "ItemId", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -273,58 +228,32 @@ class PackageType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PackageVersion:
-    """A version of the server or of a plugin, with its release notes (PackageVersionInfo)."""
+class PackageVersion(WireModel):
+    """A version of the server or of a plugin, with its release notes (PackageVersionInfo).
 
-    name: str
-    version: str
-    guid: str | None = None
-    classification: str | None = None
-    description: str | None = None
-    info_url: str | None = None
-    timestamp: datetime | None = None
+    Emby writes a PackageVersionInfo's names in lower camel case.
+    """
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a PackageVersionInfo (Emby writes its names in lower camel case)."""
-        obj = as_object(data, "package version")
-        return cls(
-            name=read_str(obj, "name") or "",
-            version=read_required_str(obj, "Package version", "versionStr", "version"),
-            guid=read_str(obj, "guid") or None,
-            classification=read_str(obj, "classification") or None,
-            description=read_str(obj, "description") or None,
-            info_url=read_str(obj, "infoUrl") or None,
-            timestamp=read_datetime(obj, "timestamp"),
-        )
+    _what = "package version"
+    _list_what = "package versions"
 
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a PackageVersionInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "package versions")
+    name: str = wire(read_str, "name", absent="")
+    version: str = wire(read_text, "versionStr", "version", required="Package version")
+    guid: str | None = wire(read_text, "guid", default=None)
+    classification: str | None = wire(read_text, "classification", default=None)
+    description: str | None = wire(read_text, "description", default=None)
+    info_url: str | None = wire(read_text, "infoUrl", default=None)
+    timestamp: datetime | None = wire(read_datetime, "timestamp", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PluginInfo:
+class PluginInfo(WireModel):
     """An installed plugin (PluginInfo): its Id (the package GUID), name and version."""
 
-    id: str
-    name: str
-    version: str
-    description: str | None = None
+    _what = "plugin"
+    _list_what = "plugins"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a PluginInfo."""
-        obj = as_object(data, "plugin")
-        return cls(
-            id=read_required_str(obj, "Plugin", "Id"),
-            name=read_str(obj, "Name") or "",
-            version=read_required_str(obj, "Plugin", "Version"),
-            description=read_str(obj, "Description") or None,
-        )
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse a PluginInfo array, skipping entries that cannot be read."""
-        return parse_each(cls.from_dict, data, "plugins")
+    id: str = wire(read_text, "Id", required="Plugin")
+    name: str = wire(read_str, "Name", absent="")
+    version: str = wire(read_text, "Version", required="Plugin")
+    description: str | None = wire(read_text, "Description", default=None)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp.hdrs import METH_GET, METH_POST
 
-from ._http import SessionClient, decode_json, header_value, join_url, parse_url, send
+from ._http import SignedInClient, decode_json, header_value, join_url, parse_url, send
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
@@ -36,15 +36,13 @@ def _credentials_refused(status: int) -> EmbyError:
 
 
 @dataclass(kw_only=True)
-class EmbyConnect(SessionClient):
+class EmbyConnect(SignedInClient):
     """Talk to Emby Connect: sign in (password or PIN), list servers, read the user."""
 
     app_name: str
     app_version: str
     base_url: str = DEFAULT_CONNECT_URL
     request_timeout: float = 15.0
-    user_id: str | None = None
-    access_token: str | None = field(default=None, repr=False)
 
     async def _request(
         self,
@@ -97,21 +95,17 @@ class EmbyConnect(SessionClient):
             raise EmbyAuthenticationError(message, source=AuthSource.CONNECT)
         return self.user_id, self.access_token
 
-    def _store(self, login: ConnectLogin) -> ConnectLogin:
-        """Keep the Connect user and token of a successful sign-in."""
-        self.user_id = login.user_id
-        self.access_token = login.access_token
-        return login
+    async def _sign_in(
+        self, path: str, form: Mapping[str, str], not_found: Callable[[int], EmbyError]
+    ) -> ConnectLogin:
+        """Sign in through one of Connect's sign-in calls; keep the user and token it gives."""
+        data = await self._request(METH_POST, path, form=form, not_found=not_found)
+        return self._keep(ConnectLogin.from_dict(data))
 
     async def authenticate(self, name_or_email: str, password: str) -> ConnectLogin:
         """Sign in with a password (form-encoded, as Emby's apps send it); store the token."""
-        data = await self._request(
-            METH_POST,
-            "user/authenticate",
-            form={"nameOrEmail": name_or_email, "rawpw": password},
-            not_found=_credentials_refused,
-        )
-        return self._store(ConnectLogin.from_dict(data))
+        form = {"nameOrEmail": name_or_email, "rawpw": password}
+        return await self._sign_in("user/authenticate", form, _credentials_refused)
 
     async def create_pin(self, device_id: str) -> ConnectPin:
         """Create a PIN for the person to confirm at https://emby.media/pin."""
@@ -130,13 +124,8 @@ class EmbyConnect(SessionClient):
 
     async def authenticate_pin(self, device_id: str, pin: str) -> ConnectLogin:
         """Exchange a confirmed PIN for a Connect token; store the token."""
-        data = await self._request(
-            METH_POST,
-            "pin/authenticate",
-            form={"deviceId": device_id, "pin": pin},
-            not_found=_pin_gone,
-        )
-        return self._store(ConnectLogin.from_dict(data))
+        form = {"deviceId": device_id, "pin": pin}
+        return await self._sign_in("pin/authenticate", form, _pin_gone)
 
     async def get_servers(self) -> list[ConnectServer]:
         """List the servers the signed-in account may use."""

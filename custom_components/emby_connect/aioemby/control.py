@@ -68,7 +68,7 @@ class EmbyControl:
         *,
         seek_position_ticks: int | None = None,
     ) -> None:
-        """Send a playstate command (POST /Sessions/{Id}/Playing/{Command})."""
+        """Send a playstate command, e.g. Pause (POST /Sessions/{Id}/Playing/{Command})."""
         needs_position = command in {PlaystateCommand.SEEK, PlaystateCommand.SEEK_RELATIVE}
         if needs_position and seek_position_ticks is None:
             message = f"{command} needs seek_position_ticks"
@@ -77,30 +77,6 @@ class EmbyControl:
         if seek_position_ticks is not None:
             params = {"SeekPositionTicks": str(seek_position_ticks)}
         await self._send(session_id, str(command), f"Playing/{command}", params=params)
-
-    async def pause(self, session_id: str) -> None:
-        """Pause playback."""
-        await self.playstate(session_id, PlaystateCommand.PAUSE)
-
-    async def unpause(self, session_id: str) -> None:
-        """Resume playback."""
-        await self.playstate(session_id, PlaystateCommand.UNPAUSE)
-
-    async def play_pause(self, session_id: str) -> None:
-        """Toggle between playing and paused."""
-        await self.playstate(session_id, PlaystateCommand.PLAY_PAUSE)
-
-    async def stop(self, session_id: str) -> None:
-        """Stop playback."""
-        await self.playstate(session_id, PlaystateCommand.STOP)
-
-    async def next_track(self, session_id: str) -> None:
-        """Skip to the next item of the queue."""
-        await self.playstate(session_id, PlaystateCommand.NEXT_TRACK)
-
-    async def previous_track(self, session_id: str) -> None:
-        """Go back to the previous item of the queue (or the start of this one)."""
-        await self.playstate(session_id, PlaystateCommand.PREVIOUS_TRACK)
 
     async def seek(self, session_id: str, position_ticks: int) -> None:
         """Move the playing item to a position (in ticks of 100 ns)."""
@@ -127,26 +103,6 @@ class EmbyControl:
             message = f"volume must be from 0 to {MAX_VOLUME}, not {level}"
             raise ValueError(message)
         await self.send_command(session_id, GeneralCommand.SET_VOLUME, {"Volume": level})
-
-    async def mute(self, session_id: str) -> None:
-        """Mute the session: a real mute, not volume 0."""
-        await self.send_command(session_id, GeneralCommand.MUTE)
-
-    async def unmute(self, session_id: str) -> None:
-        """Unmute the session (its volume is what it was)."""
-        await self.send_command(session_id, GeneralCommand.UNMUTE)
-
-    async def toggle_mute(self, session_id: str) -> None:
-        """Mute or unmute, whichever the session is not."""
-        await self.send_command(session_id, GeneralCommand.TOGGLE_MUTE)
-
-    async def volume_up(self, session_id: str) -> None:
-        """Raise the volume by the app's step."""
-        await self.send_command(session_id, GeneralCommand.VOLUME_UP)
-
-    async def volume_down(self, session_id: str) -> None:
-        """Lower the volume by the app's step."""
-        await self.send_command(session_id, GeneralCommand.VOLUME_DOWN)
 
     async def set_repeat_mode(self, session_id: str, mode: RepeatMode) -> None:
         """Repeat nothing, the queue, or the item."""

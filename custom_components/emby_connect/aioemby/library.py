@@ -18,21 +18,19 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TypedDict, Unpack
 from urllib.parse import quote
 
-from aiohttp import ClientError, ClientResponse, ClientTimeout
+from aiohttp import ClientResponse, ClientTimeout
 from aiohttp.hdrs import METH_GET, RANGE
 from yarl import URL
 
-from ._http import RawResponse
+from ._http import RawResponse, refusal, transport_errors
 from .exceptions import (
     AuthSource,
     EmbyAuthenticationError,
-    EmbyConnectionError,
-    EmbyForbiddenError,
     EmbyNotFoundError,
     EmbyResponseError,
-    EmbyTimeoutError,
 )
 from .media_models import (
     ImageData,
@@ -81,17 +79,22 @@ def _quoted(item_id: str) -> str:
     return quote(item_id, safe="")
 
 
-def _image_request(
-    image: ImageRef, max_width: int | None, max_height: int | None
-) -> tuple[str, dict[str, str]]:
+class ImageSize(TypedDict, total=False):
+    """The largest size a picture is wanted at (the server scales it down); none: as stored."""
+
+    max_width: int | None
+    max_height: int | None
+
+
+def _image_request(image: ImageRef, size: ImageSize) -> tuple[str, dict[str, str]]:
     """Return the path and query of a picture (the tag lets caches keep it for good)."""
     params = {
         "tag": image.tag,
-        "maxWidth": None if max_width is None else str(max_width),
-        "maxHeight": None if max_height is None else str(max_height),
+        "maxWidth": size.get("max_width"),
+        "maxHeight": size.get("max_height"),
     }
     path = f"Items/{_quoted(image.item_id)}/Images/{image.image_type}"
-    return path, {key: value for key, value in params.items() if value is not None}
+    return path, {key: str(value) for key, value in params.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +116,12 @@ class EmbyLibrary:
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER)
         return f"Users/{_quoted(user_id)}/{suffix}"
 
-    async def _get(self, path: str, params: dict[str, str] | None = None) -> object:
+    async def _get(
+        self, path: str, params: dict[str, str] | None = None, *, expect_json: bool = True
+    ) -> object:
         """GET a library call; a 404 becomes EmbyNotFoundError."""
         try:
-            return await self.server.request(METH_GET, path, params=params)
+            return await self.server.request(METH_GET, path, params=params, expect_json=expect_json)
         except EmbyResponseError as err:
             if err.status == 404:  # noqa: PLR2004
                 raise EmbyNotFoundError(str(err), status=err.status) from err
@@ -199,32 +204,15 @@ class EmbyLibrary:
 
     # -- images -------------------------------------------------------------------------------
 
-    def image_url(
-        self,
-        image: ImageRef,
-        *,
-        max_width: int | None = None,
-        max_height: int | None = None,
-    ) -> URL:
+    def image_url(self, image: ImageRef, **size: Unpack[ImageSize]) -> URL:
         """Return the address of an item's picture, without any token."""
-        path, params = _image_request(image, max_width, max_height)
+        path, params = _image_request(image, size)
         return self.server.url_for(path).with_query(params)
 
-    async def fetch_image(
-        self,
-        image: ImageRef,
-        *,
-        max_width: int | None = None,
-        max_height: int | None = None,
-    ) -> ImageData:
+    async def fetch_image(self, image: ImageRef, **size: Unpack[ImageSize]) -> ImageData:
         """Return an item's picture, read with the token in a header (never in the URL)."""
-        path, params = _image_request(image, max_width, max_height)
-        try:
-            raw = await self.server.request(METH_GET, path, params=params, expect_json=False)
-        except EmbyResponseError as err:
-            if err.status == 404:  # noqa: PLR2004
-                raise EmbyNotFoundError(str(err), status=err.status) from err
-            raise
+        path, params = _image_request(image, size)
+        raw = await self._get(path, params, expect_json=False)
         if not isinstance(raw, RawResponse) or not raw.content_type.startswith("image/"):
             message = f"Emby server {self.server.url} sent no picture for item {image.item_id}"
             raise EmbyResponseError(message)
@@ -302,9 +290,9 @@ class EmbyLibrary:
         timeout = ClientTimeout(
             total=None, connect=self.server.request_timeout, sock_read=STREAM_READ_TIMEOUT
         )
-        try:
-            # The answer's headers within the request timeout, as any other call: a server
-            # that takes the connection and never answers is not given a whole read timeout.
+        # The answer's headers within the request timeout, as any other call: a server that
+        # takes the connection and never answers is not given a whole read timeout.
+        with transport_errors(what):
             async with (
                 asyncio.timeout(self.server.request_timeout) as answered,
                 self.server.http_session().get(
@@ -318,23 +306,13 @@ class EmbyLibrary:
                 answered.reschedule(None)
                 _check_stream(response, what)
                 yield response
-        except TimeoutError as err:
-            message = f"Timeout while talking to {what}"
-            raise EmbyTimeoutError(message) from err
-        except (ClientError, OSError) as err:
-            message = f"Error talking to {what}: {err or type(err).__name__}"
-            raise EmbyConnectionError(message) from err
 
 
 def _check_stream(response: ClientResponse, what: str) -> None:
     """Raise for a stream answer that is neither media nor a range it cannot serve."""
     status = response.status
-    if status == HTTPStatus.UNAUTHORIZED:
-        message = f"{what} refused the credentials (HTTP {status})"
-        raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
-    if status == HTTPStatus.FORBIDDEN:
-        message = f"{what} denied access to this user (HTTP {status})"
-        raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    if (refused := refusal(what, status)) is not None:
+        raise refused
     if status == HTTPStatus.NOT_FOUND:
         message = f"{what} has no such item (HTTP {status})"
         raise EmbyNotFoundError(message, status=status)

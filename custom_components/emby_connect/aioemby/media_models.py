@@ -10,25 +10,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 import math
 from typing import Self
 
 from yarl import URL
 
+from ._fields import WireModel, wire
 from ._wire import (
     JsonObject,
-    as_object as _object,
-    fold as _fold,
-    get_value as _get,
-    parse_each as _each,
-    read_bool as _bool,
-    read_datetime as _datetime,
-    read_int as _int,
-    read_required_str as _required_str,
-    read_str as _str,
-    read_str_list as _str_list,
-    read_str_map as _str_map,
+    as_object,
+    get_value,
+    parse_each,
+    read_count,
+    read_datetime,
+    read_enum,
+    read_flag,
+    read_int,
+    read_object,
+    read_str,
+    read_str_map,
+    read_str_tuple,
+    read_text,
 )
 from .sessions import Session
 
@@ -220,93 +222,38 @@ class SortOrder(StrEnum):
     DESCENDING = "Descending"
 
 
-@cache
-def _members[E: StrEnum](kind: type[E]) -> dict[str, E]:
-    """Return an enum's members by lower-case value."""
-    return {member.value.lower(): member for member in kind}
-
-
-def _enum[E: StrEnum](kind: type[E], value: str | None) -> E | None:
-    """Return the member named by a wire value (case-insensitive), or None."""
-    return _members(kind).get(value.lower()) if value else None
-
-
 def _float(data: JsonObject, *names: str) -> float | None:
     """Read an optional finite number."""
-    value = _get(data, *names)
+    value = get_value(data, *names)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
     return number if math.isfinite(number) else None
 
 
-_USER_DATA_FIELDS = (
-    "Played",
-    "PlayCount",
-    "IsFavorite",
-    "PlaybackPositionTicks",
-    "PlayedPercentage",
-    "UnplayedItemCount",
-    "LastPlayedDate",
-)
-_ITEM_FIELDS = (
-    "Id",
-    "Name",
-    "Type",
-    "ServerId",
-    "MediaType",
-    "IsFolder",
-    "CollectionType",
-    "ParentId",
-    "Container",
-    "RunTimeTicks",
-    "ProductionYear",
-    "CommunityRating",
-    "Overview",
-    "IndexNumber",
-    "ParentIndexNumber",
-    "SeriesId",
-    "SeriesName",
-    "SeasonId",
-    "SeasonName",
-    "AlbumId",
-    "Album",
-    "AlbumArtist",
-    "Artists",
-    "ImageTags",
-    "BackdropImageTags",
-    "SeriesPrimaryImageTag",
-    "AlbumPrimaryImageTag",
-    "ChildCount",
-    "UserData",
-)
+def _ticks(obj: JsonObject, *names: str) -> int | None:
+    """Read a non-negative tick count."""
+    value = read_int(obj, *names)
+    return value if value is not None and value >= 0 else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserData:
-    """What the signed-in user did with an item: played, favourite, where they stopped."""
+class UserData(WireModel):
+    """What the signed-in user did with an item: played, favourite, where they stopped.
 
-    played: bool = False
-    play_count: int = 0
-    is_favorite: bool = False
-    playback_position_ticks: int = 0
-    played_percentage: float | None = None
-    unplayed_item_count: int | None = None
-    last_played_date: datetime | None = None
+    Parsed from a UserItemDataDto.
+    """
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a UserItemDataDto."""
-        obj = _fold(_object(data, "UserData"), _USER_DATA_FIELDS)
-        return cls(
-            played=_bool(obj, "Played"),
-            play_count=max(_int(obj, "PlayCount") or 0, 0),
-            is_favorite=_bool(obj, "IsFavorite"),
-            playback_position_ticks=max(_int(obj, "PlaybackPositionTicks") or 0, 0),
-            played_percentage=_float(obj, "PlayedPercentage"),
-            unplayed_item_count=_int(obj, "UnplayedItemCount"),
-            last_played_date=_datetime(obj, "LastPlayedDate"),
-        )
+    _what = "UserData"
+    _fold = True
+
+    played: bool = wire(read_flag, "Played", default=False)
+    play_count: int = wire(read_count, "PlayCount", default=0)
+    is_favorite: bool = wire(read_flag, "IsFavorite", default=False)
+    playback_position_ticks: int = wire(read_count, "PlaybackPositionTicks", default=0)
+    played_percentage: float | None = wire(_float, "PlayedPercentage", default=None)
+    unplayed_item_count: int | None = wire(read_int, "UnplayedItemCount", default=None)
+    last_played_date: datetime | None = wire(read_datetime, "LastPlayedDate", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -319,39 +266,43 @@ class ImageRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MediaItem:
+class MediaItem(WireModel):
     """A library item: a view, a folder, or something to play (Emby's BaseItemDto)."""
 
-    id: str
-    name: str
-    type: ItemType = ItemType.OTHER
-    type_name: str = ""
-    server_id: str | None = None
-    media_type: MediaType | None = None
-    is_folder: bool = False
-    collection_type: str | None = None
-    parent_id: str | None = None
-    container: str | None = None
-    run_time_ticks: int | None = None
-    production_year: int | None = None
-    community_rating: float | None = None
-    overview: str | None = None
-    index_number: int | None = None
-    parent_index_number: int | None = None
-    series_id: str | None = None
-    series_name: str | None = None
-    season_id: str | None = None
-    season_name: str | None = None
-    album_id: str | None = None
-    album: str | None = None
-    album_artist: str | None = None
-    artists: tuple[str, ...] = ()
-    image_tags: Mapping[str, str] = field(default_factory=dict)
-    backdrop_image_tags: tuple[str, ...] = ()
-    series_primary_image_tag: str | None = None
-    album_primary_image_tag: str | None = None
-    child_count: int | None = None
-    user_data: UserData | None = None
+    _what = "item"
+    _fold = True
+
+    id: str = wire(read_text, "Id", required="Item")
+    name: str = wire(read_str, "Name", absent="")
+    type: ItemType = wire(read_enum(ItemType), "Type", default=ItemType.OTHER)
+    # The type as the server names it (kept when ItemType has no member for it).
+    type_name: str = wire(read_str, "Type", default="")
+    server_id: str | None = wire(read_str, "ServerId", default=None)
+    media_type: MediaType | None = wire(read_enum(MediaType), "MediaType", default=None)
+    is_folder: bool = wire(read_flag, "IsFolder", default=False)
+    collection_type: str | None = wire(read_str, "CollectionType", default=None)
+    parent_id: str | None = wire(read_str, "ParentId", default=None)
+    container: str | None = wire(read_str, "Container", default=None)
+    run_time_ticks: int | None = wire(_ticks, "RunTimeTicks", default=None)
+    production_year: int | None = wire(read_int, "ProductionYear", default=None)
+    community_rating: float | None = wire(_float, "CommunityRating", default=None)
+    overview: str | None = wire(read_str, "Overview", default=None)
+    index_number: int | None = wire(read_int, "IndexNumber", default=None)
+    parent_index_number: int | None = wire(read_int, "ParentIndexNumber", default=None)
+    series_id: str | None = wire(read_str, "SeriesId", default=None)
+    series_name: str | None = wire(read_str, "SeriesName", default=None)
+    season_id: str | None = wire(read_str, "SeasonId", default=None)
+    season_name: str | None = wire(read_str, "SeasonName", default=None)
+    album_id: str | None = wire(read_str, "AlbumId", default=None)
+    album: str | None = wire(read_str, "Album", default=None)
+    album_artist: str | None = wire(read_str, "AlbumArtist", default=None)
+    artists: tuple[str, ...] = wire(read_str_tuple, "Artists", default=())
+    image_tags: Mapping[str, str] = wire(read_str_map, "ImageTags", default_factory=dict)
+    backdrop_image_tags: tuple[str, ...] = wire(read_str_tuple, "BackdropImageTags", default=())
+    series_primary_image_tag: str | None = wire(read_str, "SeriesPrimaryImageTag", default=None)
+    album_primary_image_tag: str | None = wire(read_str, "AlbumPrimaryImageTag", default=None)
+    child_count: int | None = wire(read_int, "ChildCount", default=None)
+    user_data: UserData | None = wire(read_object(UserData.from_dict), "UserData", default=None)
 
     @property
     def duration(self) -> float | None:
@@ -378,54 +329,6 @@ class MediaItem:
             return ImageRef(item_id=self.id, image_type=ImageType.BACKDROP, tag=tag)
         return None
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a BaseItemDto."""
-        obj = _fold(_object(data, "item"), _ITEM_FIELDS)
-        type_name = _str(obj, "Type") or ""
-        raw_user_data = _get(obj, "UserData")
-        user_data: UserData | None = None
-        if isinstance(raw_user_data, Mapping):
-            user_data = UserData.from_dict(raw_user_data)
-        return cls(
-            id=_required_str(obj, "Item", "Id"),
-            name=_str(obj, "Name") or "",
-            type=_enum(ItemType, type_name) or ItemType.OTHER,
-            type_name=type_name,
-            server_id=_str(obj, "ServerId"),
-            media_type=_enum(MediaType, _str(obj, "MediaType")),
-            is_folder=_bool(obj, "IsFolder"),
-            collection_type=_str(obj, "CollectionType"),
-            parent_id=_str(obj, "ParentId"),
-            container=_str(obj, "Container"),
-            run_time_ticks=_ticks(obj, "RunTimeTicks"),
-            production_year=_int(obj, "ProductionYear"),
-            community_rating=_float(obj, "CommunityRating"),
-            overview=_str(obj, "Overview"),
-            index_number=_int(obj, "IndexNumber"),
-            parent_index_number=_int(obj, "ParentIndexNumber"),
-            series_id=_str(obj, "SeriesId"),
-            series_name=_str(obj, "SeriesName"),
-            season_id=_str(obj, "SeasonId"),
-            season_name=_str(obj, "SeasonName"),
-            album_id=_str(obj, "AlbumId"),
-            album=_str(obj, "Album"),
-            album_artist=_str(obj, "AlbumArtist"),
-            artists=tuple(_str_list(obj, "Artists")),
-            image_tags=_str_map(obj, "ImageTags"),
-            backdrop_image_tags=tuple(_str_list(obj, "BackdropImageTags")),
-            series_primary_image_tag=_str(obj, "SeriesPrimaryImageTag"),
-            album_primary_image_tag=_str(obj, "AlbumPrimaryImageTag"),
-            child_count=_int(obj, "ChildCount"),
-            user_data=user_data,
-        )
-
-
-def _ticks(obj: JsonObject, name: str) -> int | None:
-    """Read a non-negative tick count."""
-    value = _int(obj, name)
-    return value if value is not None and value >= 0 else None
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemPage:
@@ -444,12 +347,12 @@ class ItemPage:
     @classmethod
     def from_dict(cls, data: object, *, start_index: int = 0) -> Self:
         """Parse a QueryResult<BaseItemDto>, skipping items without an Id."""
-        obj = _object(data, "item query result")
-        raw_items = _get(obj, "Items")
+        obj = as_object(data, "item query result")
+        raw_items = get_value(obj, "Items")
         items = tuple(
-            _each(MediaItem.from_dict, raw_items if raw_items is not None else [], "Items")
+            parse_each(MediaItem.from_dict, raw_items if raw_items is not None else [], "Items")
         )
-        total = _int(obj, "TotalRecordCount")
+        total = read_int(obj, "TotalRecordCount")
         return cls(
             items=items,
             total_record_count=max(total if total is not None else 0, start_index + len(items)),

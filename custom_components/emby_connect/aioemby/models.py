@@ -6,20 +6,23 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Self
+from typing import Self
 
+from ._fields import WireModel, read_fields, wire
 from ._wire import (
-    JsonObject,
     as_mapping,
     as_object,
     get_value,
     parse_each,
     read_bool,
     read_count,
+    read_enum,
+    read_flag,
     read_int,
     read_required_str,
     read_str,
     read_str_list,
+    read_text,
 )
 from .exceptions import EmbyResponseError
 
@@ -40,26 +43,16 @@ class ConnectUserType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectUser:
+class ConnectUser(WireModel):
     """An Emby Connect account."""
 
-    id: str
-    name: str | None = None
-    email: str | None = None
-    is_active: bool = True
-    image_url: str | None = None
+    _what = "Connect user"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse a Connect user object."""
-        obj = as_object(data, "Connect user")
-        return cls(
-            id=read_required_str(obj, "Connect user", "Id", "ConnectUserId", "UserId"),
-            name=read_str(obj, "Name", "DisplayName"),
-            email=read_str(obj, "Email"),
-            is_active=read_bool(obj, "IsActive", default=True),
-            image_url=read_str(obj, "ImageUrl"),
-        )
+    id: str = wire(read_text, "Id", "ConnectUserId", "UserId", required="Connect user")
+    name: str | None = wire(read_str, "Name", "DisplayName", default=None)
+    email: str | None = wire(read_str, "Email", default=None)
+    is_active: bool = wire(read_flag, "IsActive", default=True)
+    image_url: str | None = wire(read_str, "ImageUrl", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,133 +81,74 @@ class ConnectLogin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectServer:
-    """A server that an Emby Connect account may use."""
+class ConnectServer(WireModel):
+    """A server that an Emby Connect account may use (one entry of `servers?userId=`)."""
 
-    system_id: str
-    name: str
-    access_key: str = field(repr=False)
-    link_id: str | None = None
-    local_address: str | None = None
-    remote_address: str | None = None
-    user_type: ConnectUserType = ConnectUserType.LINKED
+    _what = "Connect server"
+    _list_what = "Connect server list"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse one entry of `servers?userId=`."""
-        obj = as_object(data, "Connect server")
-        system_id = read_required_str(obj, "Connect server", "SystemId")
-        raw_type = (read_str(obj, "UserType") or "").lower()
-        return cls(
-            system_id=system_id,
-            name=read_str(obj, "Name") or system_id,
-            access_key=read_required_str(obj, "Connect server", "AccessKey"),
-            link_id=read_str(obj, "Id"),
-            local_address=read_str(obj, "LocalAddress") or None,
-            remote_address=read_str(obj, "Url", "RemoteAddress") or None,
-            user_type=ConnectUserType.GUEST if raw_type == "guest" else ConnectUserType.LINKED,
-        )
-
-    @classmethod
-    def list_from(cls, data: object) -> list[Self]:
-        """Parse the server list, skipping entries that describe no usable server."""
-        return parse_each(cls.from_dict, data, "Connect server list")
+    system_id: str = wire(read_text, "SystemId", required="Connect server")
+    name: str = wire(read_text, "Name", fallback="system_id")
+    access_key: str = wire(read_text, "AccessKey", required="Connect server", repr=False)
+    link_id: str | None = wire(read_str, "Id", default=None)
+    local_address: str | None = wire(read_text, "LocalAddress", default=None)
+    remote_address: str | None = wire(read_text, "Url", "RemoteAddress", default=None)
+    user_type: ConnectUserType = wire(
+        read_enum(ConnectUserType), "UserType", default=ConnectUserType.LINKED
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectPin:
-    """An Emby Connect PIN waiting to be confirmed at emby.media/pin."""
+class ConnectPin(WireModel):
+    """An Emby Connect PIN waiting to be confirmed at emby.media/pin (`POST pin`, `GET pin`)."""
 
-    pin: str
-    device_id: str
-    is_confirmed: bool = False
-    is_expired: bool = False
+    _what = "Connect PIN"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse the answer of `POST pin` or `GET pin`."""
-        obj = as_object(data, "Connect PIN")
-        return cls(
-            pin=read_required_str(obj, "Connect PIN", "Pin"),
-            device_id=read_str(obj, "DeviceId") or "",
-            is_confirmed=read_bool(obj, "IsConfirmed"),
-            is_expired=read_bool(obj, "IsExpired"),
-        )
+    pin: str = wire(read_text, "Pin", required="Connect PIN")
+    device_id: str = wire(read_str, "DeviceId", absent="")
+    is_confirmed: bool = wire(read_flag, "IsConfirmed", default=False)
+    is_expired: bool = wire(read_flag, "IsExpired", default=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PublicSystemInfo:
+class PublicSystemInfo(WireModel):
     """What `System/Info/Public` tells anyone who asks."""
 
-    id: str
-    server_name: str
-    version: str | None = None
+    _what = "System/Info/Public"
+
+    id: str = wire(read_text, "Id", required="System info")
+    server_name: str = wire(read_text, "ServerName", fallback="id")
+    version: str | None = wire(read_str, "Version", default=None)
     # Sent by Jellyfin ("Jellyfin Server"); Emby 4.7 to 4.9 send none.
-    product_name: str | None = None
-    local_address: str | None = None
-    local_addresses: list[str] = field(default_factory=list)
-    wan_address: str | None = None
-    remote_addresses: list[str] = field(default_factory=list)
+    product_name: str | None = wire(read_text, "ProductName", default=None)
+    # A 4.9 server reached remotely sends no LocalAddress/WanAddress and empty lists.
+    local_address: str | None = wire(read_text, "LocalAddress", default=None)
+    local_addresses: list[str] = wire(read_str_list, "LocalAddresses", default_factory=list)
+    wan_address: str | None = wire(read_text, "WanAddress", default=None)
+    remote_addresses: list[str] = wire(read_str_list, "RemoteAddresses", default_factory=list)
     # Emby 4.9 adds it; older servers are never in maintenance mode.
-    is_in_maintenance_mode: bool = False
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse `System/Info/Public`."""
-        return cls(**cls._fields(as_object(data, "System/Info/Public")))
-
-    @staticmethod
-    def _fields(obj: JsonObject) -> dict[str, Any]:
-        """Read the fields the public and the full system info share."""
-        system_id = read_required_str(obj, "System info", "Id")
-        return {
-            "id": system_id,
-            "server_name": read_str(obj, "ServerName") or system_id,
-            "version": read_str(obj, "Version"),
-            "product_name": read_str(obj, "ProductName") or None,
-            # A 4.9 server reached remotely sends no LocalAddress/WanAddress and empty lists.
-            "local_address": read_str(obj, "LocalAddress") or None,
-            "local_addresses": read_str_list(obj, "LocalAddresses"),
-            "wan_address": read_str(obj, "WanAddress") or None,
-            "remote_addresses": read_str_list(obj, "RemoteAddresses"),
-            "is_in_maintenance_mode": read_bool(obj, "IsInMaintenanceMode"),
-        }
+    is_in_maintenance_mode: bool = wire(read_flag, "IsInMaintenanceMode", default=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SystemInfo(PublicSystemInfo):
     """What `System/Info` tells a signed-in user: the public info and more."""
 
-    has_pending_restart: bool = False
-    is_shutting_down: bool = False
-    has_update_available: bool = False
-    can_self_restart: bool = False
-    can_self_update: bool = False
-    operating_system: str | None = None
-    operating_system_display_name: str | None = None
-    http_port: int | None = None
-    https_port: int | None = None
-    supports_https: bool = False
-    websocket_port: int | None = None
+    _what = "System/Info"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse `System/Info`."""
-        obj = as_object(data, "System/Info")
-        return cls(
-            **cls._fields(obj),
-            has_pending_restart=read_bool(obj, "HasPendingRestart"),
-            is_shutting_down=read_bool(obj, "IsShuttingDown"),
-            has_update_available=read_bool(obj, "HasUpdateAvailable"),
-            can_self_restart=read_bool(obj, "CanSelfRestart"),
-            can_self_update=read_bool(obj, "CanSelfUpdate"),
-            operating_system=read_str(obj, "OperatingSystem"),
-            operating_system_display_name=read_str(obj, "OperatingSystemDisplayName"),
-            http_port=read_int(obj, "HttpServerPortNumber"),
-            https_port=read_int(obj, "HttpsPortNumber"),
-            supports_https=read_bool(obj, "SupportsHttps"),
-            websocket_port=read_int(obj, "WebSocketPortNumber"),
-        )
+    has_pending_restart: bool = wire(read_flag, "HasPendingRestart", default=False)
+    is_shutting_down: bool = wire(read_flag, "IsShuttingDown", default=False)
+    has_update_available: bool = wire(read_flag, "HasUpdateAvailable", default=False)
+    can_self_restart: bool = wire(read_flag, "CanSelfRestart", default=False)
+    can_self_update: bool = wire(read_flag, "CanSelfUpdate", default=False)
+    operating_system: str | None = wire(read_str, "OperatingSystem", default=None)
+    operating_system_display_name: str | None = wire(
+        read_str, "OperatingSystemDisplayName", default=None
+    )
+    http_port: int | None = wire(read_int, "HttpServerPortNumber", default=None)
+    https_port: int | None = wire(read_int, "HttpsPortNumber", default=None)
+    supports_https: bool = wire(read_flag, "SupportsHttps", default=False)
+    websocket_port: int | None = wire(read_int, "WebSocketPortNumber", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,66 +192,42 @@ class ServerLogin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ItemCounts:
+class ItemCounts(WireModel):
     """Library counts from `/Items/Counts`."""
 
-    movie_count: int = 0
-    series_count: int = 0
-    episode_count: int = 0
-    song_count: int = 0
-    album_count: int = 0
-    artist_count: int = 0
-    music_video_count: int = 0
-    box_set_count: int = 0
-    book_count: int = 0
-    trailer_count: int = 0
-    game_count: int = 0
-    program_count: int = 0
-    game_system_count: int = 0
-    # Real servers send 0 here: it is no total of the counts above.
-    item_count: int = 0
+    _what = "Items/Counts"
 
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Parse `/Items/Counts`."""
-        obj = as_object(data, "Items/Counts")
-        return cls(
-            movie_count=read_count(obj, "MovieCount"),
-            series_count=read_count(obj, "SeriesCount"),
-            episode_count=read_count(obj, "EpisodeCount"),
-            song_count=read_count(obj, "SongCount"),
-            album_count=read_count(obj, "AlbumCount"),
-            artist_count=read_count(obj, "ArtistCount"),
-            music_video_count=read_count(obj, "MusicVideoCount"),
-            box_set_count=read_count(obj, "BoxSetCount"),
-            book_count=read_count(obj, "BookCount"),
-            trailer_count=read_count(obj, "TrailerCount"),
-            game_count=read_count(obj, "GameCount"),
-            program_count=read_count(obj, "ProgramCount"),
-            game_system_count=read_count(obj, "GameSystemCount"),
-            item_count=read_count(obj, "ItemCount"),
-        )
+    movie_count: int = wire(read_count, "MovieCount", default=0)
+    series_count: int = wire(read_count, "SeriesCount", default=0)
+    episode_count: int = wire(read_count, "EpisodeCount", default=0)
+    song_count: int = wire(read_count, "SongCount", default=0)
+    album_count: int = wire(read_count, "AlbumCount", default=0)
+    artist_count: int = wire(read_count, "ArtistCount", default=0)
+    music_video_count: int = wire(read_count, "MusicVideoCount", default=0)
+    box_set_count: int = wire(read_count, "BoxSetCount", default=0)
+    book_count: int = wire(read_count, "BookCount", default=0)
+    trailer_count: int = wire(read_count, "TrailerCount", default=0)
+    game_count: int = wire(read_count, "GameCount", default=0)
+    program_count: int = wire(read_count, "ProgramCount", default=0)
+    game_system_count: int = wire(read_count, "GameSystemCount", default=0)
+    # Real servers send 0 here: it is no total of the counts above.
+    item_count: int = wire(read_count, "ItemCount", default=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerUser:
     """A local user of a server, as `Users/Query` lists it (a UserDto)."""
 
-    id: str
-    name: str
+    id: str = wire(read_text, "Id", required="User")
+    name: str = wire(read_text, "Name", fallback="id")
     is_disabled: bool = False
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        """Parse a UserDto."""
+        """Parse a UserDto (IsDisabled is in its Policy)."""
         obj = as_object(data, "User")
-        user_id = read_required_str(obj, "User", "Id")
-        policy = get_value(obj, "Policy")
-        return cls(
-            id=user_id,
-            name=read_str(obj, "Name") or user_id,
-            is_disabled=isinstance(policy, Mapping) and read_bool(policy, "IsDisabled"),
-        )
+        policy = as_mapping(get_value(obj, "Policy"))
+        return cls(**read_fields(cls, obj), is_disabled=read_bool(policy, "IsDisabled"))
 
     @classmethod
     def list_from(cls, data: object) -> list[Self]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -14,12 +14,13 @@ from yarl import URL
 
 from ._http import (
     RawResponse,
-    SessionClient,
+    SignedInClient,
     api_url,
     decode_json,
     has_emby_base,
     header_value,
     parse_address,
+    refusal,
     send,
 )
 from .exceptions import (
@@ -77,7 +78,7 @@ def identity_headers(
 
 
 @dataclass(kw_only=True)
-class EmbyServer(SessionClient):
+class EmbyServer(SignedInClient):
     """Talk to one Emby server at one address, the way Emby's apps address it.
 
     Every API path goes below `/emby` (`{address}/emby/{path}`, as the apps' getEmbyServerUrl
@@ -89,8 +90,6 @@ class EmbyServer(SessionClient):
     identity: ClientIdentity
     verify_ssl: bool = True
     request_timeout: float = 10.0
-    user_id: str | None = None
-    access_token: str | None = field(default=None, repr=False)
     # Whether this address answers below /emby: None until an answer tells. Calls go there
     # first; a 404 falls back to the bare path once, and whichever answered is kept (True or
     # False). The connection manager remembers it per address between connects.
@@ -152,12 +151,8 @@ class EmbyServer(SessionClient):
         if exchange and raw.status in _EXCHANGE_REFUSED:
             message = f"{what} refused the Emby Connect AccessKey (HTTP {raw.status})"
             raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == HTTPStatus.UNAUTHORIZED:
-            message = f"{what} refused the credentials (HTTP {raw.status})"
-            raise EmbyAuthenticationError(message, source=AuthSource.SERVER, status=raw.status)
-        if raw.status == HTTPStatus.FORBIDDEN:
-            message = f"{what} denied access to this user (HTTP {raw.status})"
-            raise EmbyForbiddenError(message, source=AuthSource.SERVER, status=raw.status)
+        if (refused := refusal(what, raw.status)) is not None:
+            raise refused
         if not HTTPStatus.OK <= raw.status < HTTPStatus.MULTIPLE_CHOICES:
             message = f"{what} answered with HTTP {raw.status}"
             raise EmbyResponseError(message, status=raw.status)
@@ -201,12 +196,6 @@ class EmbyServer(SessionClient):
         """Send one call as the signed-in user."""
         return await self.request(method, path, params=params)
 
-    def _store(self, login: ServerLogin) -> ServerLogin:
-        """Keep the local user and token of a successful sign-in or exchange."""
-        self.user_id = login.user_id
-        self.access_token = login.access_token
-        return login
-
     async def get_public_info(
         self,
         *,
@@ -224,7 +213,7 @@ class EmbyServer(SessionClient):
             token=None,
             json_body={"Username": username, "Pw": password or ""},
         )
-        return self._store(ServerLogin.from_authenticate(data))
+        return self._keep(ServerLogin.from_authenticate(data))
 
     async def exchange(self, access_key: str, connect_user_id: str) -> ServerLogin:
         """Exchange a Connect AccessKey for a local token; store the token."""
@@ -235,7 +224,7 @@ class EmbyServer(SessionClient):
             params={"format": "json", "ConnectUserId": connect_user_id},
             exchange=True,
         )
-        return self._store(ServerLogin.from_exchange(data))
+        return self._keep(ServerLogin.from_exchange(data))
 
     async def get_system_info(self) -> SystemInfo:
         """Read System/Info."""

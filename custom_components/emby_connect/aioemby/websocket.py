@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from http import HTTPStatus
 import json
 import logging
 import random
@@ -25,10 +24,10 @@ from aiohttp import (
 )
 from yarl import URL
 
-from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address
+from ._fields import read_fields, wire
+from ._http import MAX_RESPONSE_BYTES, SessionClient, join_url, parse_address, refusal
 from ._wire import JsonObject, as_mapping, as_object, get_value, read_int, read_str, read_str_list
 from .exceptions import (
-    AuthSource,
     EmbyAuthenticationError,
     EmbyConnectionError,
     EmbyForbiddenError,
@@ -98,11 +97,13 @@ class RestartRequiredMessage:
 class LibraryChangedMessage:
     """Items were added, removed or updated (a library scan)."""
 
-    items_added: list[str] = field(default_factory=list)
-    items_removed: list[str] = field(default_factory=list)
-    items_updated: list[str] = field(default_factory=list)
-    folders_added_to: list[str] = field(default_factory=list)
-    folders_removed_from: list[str] = field(default_factory=list)
+    items_added: list[str] = wire(read_str_list, "ItemsAdded", default_factory=list)
+    items_removed: list[str] = wire(read_str_list, "ItemsRemoved", default_factory=list)
+    items_updated: list[str] = wire(read_str_list, "ItemsUpdated", default_factory=list)
+    folders_added_to: list[str] = wire(read_str_list, "FoldersAddedTo", default_factory=list)
+    folders_removed_from: list[str] = wire(
+        read_str_list, "FoldersRemovedFrom", default_factory=list
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,13 +150,7 @@ type EmbyMessage = (
 def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
     """Build LibraryChanged from its message."""
     changes = as_mapping(get_value(obj, "Data"))
-    return LibraryChangedMessage(
-        items_added=read_str_list(changes, "ItemsAdded"),
-        items_removed=read_str_list(changes, "ItemsRemoved"),
-        items_updated=read_str_list(changes, "ItemsUpdated"),
-        folders_added_to=read_str_list(changes, "FoldersAddedTo"),
-        folders_removed_from=read_str_list(changes, "FoldersRemovedFrom"),
-    )
+    return LibraryChangedMessage(**read_fields(LibraryChangedMessage, changes))
 
 
 def _playback(obj: JsonObject, *, started: bool) -> PlaybackMessage:
@@ -472,11 +467,8 @@ def _handshake_error(
     what: str, status: int
 ) -> EmbyAuthenticationError | EmbyForbiddenError | EmbyResponseError:
     """Return the library error for a refused websocket handshake."""
-    if status == HTTPStatus.UNAUTHORIZED:
-        message = f"{what} refused the token (HTTP {status})"
-        return EmbyAuthenticationError(message, source=AuthSource.SERVER, status=status)
-    if status == HTTPStatus.FORBIDDEN:
-        message = f"{what} denied the websocket to this user (HTTP {status})"
-        return EmbyForbiddenError(message, source=AuthSource.SERVER, status=status)
+    refused = refusal(what, status, credentials="the token", access="the websocket")
+    if refused is not None:
+        return refused
     message = f"{what} does not accept websockets (HTTP {status})"
     return EmbyResponseError(message)
