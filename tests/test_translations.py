@@ -20,8 +20,10 @@ import homeassistant.helpers.config_validation as cv
 import pytest
 import voluptuous as vol
 
+from custom_components.emby_connect import entry_issues
 from custom_components.emby_connect.binary_sensor import BINARY_SENSORS
 from custom_components.emby_connect.const import DOMAIN
+from custom_components.emby_connect.entry_issues import ENTRY_ISSUES
 from custom_components.emby_connect.errors import CommandFailure, ErrorReason
 from custom_components.emby_connect.library_scan import LIBRARY_SCAN
 from custom_components.emby_connect.sensor import LIBRARY_SENSORS, SENSORS
@@ -134,12 +136,19 @@ def test_exception_strings_match_the_code() -> None:
 
 
 def test_issue_strings_match_the_code() -> None:
-    """Each repair issue has a title and a fix flow text; nothing unused."""
-    created: set[str] = set()
-    for module in ("account", "errors", "rights"):
-        created |= _keyword_values(_tree(module), "translation_key") & set(STRINGS["issues"])
-    assert created == set(STRINGS["issues"])
-    for key in created:
+    """Each repair issue is raised somewhere and has a title and a fix flow text; none unused."""
+    declared = {issue.translation_key for issue in ENTRY_ISSUES}
+    assert declared == set(STRINGS["issues"])
+    raised = {
+        node.value.id
+        for module in ("account", "errors", "rights")
+        for node in ast.walk(_tree(module))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "async_raise"
+        and isinstance(node.value, ast.Name)
+    }
+    assert {getattr(entry_issues, name).translation_key for name in raised} == declared
+    for key in declared:
         issue = STRINGS["issues"][key]
         assert issue["title"]
         assert issue.get("description") or issue["fix_flow"]["step"]
