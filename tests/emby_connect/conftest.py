@@ -100,11 +100,6 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/emby_connect in every test."""
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the mark a test module names the entity platforms it loads with."""
-    config.addinivalue_line("markers", "platforms(*platforms): load only these entity platforms")
-
-
 @pytest.fixture
 def platforms(request: pytest.FixtureRequest) -> list[Platform]:
     """Return the entity platforms to load: those a `platforms` mark names, else all of them."""
