@@ -28,11 +28,6 @@ class PlayMethod(StrEnum):
     DIRECT_STREAM = "DirectStream"
     DIRECT_PLAY = "DirectPlay"
 
-    @classmethod
-    def read(cls, obj: JsonObject, name: str) -> PlayMethod | None:
-        """Read a play method in any case; an unknown one is None."""
-        return read_enum(cls)(obj, name)
-
 
 def _hw_accel(obj: JsonObject, *names: str) -> str | None:
     """Read the name of a hardware acceleration ("None" and empty mean software)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -155,9 +155,8 @@ def _library_changed(obj: JsonObject) -> LibraryChangedMessage:
 
 def _playback(obj: JsonObject, *, started: bool) -> PlaybackMessage:
     """Build PlaybackStart or PlaybackStopped (Data: the session; unreadable -> None)."""
-    data = get_value(obj, "Data")
     try:
-        session = Session.from_dict(data) if isinstance(data, Mapping) else None
+        session = Session.from_dict(get_value(obj, "Data"))
     except EmbyResponseError:
         session = None
     return PlaybackMessage(started=started, session=session)
